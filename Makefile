@@ -1,0 +1,49 @@
+# Every target is a thin wrapper; CI runs `make test` exactly as a person does.
+VENV   := .venv
+PY     := $(VENV)/bin/python
+RASA   := $(VENV)/bin/rasa
+export RASA_TELEMETRY_ENABLED := false
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+export TF_CPP_MIN_LOG_LEVEL := 2
+
+.PHONY: setup run test lint validate unit integration test-stories train init-db seed-demo format clean
+
+setup:            ## create .venv with Python 3.10 and the exact pins (idempotent)
+	@scripts/bootstrap.sh
+
+run: setup        ## database, model (if changed) and all three services, until Ctrl-C
+	@$(PY) -m bot run
+
+test: lint validate unit integration test-stories  ## everything CI checks
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+validate: setup   ## rasa data validate --fail-on-warnings (output in var/log/validate.log)
+	@scripts/validate.sh
+
+unit: setup
+	$(PY) -m pytest tests/unit
+
+integration: setup  ## real Rasa server + action server + bridge on loopback
+	$(PY) -m pytest tests/integration
+
+test-stories: setup  ## rasa test on tests/test_stories.yml, failing on any wrong prediction
+	@scripts/test-stories.sh
+
+train: setup
+	@$(PY) -m bot train
+
+init-db: setup
+	@$(PY) -m bot init-db
+
+seed-demo: setup
+	@$(PY) -m bot seed-demo
+
+format: setup
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+clean:            ## remove models, logs and the local databases (keeps .venv)
+	rm -rf models var results .pytest_cache .ruff_cache

@@ -1,0 +1,52 @@
+"""Queries over the club database, shared by the actions and the staff tools."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.models import Campaign
+from bot.text import fold
+
+
+def upcoming_campaigns(
+    session: Session, today: date, limit: int = 10
+) -> list[Campaign]:
+    """Campaigns that have not ended and are not cancelled, soonest first."""
+    query = (
+        select(Campaign)
+        .where(Campaign.end_date >= today)
+        .where(Campaign.status.not_in(("done", "cancelled")))
+        .order_by(Campaign.start_date, Campaign.id)
+        .limit(limit)
+    )
+    return list(session.scalars(query))
+
+
+def _score(campaign: Campaign, wanted: str) -> int:
+    """How well a folded query names a campaign: exact > contains > partial."""
+    names = [fold(campaign.name)] + [fold(s) for s in campaign.synonym_list]
+    if wanted in names:
+        return 3
+    if any(wanted in name for name in names):
+        return 2
+    if any(name and name in wanted for name in names):
+        return 1
+    return 0
+
+
+def find_campaign(session: Session, text: str) -> Campaign | None:
+    """The campaign a user means by `text` (name or synonym, with or without
+    diacritics); the most recent one wins a tie."""
+    wanted = fold(text)
+    if not wanted:
+        return None
+    campaigns = session.scalars(select(Campaign).order_by(Campaign.start_date.desc()))
+    best, best_score = None, 0
+    for campaign in campaigns:
+        score = _score(campaign, wanted)
+        if score > best_score:
+            best, best_score = campaign, score
+    return best

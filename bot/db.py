@@ -1,0 +1,59 @@
+"""One engine and sessionmaker per database URL; migrations through Alembic."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import create_engine, event, inspect
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    """WAL lets the bridge, the worker and the action server share the file."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+@cache
+def get_engine(url: str) -> Engine:
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, future=True, connect_args={"timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, future=True, pool_pre_ping=True)
+
+
+@cache
+def get_sessionmaker(url: str) -> sessionmaker:
+    return sessionmaker(get_engine(url), future=True, expire_on_commit=False)
+
+
+def session_scope(url: str) -> Session:
+    """A short-lived session; use as `with session_scope(url) as s, s.begin():`."""
+    return get_sessionmaker(url)()
+
+
+def alembic_config(url: str) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+def migrate(url: str) -> None:
+    """Create or upgrade the schema to the newest migration."""
+    command.upgrade(alembic_config(url), "head")
+
+
+def has_schema(url: str) -> bool:
+    return inspect(get_engine(url)).has_table("campaigns")

@@ -1,0 +1,88 @@
+"""The durable inbox: every accepted message is a row before the webhook answers."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from bot.db import session_scope
+from bot.models import InboxMessage
+
+
+def accept(
+    url: str,
+    platform: str,
+    message_id: str,
+    conversation_id: str,
+    text: str,
+    metadata: dict[str, Any],
+) -> InboxMessage | None:
+    """Store a new message; None when this platform message id was seen before."""
+    row = InboxMessage(
+        platform=platform,
+        message_id=message_id,
+        conversation_id=conversation_id,
+        text=text,
+        metadata_json=json.dumps(metadata, ensure_ascii=False),
+    )
+    try:
+        with session_scope(url) as session, session.begin():
+            session.add(row)
+    except IntegrityError:
+        return None
+    return row
+
+
+def next_pending(url: str, conversation_id: str) -> InboxMessage | None:
+    """The oldest unprocessed message of a conversation (arrival order)."""
+    with session_scope(url) as session:
+        query = (
+            select(InboxMessage)
+            .where(InboxMessage.conversation_id == conversation_id)
+            .where(InboxMessage.status == "pending")
+            .order_by(InboxMessage.id)
+            .limit(1)
+        )
+        return session.scalars(query).first()
+
+
+def pending_conversations(url: str) -> list[str]:
+    """Conversations with work left, e.g. after a crash or restart."""
+    with session_scope(url) as session:
+        query = (
+            select(InboxMessage.conversation_id)
+            .where(InboxMessage.status == "pending")
+            .distinct()
+        )
+        return list(session.scalars(query))
+
+
+def has_pending(url: str, conversation_id: str) -> bool:
+    return next_pending(url, conversation_id) is not None
+
+
+def _update(url: str, row_id: int, **values: Any) -> None:
+    with session_scope(url) as session, session.begin():
+        row = session.get(InboxMessage, row_id)
+        for key, value in values.items():
+            setattr(row, key, value)
+
+
+def mark_done(url: str, row: InboxMessage) -> None:
+    _update(url, row.id, status="done", processed_at=datetime.utcnow(), last_error=None)
+
+
+def record_failure(url: str, row: InboxMessage, error: str, dead: bool) -> None:
+    """Count a failed try; a dead row is skipped and left for staff to replay."""
+    _update(
+        url,
+        row.id,
+        attempts=row.attempts + 1,
+        last_error=error[:1000],
+        status="dead" if dead else "pending",
+        processed_at=datetime.utcnow() if dead else None,
+    )

@@ -1,0 +1,122 @@
+"""Vietnamese text normalisation.
+
+Stored and echoed text keeps its diacritics; `fold` is only for matching, so that
+"nuôi em", "nuoi em" and "NUÔI  EM" compare equal and teencode ("ko", "dc", "mik")
+reads as the words it stands for.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Teencode and abbreviations as typed (already folded), mapped to folded words.
+# Only unambiguous ones: "bn" (bạn / bao nhiêu) is left for the classifier.
+TEENCODE: dict[str, str] = {
+    "ko": "khong",
+    "k": "khong",
+    "kh": "khong",
+    "hok": "khong",
+    "hong": "khong",
+    "hem": "khong",
+    "kg": "khong",
+    "khg": "khong",
+    "hk": "khong",
+    "dc": "duoc",
+    "dk": "dang ky",
+    "dky": "dang ky",
+    "dkm": "dang ky",
+    "mik": "minh",
+    "mk": "minh",
+    "mjk": "minh",
+    "mh": "minh",
+    "mn": "moi nguoi",
+    "ad": "admin",
+    "sdt": "so dien thoai",
+    "stk": "so tai khoan",
+    "ck": "chuyen khoan",
+    "tk": "tai khoan",
+    "clb": "cau lac bo",
+    "tnv": "tinh nguyen vien",
+    "j": "gi",
+    "z": "vay",
+    "r": "roi",
+    "vs": "voi",
+    "trc": "truoc",
+    "ntn": "nhu the nao",
+    "bh": "bao gio",
+    "bgio": "bao gio",
+    "bjo": "bao gio",
+    "cx": "cung",
+    "ns": "noi",
+    "lm": "lam",
+    "ng": "nguoi",
+    "ib": "nhan tin",
+    "e": "em",
+    "a": "anh",
+    "c": "chi",
+    "cj": "chi",
+    "mún": "muon",
+    "mun": "muon",
+    "bít": "biet",
+    "bik": "biet",
+    "bit": "biet",
+    "hum": "hom",
+    "hnay": "hom nay",
+    "nhìu": "nhieu",
+    "nhiu": "nhieu",
+    "thui": "thoi",
+    "iu": "yeu",
+    "ms": "moi",
+    "dag": "dang",
+    "wa": "qua",
+    "tks": "cam on",
+    "thks": "cam on",
+    "thanks": "cam on",
+    "thank": "cam on",
+    "camon": "cam on",
+    "camown": "cam on",
+    "okie": "ok",
+    "oke": "ok",
+    "okela": "ok",
+    "uk": "u",
+    "uh": "u",
+    "um": "u",
+    "ukm": "u",
+    "ừ": "u",
+    "vg": "vang",
+    "bt": "binh thuong",
+    "sđt": "so dien thoai",
+    "đc": "duoc",
+    "đk": "dang ky",
+    "tr": "trieu",
+    "tỷ": "ty",
+}
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+_SPACES = re.compile(r"\s+")
+
+
+def nfc(text: str) -> str:
+    """Compose decomposed input (some keyboards send NFD) and trim."""
+    return unicodedata.normalize("NFC", text or "").strip()
+
+
+def strip_diacritics(text: str) -> str:
+    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def fold_word(word: str) -> str:
+    """Fold one token: lower case, teencode expanded, diacritics removed."""
+    lowered = nfc(word).lower()
+    if lowered in TEENCODE:
+        return TEENCODE[lowered]
+    plain = strip_diacritics(lowered)
+    return TEENCODE.get(plain, plain)
+
+
+def fold(text: str) -> str:
+    """Fold a whole message for matching; punctuation and emoji are dropped."""
+    words = _WORD.findall(nfc(text).lower())
+    return _SPACES.sub(" ", " ".join(fold_word(w) for w in words)).strip()

@@ -1,0 +1,58 @@
+"""One user turn: forward to Rasa, then deliver the answer to the platform."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from bot.logs import log_event
+from bot.models import InboxMessage
+from bot.rasa_client import RasaClient
+from bot.responses import bridge_message
+
+logger = logging.getLogger("bot.turns")
+
+Deliver = Callable[[InboxMessage, list[dict[str, Any]]], None]
+
+
+class TurnProcessor:
+    """Runs a stored inbox message through Rasa and hands the reply to `deliver`."""
+
+    def __init__(self, rasa: RasaClient, deliver: Deliver) -> None:
+        self.rasa = rasa
+        self.deliver = deliver
+
+    def process(self, row: InboxMessage) -> None:
+        """Raises RasaUnavailable when Rasa is down, so the queue retries later."""
+        metadata = json.loads(row.metadata_json or "{}")
+        replies = self.rasa.send(row.conversation_id, row.text, row.platform, metadata)
+        if not replies:
+            replies = [self._busy(row)]
+        self.deliver(row, replies)
+        log_event(
+            logger,
+            logging.INFO,
+            "turn_answered",
+            conversation=row.conversation_id,
+            message_id=row.message_id,
+            replies=len(replies),
+        )
+
+    def _busy(self, row: InboxMessage) -> dict[str, Any]:
+        """Rasa answered nothing: most often the action server is down."""
+        actions_up = self.rasa.actions_healthy()
+        log_event(
+            logger,
+            logging.ERROR,
+            "turn_without_reply",
+            conversation=row.conversation_id,
+            message_id=row.message_id,
+            action_server="up" if actions_up else "unreachable",
+        )
+        return bridge_message("utter_bot_busy")
+
+    def give_up(self, row: InboxMessage) -> None:
+        """After the last retry: tell the user we are busy instead of staying silent."""
+        self.deliver(row, [bridge_message("utter_bot_busy")])

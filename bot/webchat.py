@@ -1,0 +1,95 @@
+"""Web chat endpoints: the browser talks to the bot through the same queue."""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+
+from flask import Blueprint, current_app, jsonify, request, send_from_directory
+from sqlalchemy import select
+
+from bot.db import session_scope
+from bot.inbox import has_pending
+from bot.models import ChatMessage
+from bot.text import nfc
+
+bp = Blueprint("webchat", __name__)
+
+MAX_TEXT = 2000
+CHANNELS = ("web", "messenger", "zalo")
+SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+
+
+def _error(reason: str, status: int = 400):
+    return jsonify({"error": reason}), status
+
+
+@bp.get("/")
+def index():
+    return send_from_directory(current_app.static_folder + "/webchat", "index.html")
+
+
+@bp.post("/chat/api/messages")
+def send_message():
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return _error("Dữ liệu gửi lên không phải JSON hợp lệ.")
+    session_id = str(body.get("session_id") or "")
+    text = nfc(str(body.get("text") or ""))
+    display = nfc(str(body.get("display_text") or "")) or text
+    channel = body.get("channel") or "web"
+    if not SESSION_ID.match(session_id):
+        return _error(
+            "Mã phiên trò chuyện không hợp lệ, bạn tải lại trang giúp mình nhé."
+        )
+    if not text:
+        return _error("Bạn chưa nhập nội dung tin nhắn.")
+    if len(text) > MAX_TEXT:
+        return _error(
+            f"Tin nhắn dài quá {MAX_TEXT} ký tự, bạn rút gọn giúp mình nhé.", 413
+        )
+    if channel not in CHANNELS:
+        return _error("Kênh trò chuyện không hợp lệ.")
+
+    url = current_app.config["DATABASE_URL"]
+    conversation_id = f"web:{session_id}"
+    with session_scope(url) as session, session.begin():
+        shown = ChatMessage(
+            conversation_id=conversation_id, sender="user", text=display
+        )
+        session.add(shown)
+    metadata = {"web": {"session_id": session_id, "render_as": channel}}
+    current_app.config["QUEUE"].submit(
+        "web", str(uuid.uuid4()), conversation_id, text, metadata
+    )
+    return jsonify({"accepted": True, "message_id": shown.id}), 202
+
+
+@bp.get("/chat/api/messages")
+def list_messages():
+    session_id = request.args.get("session_id", "")
+    after = request.args.get("after", "0")
+    if not SESSION_ID.match(session_id) or not after.isdigit():
+        return _error("Tham số session_id hoặc after không hợp lệ.")
+    url = current_app.config["DATABASE_URL"]
+    conversation_id = f"web:{session_id}"
+    with session_scope(url) as session:
+        rows = session.scalars(
+            select(ChatMessage)
+            .where(ChatMessage.conversation_id == conversation_id)
+            .where(ChatMessage.id > int(after))
+            .order_by(ChatMessage.id)
+            .limit(200)
+        ).all()
+    messages = [
+        {
+            "id": row.id,
+            "from": row.sender,
+            "text": row.text,
+            "buttons": json.loads(row.buttons_json or "[]"),
+            "image": row.image,
+        }
+        for row in rows
+    ]
+    return jsonify({"messages": messages, "pending": has_pending(url, conversation_id)})
