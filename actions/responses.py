@@ -10,11 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 
-def phrase(domain: dict[str, Any], name: str, **values: Any) -> str:
-    """The first text variant of response `name`, with `{placeholders}` filled."""
-    variants = domain.get("responses", {}).get(name) or []
+def phrase(domain: dict[str, Any], response: str, /, **values: Any) -> str:
+    """The first text variant of `response`, with `{placeholders}` filled."""
+    variants = domain.get("responses", {}).get(response) or []
     if not variants or "text" not in variants[0]:
-        raise KeyError(f"response {name!r} with a text is missing from domain.yml")
+        raise KeyError(f"response {response!r} with a text is missing from domain.yml")
     return variants[0]["text"].format(**values)
 
 

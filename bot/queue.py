@@ -16,7 +16,6 @@ from typing import Any
 
 from huey import SqliteHuey
 from huey.api import Task
-from huey.exceptions import TaskLockedException
 
 from bot import inbox
 from bot.logs import log_event
@@ -33,15 +32,20 @@ RETRY_BACKOFF = 2
 
 class ConversationQueue:
     def __init__(
-        self, database_url: str, queue_file: Path, turns: TurnProcessor
+        self,
+        database_url: str,
+        queue_file: Path,
+        turns: TurnProcessor,
+        retries: int = RETRIES,
+        retry_delay: float = RETRY_DELAY,
     ) -> None:
         queue_file.parent.mkdir(parents=True, exist_ok=True)
         self.database_url = database_url
         self.turns = turns
         self.huey = SqliteHuey(name="bridge", filename=str(queue_file), results=False)
         self._drain_task = self.huey.task(
-            retries=RETRIES,
-            retry_delay=RETRY_DELAY,
+            retries=retries,
+            retry_delay=retry_delay,
             retry_backoff=RETRY_BACKOFF,
             context=True,
             name="drain_conversation",
@@ -73,13 +77,11 @@ class ConversationQueue:
         return len(conversations)
 
     def _drain(self, conversation_id: str, task: Task | None = None) -> None:
-        try:
-            with self.huey.lock_task(f"conversation:{conversation_id}"):
-                while row := inbox.next_pending(self.database_url, conversation_id):
-                    self._process(row, last_try=task is None or task.retries == 0)
-        except TaskLockedException:
-            # Another worker is draining this conversation; retry to catch up.
-            raise
+        # A TaskLockedException means another worker is draining this
+        # conversation; huey retries this task later to catch up.
+        with self.huey.lock_task(f"conversation:{conversation_id}"):
+            while row := inbox.next_pending(self.database_url, conversation_id):
+                self._process(row, last_try=task is None or task.retries == 0)
 
     def _process(self, row: InboxMessage, last_try: bool) -> None:
         try:

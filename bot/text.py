@@ -110,10 +110,8 @@ def strip_diacritics(text: str) -> str:
 def fold_word(word: str) -> str:
     """Fold one token: lower case, teencode expanded, diacritics removed."""
     lowered = nfc(word).lower()
-    if lowered in TEENCODE:
-        return TEENCODE[lowered]
-    plain = strip_diacritics(lowered)
-    return TEENCODE.get(plain, plain)
+    # Look teencode up as typed: "a" is "anh", but "à" stays a particle.
+    return TEENCODE.get(lowered) or strip_diacritics(lowered)
 
 
 def fold(text: str) -> str:

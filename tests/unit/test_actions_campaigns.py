@@ -1,0 +1,114 @@
+"""Campaign actions against a real SQLite database, as the action server runs them."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.campaigns import ActionListCampaigns, ActionShowCampaignDetail
+
+DOMAIN = yaml.safe_load((Path(__file__).parents[2] / "domain.yml").read_text("utf-8"))
+
+
+def tracker(text: str = "", entities: list | None = None, slots=None) -> Tracker:
+    return Tracker(
+        sender_id="web:test",
+        slots=slots or {},
+        latest_message={"text": text, "entities": entities or [], "intent": {}},
+        events=[],
+        paused=False,
+        followup_action=None,
+        active_loop={},
+        latest_action_name="action_listen",
+    )
+
+
+def run(action, tracker_: Tracker):
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(action.run(dispatcher, tracker_, DOMAIN))
+    return dispatcher.messages, events
+
+
+@pytest.fixture
+def use_db(monkeypatch):
+    def use(url: str) -> None:
+        monkeypatch.setenv("DATABASE_URL", url)
+
+    return use
+
+
+def test_list_shows_upcoming_campaigns_with_detail_buttons(club_db, use_db):
+    use_db(club_db)
+    messages, events = run(ActionListCampaigns(), tracker("có chiến dịch nào ko"))
+    assert events == []
+    [message] = messages
+    assert message["response"] == "utter_campaigns_list"
+    listing = message["campaigns"]
+    assert "Áo ấm cho em" in listing and "Xuân yêu thương" in listing
+    assert "Trung thu" not in listing and "bị hủy" not in listing
+    assert "sắp mở đăng ký" in listing  # the planned build
+    assert "đang nhận đăng ký đến hết" in listing
+    titles = [b["title"] for b in message["buttons"]]
+    assert titles == ["Áo ấm cho em", "Xuân yêu thương", "Xây điểm trường Sa Ná"]
+    payload = message["buttons"][0]["payload"]
+    assert payload.startswith("/ask_campaign_detail")
+    assert json.loads(payload.removeprefix("/ask_campaign_detail")) == {
+        "campaign": "Áo ấm cho em"
+    }
+
+
+def test_list_when_nothing_is_upcoming(db_url, use_db):
+    use_db(db_url)
+    messages, _ = run(ActionListCampaigns(), tracker())
+    assert [m["response"] for m in messages] == ["utter_campaigns_none"]
+
+
+def test_database_error_answers_politely(tmp_path, use_db):
+    use_db(f"sqlite:///{tmp_path / 'not-migrated.db'}")  # no tables: SQL error
+    for action in (ActionListCampaigns(), ActionShowCampaignDetail()):
+        entities = [{"entity": "campaign", "value": "áo ấm"}]
+        messages, events = run(action, tracker(entities=entities))
+        assert [m["response"] for m in messages] == ["utter_campaigns_failed"]
+        assert events == []
+
+
+def test_detail_by_entity_without_diacritics(club_db, use_db):
+    use_db(club_db)
+    entities = [{"entity": "campaign", "value": "ao am"}]
+    messages, events = run(ActionShowCampaignDetail(), tracker(entities=entities))
+    [message] = messages
+    assert message["response"] == "utter_campaign_detail"
+    assert message["name"] == "Áo ấm cho em"
+    assert message["cost"].startswith("500.000 đ")
+    assert events == [
+        {
+            "event": "slot",
+            "timestamp": None,
+            "name": "campaign",
+            "value": "Áo ấm cho em",
+        }
+    ]
+
+
+def test_detail_free_campaign_and_slot_fallback(club_db, use_db):
+    use_db(club_db)
+    messages, _ = run(ActionShowCampaignDetail(), tracker(slots={"campaign": "sa na"}))
+    assert messages[0]["name"] == "Xây điểm trường Sa Ná"
+    assert (
+        messages[0]["cost"]
+        == DOMAIN["responses"]["utter_campaign_cost_free"][0]["text"]
+    )
+
+
+def test_detail_unknown_campaign(club_db, use_db):
+    use_db(club_db)
+    entities = [{"entity": "campaign", "value": "đi Sa Pa"}]
+    messages, events = run(ActionShowCampaignDetail(), tracker(entities=entities))
+    assert [m["response"] for m in messages] == ["utter_campaign_not_found"]
+    assert events == []

@@ -1,0 +1,194 @@
+"""The web chat path through the durable queue, against a fake Rasa on loopback."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import time
+import unicodedata
+from functools import partial
+
+import pytest
+from sqlalchemy import select
+
+from bot.bridge import create_app
+from bot.db import session_scope
+from bot.models import InboxMessage
+from bot.queue import ConversationQueue
+from bot.rasa_client import RasaClient
+from bot.responses import bridge_message
+from bot.settings import load_settings
+from bot.turns import TurnProcessor
+from connectors import webchat
+from tests.fakes import FakeRasa
+
+SESSION = "test-session-1"
+
+
+@pytest.fixture
+def rasa():
+    with FakeRasa() as fake:
+        yield fake
+
+
+@pytest.fixture
+def bridge(tmp_path, db_url, rasa, monkeypatch):
+    """Flask test client plus a running huey consumer (threads)."""
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    monkeypatch.setenv("VAR_DIR", str(tmp_path))
+    settings = load_settings(tmp_path / "none.env")
+    client = RasaClient(rasa.url, rasa.url, timeout=5)
+    turns = TurnProcessor(client, partial(webchat.deliver, db_url))
+    queue = ConversationQueue(
+        db_url, tmp_path / "queue.db", turns, retries=2, retry_delay=0.1
+    )
+    app = create_app(settings, queue)
+    saved = {
+        s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+    }
+    consumer = queue.consumer(workers=2)
+    consumer.scheduler_interval = 1
+    consumer.start()
+    try:
+        yield app.test_client(), queue
+    finally:
+        consumer.stop(graceful=True)
+        for sig, handler in saved.items():
+            signal.signal(sig, handler)
+
+
+def send(client, text, **extra):
+    body = {"session_id": SESSION, "text": text, "channel": "web", **extra}
+    return client.post("/chat/api/messages", json=body)
+
+
+def wait_for_bot(client, count=1, timeout=15.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        data = client.get(f"/chat/api/messages?session_id={SESSION}&after=0").get_json()
+        bot = [m for m in data["messages"] if m["from"] == "bot"]
+        if len(bot) >= count and not data["pending"]:
+            return data["messages"]
+        time.sleep(0.05)
+    raise AssertionError(f"no {count} bot replies within {timeout} s: {data}")
+
+
+def test_message_goes_through_queue_to_rasa_and_back(bridge, rasa):
+    client, _ = bridge
+    response = send(client, "/ask_campaigns", display_text="Chiến dịch sắp tới")
+    assert response.status_code == 202
+    assert isinstance(response.get_json()["message_id"], int)
+    messages = wait_for_bot(client)
+    assert [m["from"] for m in messages] == ["user", "bot"]
+    assert messages[0]["text"] == "Chiến dịch sắp tới"  # what the user saw
+    assert messages[1]["text"] == "echo: /ask_campaigns"
+    assert messages[1]["buttons"] == [
+        {"title": "Chiến dịch", "payload": "/ask_campaigns"}
+    ]
+    [payload] = rasa.received
+    assert payload["sender"] == f"web:{SESSION}"
+    assert payload["input_channel"] == "web"
+    assert payload["metadata"]["web"]["session_id"] == SESSION
+
+
+def test_text_is_nfc_normalised_before_rasa(bridge, rasa):
+    client, _ = bridge
+    send(client, unicodedata.normalize("NFD", "  nuôi em  "))
+    wait_for_bot(client)
+    assert rasa.texts() == ["nuôi em"]
+
+
+def test_messages_of_one_user_are_answered_in_order(bridge, rasa):
+    client, _ = bridge
+    texts = [f"tin nhắn {i}" for i in range(6)]
+    for text in texts:
+        assert send(client, text).status_code == 202
+    messages = wait_for_bot(client, count=6)
+    assert rasa.texts() == texts
+    bot = [m["text"] for m in messages if m["from"] == "bot"]
+    assert bot == [f"echo: {t}" for t in texts]
+
+
+def test_redelivered_message_is_answered_once(bridge, rasa):
+    client, queue = bridge
+    first = queue.submit("web", "mid-1", f"web:{SESSION}", "xin chào", {})
+    again = queue.submit("web", "mid-1", f"web:{SESSION}", "xin chào", {})
+    assert first is not None and again is None
+    wait_for_bot(client)
+    time.sleep(0.3)
+    assert rasa.texts() == ["xin chào"]
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "reason"),
+    [
+        ({"session_id": SESSION, "text": "   "}, 400, "chưa nhập"),
+        ({"session_id": "x", "text": "chào"}, 400, "Mã phiên"),
+        ({"session_id": SESSION, "text": "a" * 2001}, 413, "dài quá"),
+        ({"session_id": SESSION, "text": "chào", "channel": "sms"}, 400, "Kênh"),
+        (["not", "an", "object"], 400, "JSON"),
+    ],
+)
+def test_bad_requests_get_a_reason(bridge, rasa, body, status, reason):
+    client, _ = bridge
+    response = client.post("/chat/api/messages", json=body)
+    assert response.status_code == status
+    assert reason in response.get_json()["error"]
+    assert rasa.received == []
+
+
+def test_malformed_json_and_bad_poll(bridge):
+    client, _ = bridge
+    response = client.post(
+        "/chat/api/messages", data="{not json", content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert client.get("/chat/api/messages?session_id=x&after=0").status_code == 400
+    bad_after = f"/chat/api/messages?session_id={SESSION}&after=-1"
+    assert client.get(bad_after).status_code == 400
+
+
+def test_empty_rasa_reply_becomes_busy_message_and_is_logged(bridge, rasa, caplog):
+    client, _ = bridge
+    rasa.mode, rasa.actions_up = "empty", False
+    with caplog.at_level(logging.ERROR, logger="bot.turns"):
+        send(client, "có chiến dịch nào không")
+        messages = wait_for_bot(client)
+    assert messages[-1]["text"] == bridge_message("utter_bot_busy")["text"]
+    assert "Dạ" in messages[-1]["text"]
+    logged = [r.getMessage() for r in caplog.records]
+    assert any(
+        "turn_without_reply" in m and "action_server=unreachable" in m for m in logged
+    )
+
+
+def test_rasa_down_then_back_nothing_lost(bridge, rasa, db_url):
+    client, _ = bridge
+    rasa.fail_next = 2  # the first try and first retry fail
+    send(client, "chào ad")
+    messages = wait_for_bot(client, timeout=20)
+    assert messages[-1]["text"] == "echo: chào ad"
+    with session_scope(db_url) as session:
+        row = session.scalars(select(InboxMessage)).one()
+    assert (row.status, row.attempts) == ("done", 2)
+
+
+def test_rasa_down_for_good_marks_dead_and_tells_user(bridge, rasa, db_url):
+    client, _ = bridge
+    rasa.mode = "down"
+    send(client, "chào ad")
+    messages = wait_for_bot(client, timeout=20)
+    assert messages[-1]["text"] == bridge_message("utter_bot_busy")["text"]
+    with session_scope(db_url) as session:
+        row = session.scalars(select(InboxMessage)).one()
+    assert row.status == "dead" and row.attempts == 3
+    assert "503" in row.last_error
+
+
+def test_web_chat_page_is_served(bridge):
+    client, _ = bridge
+    page = client.get("/")
+    assert page.status_code == 200
+    assert "webchat.js" in page.get_data(as_text=True)
+    assert client.get("/static/webchat/webchat.js").status_code == 200
+    assert client.get("/health").get_json() == {"status": "ok"}

@@ -1,0 +1,38 @@
+import unicodedata
+
+from bot.text import fold, fold_word, nfc
+
+
+def test_diacritics_and_case_fold_away():
+    assert fold("Nuôi Em") == fold("nuoi em") == "nuoi em"
+    assert fold("ĐĂNG KÝ") == "dang ky"
+
+
+def test_teencode_is_expanded():
+    assert fold("e muốn đk đi tình nguyện") == "em muon dang ky di tinh nguyen"
+    assert fold("cho mik xin stk") == "cho minh xin so tai khoan"
+    assert fold("ko dc à") == "khong duoc a"
+    assert fold_word("đc") == fold_word("dc") == "duoc"
+
+
+def test_decomposed_unicode_matches_composed():
+    decomposed = unicodedata.normalize("NFD", "chiến dịch tình nguyện")
+    assert decomposed != "chiến dịch tình nguyện"
+    assert nfc(decomposed) == "chiến dịch tình nguyện"
+    assert fold(decomposed) == "chien dich tinh nguyen"
+
+
+def test_emoji_and_punctuation_are_dropped():
+    assert fold("có chiến dịch nào ko ad?? 😍🙏") == "co chien dich nao khong admin"
+
+
+def test_empty_and_blank_input():
+    assert fold("") == ""
+    assert fold("   \n ") == ""
+    assert nfc(None) == ""
+
+
+def test_long_message_folds_completely():
+    text = "Nuôi em " * 625  # 5,000 characters
+    folded = fold(text)
+    assert folded.split() == ["nuoi", "em"] * 625
