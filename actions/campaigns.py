@@ -83,15 +83,23 @@ class ActionShowCampaignDetail(Action):
     def name(self) -> str:
         return "action_show_campaign_detail"
 
+    @staticmethod
+    def _campaign_meant(session, tracker: Tracker) -> Campaign | None:
+        """The entity if any, else a name or synonym in the message itself (the
+        synonyms live in the database), else the campaign talked about before."""
+        entity = next(tracker.get_latest_entity_values("campaign"), None)
+        text = tracker.latest_message.get("text") or ""
+        for wanted in (entity, text, tracker.get_slot("campaign")):
+            if wanted and (campaign := find_campaign(session, wanted)):
+                return campaign
+        return None
+
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        wanted = next(tracker.get_latest_entity_values("campaign"), None) or (
-            tracker.get_slot("campaign") or ""
-        )
         try:
             with club_session() as session:
-                campaign = find_campaign(session, wanted)
+                campaign = self._campaign_meant(session, tracker)
                 if campaign is None:
                     dispatcher.utter_message(response="utter_campaign_not_found")
                     return []

@@ -32,7 +32,8 @@ def _score(campaign: Campaign, wanted: str) -> int:
         return 3
     if any(wanted in name for name in names):
         return 2
-    if any(name and name in wanted for name in names):
+    padded = f" {wanted} "
+    if any(name and f" {name} " in padded for name in names):  # whole words only
         return 1
     return 0
 

@@ -14,6 +14,7 @@ def setup_logging(level: str = "INFO") -> None:
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
         force=True,
     )
+    logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 def _value(value: Any) -> str:

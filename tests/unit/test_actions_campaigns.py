@@ -112,3 +112,15 @@ def test_detail_unknown_campaign(club_db, use_db):
     messages, events = run(ActionShowCampaignDetail(), tracker(entities=entities))
     assert [m["response"] for m in messages] == ["utter_campaign_not_found"]
     assert events == []
+
+
+def test_detail_finds_campaign_named_in_text_before_older_slot(club_db, use_db):
+    use_db(club_db)
+    asked = tracker(
+        "xuan yeu thuong mat phi bao nhieu", slots={"campaign": "Áo ấm cho em"}
+    )
+    messages, _ = run(ActionShowCampaignDetail(), asked)
+    assert messages[0]["name"] == "Xuân yêu thương"
+    follow_up = tracker("đi mấy ngày vậy ad", slots={"campaign": "Áo ấm cho em"})
+    messages, _ = run(ActionShowCampaignDetail(), follow_up)
+    assert messages[0]["name"] == "Áo ấm cho em"

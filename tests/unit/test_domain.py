@@ -1,0 +1,56 @@
+"""Checks `rasa data validate` does not make: every response is reachable and
+every response an action or the bridge names exists."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).parents[2]
+DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text("utf-8"))
+CODE = "\n".join(
+    p.read_text("utf-8")
+    for d in ("actions", "bot", "connectors")
+    for p in (ROOT / d).rglob("*.py")
+)
+DIALOGUE = (ROOT / "data/rules.yml").read_text("utf-8") + (
+    ROOT / "data/stories.yml"
+).read_text("utf-8")
+
+
+def test_every_response_is_used_by_a_rule_story_action_or_the_bridge():
+    unused = [
+        name
+        for name in DOMAIN["responses"]
+        if name not in DIALOGUE and f'"{name}"' not in CODE and name != "utter_default"
+    ]
+    assert unused == []
+
+
+def test_every_response_named_in_code_exists():
+    named = set(re.findall(r'"(utter_[a-z_]+)"', CODE))
+    assert named, "the pattern should find the responses the actions use"
+    assert sorted(named - set(DOMAIN["responses"])) == []
+
+
+def test_responses_are_polite_vietnamese():
+    for name, variants in DOMAIN["responses"].items():
+        for variant in variants:
+            text = variant.get("text", "")
+            assert text, name
+            if not name.startswith(
+                ("utter_campaign_line", "utter_campaign_status", "utter_campaign_cost")
+            ):
+                assert text.startswith("Dạ"), f"{name} should open politely with 'Dạ'"
+
+
+def test_buttons_fit_every_platform():
+    for name, variants in DOMAIN["responses"].items():
+        for variant in variants:
+            buttons = variant.get("buttons", [])
+            assert len(buttons) <= 3, name  # Messenger button template limit
+            for button in buttons:
+                assert len(button["title"]) <= 20, (name, button["title"])
+                assert button["payload"].startswith("/"), (name, button)
