@@ -1,0 +1,82 @@
+"""The commands a club member types fail with one clear sentence, not a traceback."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).parents[2]
+
+
+def run_bot(tmp_path, *args, **env):
+    environment = {**os.environ, "VAR_DIR": str(tmp_path), **env}
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_malformed_setting_is_one_sentence(tmp_path):
+    result = run_bot(tmp_path, "run", RASA_PORT="abc")
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "error: bad setting: RASA_PORT must be a port number from 1 to 65535, got 'abc'"
+    )
+
+
+def test_port_in_use_is_one_sentence(tmp_path):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = run_bot(tmp_path, "run", BRIDGE_PORT=str(port))
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert f"port {port} (BRIDGE_PORT) on 127.0.0.1 is already in use" in result.stderr
+    assert not (tmp_path / "club.db").exists()  # stopped before touching anything
+
+
+def test_init_db_and_seed_demo(tmp_path):
+    url = f"sqlite:///{tmp_path / 'club.db'}"
+    assert run_bot(tmp_path, "init-db", DATABASE_URL=url).returncode == 0
+    first = run_bot(tmp_path, "seed-demo", DATABASE_URL=url)
+    assert first.returncode == 0 and "demo campaigns loaded" in first.stdout
+    again = run_bot(tmp_path, "seed-demo", DATABASE_URL=url)
+    assert "nothing loaded" in again.stdout
+
+
+def test_setup_without_python310_says_what_to_install(tmp_path):
+    for name in (
+        "requirements.txt",
+        "requirements-dev.txt",
+        "constraints.txt",
+        "pyproject.toml",
+    ):
+        shutil.copy(ROOT / name, tmp_path / name)
+    (tmp_path / "scripts").mkdir()
+    shutil.copy(ROOT / "scripts/bootstrap.sh", tmp_path / "scripts/bootstrap.sh")
+    bare = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    if subprocess.run(["sh", "-c", "command -v python3.10"], env=bare).returncode == 0:
+        pytest.skip("this machine has a system python3.10 on /usr/bin")
+    result = subprocess.run(
+        ["bash", "scripts/bootstrap.sh"],
+        cwd=tmp_path,
+        env=bare,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert "Python 3.10 is required" in result.stderr
+    assert "pyenv install 3.10" in result.stderr
+    assert not (tmp_path / ".venv").exists()
