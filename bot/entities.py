@@ -1,0 +1,106 @@
+"""Normalise entity values as users type them: phones, amounts of money, months.
+
+Used by the NLU pipeline (entity values) and by the actions (form validation,
+sponsor verification), so "0912.345.678" and "+84 912 345 678" are one phone
+and "1tr2", "1 triệu 2" and "1.200.000đ" are one amount.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from bot.text import nfc, strip_diacritics
+
+_PHONE_CHARS = re.compile(r"[\s.\-()]")
+_MOBILE = re.compile(r"^0[35789]\d{8}$")
+
+
+def normalize_phone(text: str) -> str | None:
+    """A Vietnamese mobile number as 10 digits starting with 0, or None."""
+    digits = _PHONE_CHARS.sub("", text or "")
+    if digits.startswith("+84"):
+        digits = "0" + digits[3:]
+    elif digits.startswith("84") and len(digits) == 11:
+        digits = "0" + digits[2:]
+    return digits if _MOBILE.match(digits) else None
+
+
+_UNITS = {
+    "k": 1_000,
+    "nghin": 1_000,
+    "ngan": 1_000,
+    "ng": 1_000,
+    "tr": 1_000_000,
+    "trieu": 1_000_000,
+    "cu": 1_000_000,
+    "m": 1_000_000,
+    "ty": 1_000_000_000,
+    "ti": 1_000_000_000,
+}
+_UNIT = "|".join(sorted(_UNITS, key=len, reverse=True))
+_CURRENCY = re.compile(r"\s*(vnd|dong|d)$")
+_DECIMAL_UNIT = re.compile(rf"^(\d+)[.,](\d+)\s*({_UNIT})$")
+_UNIT_THEN_DIGITS = re.compile(rf"^(\d+)\s*({_UNIT})\s*(\d{{1,3}})?\s*(ruoi)?$")
+_GROUPED = re.compile(r"^\d{1,3}([.,]\d{3})+$")
+
+
+def _plain(text: str) -> str:
+    """Lower case without diacritics, punctuation kept (unlike `fold`)."""
+    return " ".join(strip_diacritics(nfc(text).lower()).split())
+
+
+def parse_amount(text: str) -> int | None:
+    """Money in whole đồng: "500k" → 500000, "1 triệu 2" → 1200000, or None."""
+    plain = _CURRENCY.sub("", _plain(text)).strip()
+    plain = re.sub(r"(?<=\d) (?=[.,]?\d{3}\b)", "", plain)  # "200 000"
+    value: float | None = None
+    if match := _DECIMAL_UNIT.match(plain):
+        whole, fraction, unit = match.groups()
+        value = float(f"{whole}.{fraction}") * _UNITS[unit]
+    elif match := _UNIT_THEN_DIGITS.match(plain):
+        whole, unit, rest, half = match.groups()
+        size = _UNITS[unit]
+        value = int(whole) * size
+        if rest:  # "1tr2" is 1.2 million, "1tr250" 1.25 million
+            value += int(rest) * size // 10 ** len(rest)
+        if half:
+            value += size // 2
+    elif _GROUPED.match(plain) or plain.isdigit():
+        value = int(re.sub(r"[.,]", "", plain))
+    if value is None or value <= 0:
+        return None
+    return int(round(value))
+
+
+_MONTH_YEAR = re.compile(
+    r"\b(?:thang|thg|t)\s*(\d{1,2})(?:\s*(?:/|nam|-)\s*(\d{4}))?\b"
+)
+_RELATIVE = {"nay": 0, "truoc": -1, "vua roi": -1, "sau": 1, "toi": 1}
+
+
+def _shift(day: date, months: int) -> date:
+    index = day.year * 12 + day.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def parse_month(text: str, today: date, prefer_past: bool = True) -> date | None:
+    """The first day of the month meant: "tháng 5", "thang 12/2024", "T10",
+    "tháng này", "tháng trước". Without a year, the nearest such month in the
+    past (statements) or, with `prefer_past=False`, in the future (campaigns)."""
+    folded = _plain(text)
+    for word, offset in _RELATIVE.items():
+        if re.search(rf"\bthang {word}\b", folded):
+            return _shift(today.replace(day=1), offset)
+    match = _MONTH_YEAR.search(folded)
+    if not match or not 1 <= int(match.group(1)) <= 12:
+        return None
+    month = int(match.group(1))
+    if match.group(2):
+        return date(int(match.group(2)), month, 1)
+    year = today.year
+    if prefer_past and month > today.month:
+        year -= 1
+    if not prefer_past and month < today.month:
+        year += 1
+    return date(year, month, 1)
