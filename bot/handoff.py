@@ -1,0 +1,60 @@
+"""Handing a conversation to a person: while a ticket is open the bot is silent."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+
+from bot.db import session_scope
+from bot.models import HandoffTicket
+
+
+def open_ticket(
+    url: str, conversation_id: str, platform: str, last_message: str
+) -> int:
+    """Open (or reuse) the conversation's ticket; returns its id."""
+    with session_scope(url) as session, session.begin():
+        ticket = session.scalars(
+            select(HandoffTicket)
+            .where(HandoffTicket.conversation_id == conversation_id)
+            .where(HandoffTicket.status == "open")
+        ).first()
+        if ticket is None:
+            ticket = HandoffTicket(
+                conversation_id=conversation_id,
+                platform=platform,
+                last_message=last_message[:2000],
+            )
+            session.add(ticket)
+            session.flush()
+        return ticket.id
+
+
+def is_paused(url: str, conversation_id: str) -> bool:
+    """True while staff handle the conversation: the bridge must not ask Rasa."""
+    with session_scope(url) as session:
+        query = (
+            select(HandoffTicket.id)
+            .where(HandoffTicket.conversation_id == conversation_id)
+            .where(HandoffTicket.status == "open")
+            .limit(1)
+        )
+        return session.scalars(query).first() is not None
+
+
+def release(url: str, conversation_id: str, staff: str) -> int:
+    """Close the conversation's open tickets; the bot answers again."""
+    with session_scope(url) as session, session.begin():
+        tickets = session.scalars(
+            select(HandoffTicket)
+            .where(HandoffTicket.conversation_id == conversation_id)
+            .where(HandoffTicket.status == "open")
+        ).all()
+        for ticket in tickets:
+            ticket.status, ticket.closed_at, ticket.closed_by = (
+                "closed",
+                datetime.utcnow(),
+                staff,
+            )
+        return len(tickets)
