@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
-from bot.settings import SettingsError, load_settings
+from bot.settings import Settings, SettingsError, load_settings
 
 
-def main(argv: list[str] | None = None) -> int:
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser(
@@ -22,8 +23,22 @@ def main(argv: list[str] | None = None) -> int:
         "seed-demo", help="load the demo club data into an empty database"
     )
     commands.add_parser("train", help="train the model if the data or config changed")
-    args = parser.parse_args(argv)
+    for name, verb in (("import", "from"), ("export", "to")):
+        sub = commands.add_parser(
+            name, help=f"{name} one table {verb} a .csv or .xlsx file"
+        )
+        sub.add_argument("table", help="campaigns, funds, children, sponsors, ...")
+        sub.add_argument("file", type=Path)
+    staff = commands.add_parser("create-staff", help="add a staff console user")
+    staff.add_argument("username")
+    staff.add_argument(
+        "--password-stdin", action="store_true", help="read the password from stdin"
+    )
+    return parser
 
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
     try:
         settings = load_settings()
     except SettingsError as error:
@@ -31,54 +46,107 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
     from bot.logs import setup_logging
+    from bot.model import TrainingError
+    from bot.seed import SeedError
+    from bot.stack import PortBusyError
+    from bot.staff import StaffError
+    from bot.tables import CellError
 
     setup_logging(settings.log_level)
     try:
-        return _dispatch(args.command, settings)
-    except Exception as error:  # noqa: BLE001 - a CLI answers with one readable line
-        from bot.model import TrainingError
-        from bot.stack import PortBusyError
-
-        if isinstance(error, (PortBusyError, TrainingError)):
-            print(f"error: {error}", file=sys.stderr)
-            return 1
-        raise
+        return COMMANDS[args.command](settings, args)
+    except (PortBusyError, TrainingError, SeedError, CellError, StaffError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
 
 
-def _dispatch(command: str, settings) -> int:
-    if command == "run":
-        from bot.stack import run
+def _run(settings: Settings, _args) -> int:
+    from bot.stack import run
 
-        return run(settings)
-    if command == "serve":
-        from bot.bridge import serve
+    return run(settings)
 
-        serve(settings)
-        return 0
-    if command == "init-db":
-        from bot.db import migrate
 
-        migrate(settings.database_url)
-        print(f"database ready: {settings.database_url}")
-        return 0
-    if command == "seed-demo":
-        from bot.db import migrate
-        from bot.seed import seed_if_empty
+def _serve(settings: Settings, _args) -> int:
+    from bot.bridge import serve
 
-        migrate(settings.database_url)
-        added = seed_if_empty(settings.database_url)
+    serve(settings)
+    return 0
+
+
+def _init_db(settings: Settings, _args) -> int:
+    from bot.db import migrate
+
+    migrate(settings.database_url)
+    print(f"database ready: {settings.database_url}")
+    return 0
+
+
+def _seed_demo(settings: Settings, _args) -> int:
+    from bot.db import migrate
+    from bot.seed import seed_if_empty
+
+    migrate(settings.database_url)
+    added = seed_if_empty(settings.database_url)
+    print(
+        f"{added} demo rows loaded" if added else "database not empty: nothing loaded"
+    )
+    return 0
+
+
+def _train(settings: Settings, _args) -> int:
+    from bot.model import train
+
+    print(train(settings.model_dir, settings.log_dir / "train.log"))
+    return 0
+
+
+def _import(settings: Settings, args) -> int:
+    from bot.db import migrate
+    from bot.importer import import_table
+
+    migrate(settings.database_url)
+    result = import_table(settings.database_url, args.table, args.file)
+    if not result.ok:
+        for error in result.errors:
+            print(f"{args.file}: {error}", file=sys.stderr)
         print(
-            f"{added} demo campaigns loaded"
-            if added
-            else "database not empty: nothing loaded"
+            f"error: {len(result.errors)} bad row(s); nothing was imported",
+            file=sys.stderr,
         )
-        return 0
-    if command == "train":
-        from bot.model import train
+        return 1
+    print(f"{args.table}: {result.created} added, {result.updated} updated")
+    return 0
 
-        print(train(settings.model_dir, settings.log_dir / "train.log"))
-        return 0
-    raise AssertionError(command)
+
+def _export(settings: Settings, args) -> int:
+    from bot.importer import export_table
+
+    count = export_table(settings.database_url, args.table, args.file)
+    print(f"{args.table}: {count} rows written to {args.file}")
+    return 0
+
+
+def _create_staff(settings: Settings, args) -> int:
+    from bot.db import migrate
+    from bot.staff import create_staff, read_password
+
+    migrate(settings.database_url)
+    password = read_password(from_stdin=args.password_stdin)
+    create_staff(settings.database_url, args.username, password)
+    print(f"staff user {args.username!r} created")
+    return 0
+
+
+COMMANDS = {
+    "run": _run,
+    "serve": _serve,
+    "init-db": _init_db,
+    "seed-demo": _seed_demo,
+    "train": _train,
+    "import": _import,
+    "export": _export,
+    "create-staff": _create_staff,
+}
 
 
 if __name__ == "__main__":

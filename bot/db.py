@@ -15,7 +15,13 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
-    """WAL lets the bridge, the worker and the action server share the file."""
+    """WAL lets the bridge, the worker and the action server share the file.
+
+    pysqlite's own transaction handling breaks SAVEPOINTs (an import's per-row
+    savepoint would commit on release), so SQLAlchemy emits BEGIN itself, as the
+    SQLAlchemy docs recommend for pysqlite.
+    """
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -29,6 +35,7 @@ def get_engine(url: str) -> Engine:
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, future=True, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
         return engine
     return create_engine(url, future=True, pool_pre_ping=True)
 

@@ -40,7 +40,7 @@ def prepare(settings: Settings) -> None:
     """Create or upgrade the database, load the demo club when it is empty."""
     migrate(settings.database_url)
     added = seed_if_empty(settings.database_url)
-    note = f", {added} demo campaigns loaded from data/seed/" if added else ""
+    note = f", {added} demo rows loaded from data/seed/" if added else ""
     print(f"==> database ready ({settings.database_url}){note}", flush=True)
 
 

@@ -50,7 +50,7 @@ def test_init_db_and_seed_demo(tmp_path):
     url = f"sqlite:///{tmp_path / 'club.db'}"
     assert run_bot(tmp_path, "init-db", DATABASE_URL=url).returncode == 0
     first = run_bot(tmp_path, "seed-demo", DATABASE_URL=url)
-    assert first.returncode == 0 and "demo campaigns loaded" in first.stdout
+    assert first.returncode == 0 and "demo rows loaded" in first.stdout
     again = run_bot(tmp_path, "seed-demo", DATABASE_URL=url)
     assert "nothing loaded" in again.stdout
 

@@ -1,0 +1,154 @@
+"""Staff import/export: validated, all or nothing, round-trips CSV and XLSX."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.db import session_scope
+from bot.importer import export_table, import_table
+from bot.models import Child, Donation, Sponsor, Sponsorship
+from bot.seed import SEED_DIR, seed_if_empty
+from bot.staff import StaffError, create_staff, verify_staff
+from bot.tables import LOAD_ORDER, CellError
+
+ROOT = Path(__file__).parents[2]
+
+
+def count(url: str, model) -> int:
+    with session_scope(url) as session:
+        return session.scalar(select(func.count()).select_from(model))
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text.strip() + "\n", encoding="utf-8")
+    return path
+
+
+def test_bad_rows_are_reported_with_line_and_nothing_is_written(db_url, tmp_path):
+    csv = write(
+        tmp_path / "sponsors.csv",
+        """
+full_name,phone,email,messenger_id,zalo_id
+Nguyễn An,0912 345 678,,,
+Lê Bình,12345,,,
+,0987654321,,,
+Trần Chi,+84 903 111 222,,,
+""",
+    )
+    result = import_table(db_url, "sponsors", csv)
+    assert result.errors == [
+        "line 3: column phone: '12345' is not a Vietnamese mobile number",
+        "line 4: column full_name: a value is required",
+    ]
+    assert (result.created, count(db_url, Sponsor)) == (0, 0)
+
+
+def test_references_and_constraints_are_checked(db_url, tmp_path):
+    seed_if_empty(db_url)
+    before = count(db_url, Sponsorship)
+    csv = write(
+        tmp_path / "sponsorships.csv",
+        """
+child_code,sponsor_phone,monthly_amount,since,until
+NE0104,0912345678,160k,2026-11-01,
+NE9999,0912345678,160000,2026-11-01,
+NE0101,0987654321,160000,2026-11-01,
+NE0107,0912345678,-5,2026-11-01,
+""",
+    )
+    result = import_table(db_url, "sponsorships", csv)
+    assert (
+        result.errors[0]
+        == "line 3: column child_code: no children row with code 'NE9999'"
+    )
+    assert result.errors[1].startswith(
+        "line 4: breaks a rule of the database"
+    )  # NE0101 has one
+    assert result.errors[2].startswith("line 5: column monthly_amount")
+    assert count(db_url, Sponsorship) == before  # the good first row was not kept
+
+
+def test_reimport_updates_by_natural_key(db_url, tmp_path):
+    csv = write(
+        tmp_path / "children.csv",
+        """
+code,given_name,birth_year,school,grade,district,needs,public_note,private_note,photo_path,status
+ne0201,Sáu,2016,Trường A,Lớp 4,Quan Sơn,,,,,waiting
+""",
+    )
+    assert import_table(db_url, "children", csv).created == 1
+    csv.write_text(csv.read_text("utf-8").replace("Lớp 4", "Lớp 5"), encoding="utf-8")
+    again = import_table(db_url, "children", csv)
+    assert (again.created, again.updated) == (0, 1)
+    with session_scope(db_url) as session:
+        child = session.scalars(select(Child)).one()
+    assert (child.code, child.grade) == ("NE0201", "Lớp 5")
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_export_then_import_round_trips(db_url, tmp_path, suffix):
+    seed_if_empty(db_url)
+    target = f"sqlite:///{tmp_path / 'copy.db'}"
+    from bot.db import migrate
+
+    migrate(target)
+    for table in LOAD_ORDER:
+        path = tmp_path / f"{table}{suffix}"
+        exported = export_table(db_url, table, path)
+        result = import_table(target, table, path)
+        assert result.ok, result.errors
+        assert result.created == exported
+    with session_scope(target) as session:
+        amounts = sorted(session.scalars(select(Donation.amount)))
+    with session_scope(db_url) as session:
+        assert amounts == sorted(session.scalars(select(Donation.amount)))
+
+
+def test_unknown_table_and_file_type(db_url, tmp_path):
+    with pytest.raises(CellError, match="unknown table"):
+        import_table(db_url, "secrets", SEED_DIR / "funds.csv")
+    with pytest.raises(CellError, match="only .csv and .xlsx"):
+        import_table(db_url, "funds", write(tmp_path / "funds.txt", "code,name"))
+
+
+def test_cli_import_reports_bad_rows_and_exit_code(tmp_path):
+    url = f"sqlite:///{tmp_path / 'club.db'}"
+    bad = write(tmp_path / "funds.csv", "code,name,description\nnuôi em!,Quỹ,\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "import", "funds", str(bad)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": "/usr/bin:/bin", "DATABASE_URL": url, "VAR_DIR": str(tmp_path)},
+    )
+    assert result.returncode == 1
+    assert "line 2: column code" in result.stderr
+    assert "nothing was imported" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_staff_accounts(db_url, tmp_path):
+    create_staff(db_url, "thu.ha", "mat-khau-dai-1")
+    assert verify_staff(db_url, "thu.ha", "mat-khau-dai-1")
+    assert not verify_staff(db_url, "thu.ha", "sai-mat-khau")
+    with pytest.raises(StaffError, match="already exists"):
+        create_staff(db_url, "thu.ha", "mat-khau-dai-2")
+    with pytest.raises(StaffError, match="at least 10"):
+        create_staff(db_url, "nam", "ngan")
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "create-staff", "an.nguyen", "--password-stdin"],
+        cwd=ROOT,
+        input="mot-mat-khau-dai\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": "/usr/bin:/bin", "DATABASE_URL": db_url, "VAR_DIR": str(tmp_path)},
+    )
+    assert result.returncode == 0, result.stderr
+    assert verify_staff(db_url, "an.nguyen", "mot-mat-khau-dai")
