@@ -1,20 +1,31 @@
-"""Campaign actions: the upcoming list and one campaign in detail."""
+"""Campaign actions: the upcoming list (by month or district) and one in detail."""
 
 from __future__ import annotations
 
 import json
 import logging
+from datetime import date
 from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from actions.db import club_session, today
+from actions.forms import text_of
 from actions.responses import date_range, money, phrase
-from bot.club import find_campaign, upcoming_campaigns
+from bot.club import (
+    find_campaign,
+    is_full,
+    open_for_registration,
+    registrations,
+    upcoming_campaigns,
+)
+from bot.entities import parse_month
 from bot.models import Campaign
+from bot.text import fold
 
 logger = logging.getLogger(__name__)
 
@@ -32,9 +43,39 @@ def status_text(domain: dict[str, Any], campaign: Campaign) -> str:
     return phrase(domain, "utter_campaign_status_closed")
 
 
-def detail_button(campaign: Campaign) -> dict[str, str]:
+def payload(intent: str, campaign: Campaign) -> str:
     entities = json.dumps({"campaign": campaign.name}, ensure_ascii=False)
-    return {"title": campaign.name, "payload": f"/ask_campaign_detail{entities}"}
+    return f"/{intent}{entities}"
+
+
+def detail_button(campaign: Campaign) -> dict[str, str]:
+    return {"title": campaign.name, "payload": payload("ask_campaign_detail", campaign)}
+
+
+def in_month(campaign: Campaign, month: date) -> bool:
+    next_month = date(month.year + month.month // 12, month.month % 12 + 1, 1)
+    return campaign.start_date < next_month and campaign.end_date >= month
+
+
+def filters(text: str, campaigns: list[Campaign], domain) -> tuple[list[Campaign], str]:
+    """Keep the campaigns in the month or district the message names, if any;
+    also return how the filter reads ("trong tháng 12/2026")."""
+    kept, described = campaigns, []
+    month = parse_month(text, today(), prefer_past=False)
+    if month:
+        kept = [c for c in kept if in_month(c, month)]
+        described.append(
+            phrase(domain, "utter_campaign_filter_month", month=month.strftime("%m/%Y"))
+        )
+    folded = f" {fold(text)} "
+    districts = {c.district for c in campaigns if f" {fold(c.district)} " in folded}
+    if districts:
+        kept = [c for c in kept if c.district in districts]
+        district = ", ".join(sorted(districts))
+        described.append(
+            phrase(domain, "utter_campaign_filter_district", district=district)
+        )
+    return kept, " ".join(described)
 
 
 class ActionListCampaigns(Action):
@@ -48,48 +89,64 @@ class ActionListCampaigns(Action):
     ) -> list[dict[str, Any]]:
         try:
             with club_session() as session:
-                campaigns = upcoming_campaigns(session, today())
-                lines = [
-                    phrase(
-                        domain,
-                        "utter_campaign_line",
-                        name=c.name,
-                        dates=date_range(c.start_date, c.end_date),
-                        district=c.district,
-                        province=c.province,
-                        status=status_text(domain, c),
-                    )
-                    for c in campaigns
-                ]
-                buttons = [detail_button(c) for c in campaigns]
+                upcoming = upcoming_campaigns(session, today())
+                campaigns, described = filters(text_of(tracker), upcoming, domain)
+                lines = [self._line(domain, c) for c in campaigns]
         except SQLAlchemyError:
-            logger.exception(
-                "campaign list failed", extra={"sender": tracker.sender_id}
-            )
+            logger.exception("campaign list failed sender=%s", tracker.sender_id)
             dispatcher.utter_message(response="utter_campaigns_failed")
             return []
-        if not campaigns:
+        if not upcoming:
             dispatcher.utter_message(response="utter_campaigns_none")
-            return []
-        dispatcher.utter_message(
-            response="utter_campaigns_list", campaigns="\n".join(lines), buttons=buttons
-        )
+        elif not campaigns:
+            dispatcher.utter_message(
+                response="utter_campaigns_none_filtered", filter=described
+            )
+        else:
+            dispatcher.utter_message(
+                response="utter_campaigns_list",
+                campaigns="\n".join(lines),
+                buttons=[detail_button(c) for c in campaigns],
+            )
         return []
+
+    @staticmethod
+    def _line(domain: dict[str, Any], campaign: Campaign) -> str:
+        return phrase(
+            domain,
+            "utter_campaign_line",
+            name=campaign.name,
+            dates=date_range(campaign.start_date, campaign.end_date),
+            district=campaign.district,
+            province=campaign.province,
+            status=status_text(domain, campaign),
+        )
+
+
+def room_text(session: Session, domain: dict[str, Any], campaign: Campaign) -> str:
+    """ "còn 12/35 chỗ", "đã đủ người" or "không giới hạn số người"."""
+    if campaign.capacity is None:
+        return phrase(domain, "utter_campaign_room_open")
+    if is_full(session, campaign):
+        return phrase(domain, "utter_campaign_room_full")
+    left = campaign.capacity - registrations(session, campaign)
+    return phrase(
+        domain, "utter_campaign_room_left", left=left, capacity=campaign.capacity
+    )
 
 
 class ActionShowCampaignDetail(Action):
-    """Dates, place, requirements, cost and registration status of one campaign."""
+    """Dates, place, requirements, cost, room left and registration status."""
 
     def name(self) -> str:
         return "action_show_campaign_detail"
 
     @staticmethod
-    def _campaign_meant(session, tracker: Tracker) -> Campaign | None:
+    def _campaign_meant(session: Session, tracker: Tracker) -> Campaign | None:
         """The entity if any, else a name or synonym in the message itself (the
         synonyms live in the database), else the campaign talked about before."""
         entity = next(tracker.get_latest_entity_values("campaign"), None)
-        text = tracker.latest_message.get("text") or ""
-        for wanted in (entity, text, tracker.get_slot("campaign")):
+        for wanted in (entity, text_of(tracker), tracker.get_slot("campaign")):
             if wanted and (campaign := find_campaign(session, wanted)):
                 return campaign
         return None
@@ -103,26 +160,40 @@ class ActionShowCampaignDetail(Action):
                 if campaign is None:
                     dispatcher.utter_message(response="utter_campaign_not_found")
                     return []
-                cost = (
-                    phrase(domain, "utter_campaign_cost", amount=money(campaign.cost))
-                    if campaign.cost
-                    else phrase(domain, "utter_campaign_cost_free")
+                details = self._details(session, domain, campaign)
+                can_register = open_for_registration(campaign, today()) and not is_full(
+                    session, campaign
                 )
-                dispatcher.utter_message(
-                    response="utter_campaign_detail",
-                    name=campaign.name,
-                    dates=date_range(campaign.start_date, campaign.end_date),
-                    district=campaign.district,
-                    province=campaign.province,
-                    description=campaign.description,
-                    requirements=campaign.requirements or "-",
-                    cost=cost,
-                    status=status_text(domain, campaign),
-                )
-                return [SlotSet("campaign", campaign.name)]
         except SQLAlchemyError:
-            logger.exception(
-                "campaign detail failed", extra={"sender": tracker.sender_id}
-            )
+            logger.exception("campaign detail failed sender=%s", tracker.sender_id)
             dispatcher.utter_message(response="utter_campaigns_failed")
             return []
+        buttons = []
+        if can_register:
+            title = phrase(domain, "utter_campaign_register_button")
+            buttons = [
+                {"title": title, "payload": payload("register_volunteer", campaign)}
+            ]
+        dispatcher.utter_message(
+            response="utter_campaign_detail", buttons=buttons, **details
+        )
+        return [SlotSet("campaign", campaign.name)]
+
+    @staticmethod
+    def _details(session: Session, domain: dict[str, Any], campaign: Campaign) -> dict:
+        cost = (
+            phrase(domain, "utter_campaign_cost", amount=money(campaign.cost))
+            if campaign.cost
+            else phrase(domain, "utter_campaign_cost_free")
+        )
+        return {
+            "name": campaign.name,
+            "dates": date_range(campaign.start_date, campaign.end_date),
+            "district": campaign.district,
+            "province": campaign.province,
+            "description": campaign.description,
+            "requirements": campaign.requirements or "-",
+            "cost": cost,
+            "room": room_text(session, domain, campaign),
+            "status": status_text(domain, campaign),
+        }

@@ -13,9 +13,13 @@ from bot.settings import load_settings
 logger = logging.getLogger(__name__)
 
 
+def database_url() -> str:
+    return load_settings().database_url
+
+
 def club_session() -> Session:
     """A short session for one action call."""
-    return session_scope(load_settings().database_url)
+    return session_scope(database_url())
 
 
 def today() -> date:

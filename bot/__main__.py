@@ -45,6 +45,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: bad setting: {error}", file=sys.stderr)
         return 2
 
+    from sqlalchemy.exc import OperationalError
+
     from bot.logs import setup_logging
     from bot.model import TrainingError
     from bot.seed import SeedError
@@ -57,6 +59,13 @@ def main(argv: list[str] | None = None) -> int:
         return COMMANDS[args.command](settings, args)
     except (PortBusyError, TrainingError, SeedError, CellError, StaffError) as error:
         print(f"error: {error}", file=sys.stderr)
+        return 1
+    except OperationalError as error:
+        reason = str(error.orig).splitlines()[0]
+        print(
+            f"error: cannot use the database {settings.database_url}: {reason}",
+            file=sys.stderr,
+        )
         return 1
 
 

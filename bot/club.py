@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.models import Campaign
+from bot.models import Campaign, VolunteerRegistration
 from bot.text import fold
 
 
@@ -51,3 +51,36 @@ def find_campaign(session: Session, text: str) -> Campaign | None:
         if score > best_score:
             best, best_score = campaign, score
     return best
+
+
+def registrations(session: Session, campaign: Campaign) -> int:
+    return session.scalar(
+        select(func.count())
+        .select_from(VolunteerRegistration)
+        .where(VolunteerRegistration.campaign_id == campaign.id)
+        .where(VolunteerRegistration.status != "cancelled")
+    )
+
+
+def open_for_registration(campaign: Campaign, on: date) -> bool:
+    deadline_ok = campaign.registration_deadline is None or (
+        campaign.registration_deadline >= on
+    )
+    return campaign.status == "open" and deadline_ok and campaign.start_date >= on
+
+
+def is_full(session: Session, campaign: Campaign) -> bool:
+    return campaign.capacity is not None and registrations(session, campaign) >= (
+        campaign.capacity
+    )
+
+
+def existing_registration(
+    session: Session, campaign: Campaign, phone: str
+) -> VolunteerRegistration | None:
+    return session.scalars(
+        select(VolunteerRegistration)
+        .where(VolunteerRegistration.campaign_id == campaign.id)
+        .where(VolunteerRegistration.phone == phone)
+        .where(VolunteerRegistration.status != "cancelled")
+    ).first()

@@ -59,6 +59,8 @@ def alembic_config(url: str) -> Config:
 
 def migrate(url: str) -> None:
     """Create or upgrade the schema to the newest migration."""
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     command.upgrade(alembic_config(url), "head")
 
 

@@ -1,0 +1,174 @@
+"""How to give, and statements (sao kê) of what came in and went out."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+
+from actions.child_lookup import known_sponsor
+from actions.db import club_session, today
+from actions.forms import text_of
+from actions.responses import money, phrase
+from bot.entities import parse_month
+from bot.models import Child, Fund, Sponsorship
+from bot.money import donations_of, fund_months, latest_expenses, latest_month_with_data
+from bot.text import fold
+
+logger = logging.getLogger(__name__)
+
+NUOI_EM = "NUOIEM"
+
+
+def sponsor_memo(session, domain: dict[str, Any], tracker: Tracker) -> str | None:
+    """For a verified sponsor: the memo with the fund, their child's code, phone."""
+    sponsor = known_sponsor(session, tracker)
+    if sponsor is None:
+        return None
+    code = session.scalars(
+        select(Child.code)
+        .join(Sponsorship, Sponsorship.child_id == Child.id)
+        .where(Sponsorship.sponsor_id == sponsor.id)
+        .where(Sponsorship.until.is_(None))
+    ).first()
+    if code is None:
+        return None
+    return phrase(
+        domain,
+        "utter_donate_memo_sponsor",
+        fund=NUOI_EM,
+        child_code=code,
+        phone=sponsor.phone,
+    )
+
+
+class ActionDonationInfo(Action):
+    """Bank account, transfer memo with the fund (and child code for sponsors),
+    and the other ways to help."""
+
+    def name(self) -> str:
+        return "action_donation_info"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        try:
+            with club_session() as session:
+                funds = ", ".join(
+                    phrase(domain, "utter_donate_fund_line", code=f.code, name=f.name)
+                    for f in session.scalars(select(Fund).order_by(Fund.id))
+                )
+                memo = sponsor_memo(session, domain, tracker) or phrase(
+                    domain, "utter_donate_memo_fund"
+                )
+        except SQLAlchemyError:
+            logger.exception("donation info failed sender=%s", tracker.sender_id)
+            dispatcher.utter_message(response="utter_donation_failed")
+            return []
+        dispatcher.utter_message(response="utter_donate_bank", memo=memo, funds=funds)
+        dispatcher.utter_message(response="utter_donate_other")
+        return []
+
+
+def asks_about_own_transfer(text: str) -> bool:
+    folded = fold(text)
+    return any(
+        words in folded
+        for words in (
+            "cua minh",
+            "cua toi",
+            "cua em",
+            "cua chi",
+            "cua anh",
+            "nhan duoc chua",
+            "nhan dc chua",
+            "da nhan",
+            "toi chua",
+            "vao chua",
+        )
+    )
+
+
+class ActionShowStatement(Action):
+    """Public totals per fund for a month and the latest expenses; a verified
+    sponsor asking about their own transfer sees their own donations."""
+
+    def name(self) -> str:
+        return "action_show_statement"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        text = text_of(tracker)
+        try:
+            with club_session() as session:
+                if asks_about_own_transfer(text):
+                    self._own(session, dispatcher, tracker, domain)
+                    return []
+                self._public(session, dispatcher, text, domain)
+        except SQLAlchemyError:
+            logger.exception("statement failed sender=%s", tracker.sender_id)
+            dispatcher.utter_message(response="utter_statement_failed")
+        return []
+
+    @staticmethod
+    def _public(session, dispatcher, text: str, domain: dict[str, Any]) -> None:
+        month = parse_month(text, today()) or latest_month_with_data(session, today())
+        funds = [
+            phrase(
+                domain,
+                "utter_statement_fund_line",
+                fund=row.fund,
+                received=money(row.received),
+                spent=money(row.spent),
+                balance=money(row.balance),
+            )
+            for row in fund_months(session, month)
+        ]
+        expenses = [
+            phrase(
+                domain,
+                "utter_statement_expense_line",
+                date=expense.date.strftime("%d/%m/%Y"),
+                purpose=expense.purpose,
+                amount=money(expense.amount),
+                fund=fund,
+            )
+            for expense, fund in latest_expenses(session)
+        ]
+        dispatcher.utter_message(
+            response="utter_statement",
+            month=month.strftime("%m/%Y"),
+            funds="\n".join(funds),
+            expenses="\n".join(expenses) or "-",
+        )
+
+    @staticmethod
+    def _own(session, dispatcher, tracker: Tracker, domain: dict[str, Any]) -> None:
+        sponsor = known_sponsor(session, tracker)
+        if sponsor is None:
+            dispatcher.utter_message(response="utter_statement_verify_hint")
+            return
+        rows = donations_of(session, sponsor)
+        if not rows:
+            dispatcher.utter_message(response="utter_statement_own_none")
+            return
+        lines = [
+            phrase(
+                domain,
+                "utter_statement_own_line",
+                date=day.strftime("%d/%m/%Y"),
+                amount=money(amount),
+                fund=fund,
+            )
+            for day, amount, fund in rows
+        ]
+        dispatcher.utter_message(
+            response="utter_statement_own",
+            full_name=sponsor.full_name,
+            donations="\n".join(lines),
+        )

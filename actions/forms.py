@@ -1,0 +1,126 @@
+"""What every form validator shares: reading answers and handling corrections.
+
+Answers are read from the text as typed (from_text slots), so the forms work
+whatever the entity extractors catch. A user can correct an earlier answer at
+any step ("sửa số điện thoại"): the validator empties that slot and the form
+asks for it again. A form ends early (full campaign, too young, locked look-up)
+by setting `requested_slot` to None; the submit action then sees that the
+confirmation slot is empty and saves nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from abc import abstractmethod
+from typing import Any
+
+from rasa_sdk import FormValidationAction, Tracker
+from rasa_sdk.events import SlotSet
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.text import fold
+
+logger = logging.getLogger(__name__)
+
+YES_WORDS = {"co", "dung", "dung roi", "ok", "u", "vang", "chuan", "xac nhan", "dong y"}
+END_FORM = {"requested_slot": None}
+
+# Folded words that name a field, longest first, with the slot they correct.
+FIELD_WORDS = [
+    ("so dien thoai", "phone"),
+    ("dien thoai", "phone"),
+    ("so em", "children_count"),
+    ("nam sinh", "birth_year"),
+    ("ho ten", "full_name"),
+    ("ten", "full_name"),
+    ("noi lam", "school_or_work"),
+    ("truong", "school_or_work"),
+    ("chien dich", "campaign"),
+    ("huyen", "district_preference"),
+    ("ma", "child_code"),
+]
+CORRECTION = re.compile(r"^(sua|doi|nham|sai)\b")
+STOP_PHRASES = {
+    "deny",
+    "thoi",
+    "huy",
+    "dung",
+    "dung lai",
+    "khoi",
+    "thoi khoi",
+    "khong",
+    "thoi khong",
+    "khong can",
+    "khong can nua",
+    "khong muon nua",
+    "huy dang ky",
+    "khong dang ky nua",
+    "thoi khong dang ky nua",
+    "thoi khong can",
+    "dung lai di",
+}
+STOP_WORDS = {"khong", "thoi", "huy", "dung", "khoi", "nua"}
+
+
+def text_of(tracker: Tracker) -> str:
+    return (tracker.latest_message.get("text") or "").strip()
+
+
+def intent_of(tracker: Tracker) -> str:
+    return (tracker.latest_message.get("intent") or {}).get("name") or ""
+
+
+def is_yes(tracker: Tracker) -> bool:
+    return intent_of(tracker) == "affirm" or fold(text_of(tracker)) in YES_WORDS
+
+
+def wants_to_stop(tracker: Tracker) -> bool:
+    """ "thôi", "hủy", "không đăng ký nữa"... but not an answer that merely looks
+    negative to the classifier (a school called "ĐH Hồng Đức")."""
+    folded = fold(text_of(tracker))
+    if folded in STOP_PHRASES:
+        return True
+    return intent_of(tracker) == "deny" and bool(STOP_WORDS & set(folded.split()))
+
+
+def correction(tracker: Tracker, slots: list[str]) -> dict[str, Any] | None:
+    """Slots to empty when the user asks to change an answer, else None."""
+    folded = fold(text_of(tracker))
+    if not CORRECTION.match(folded):
+        return None
+    for words, slot in FIELD_WORDS:
+        if slot in slots and re.search(rf"\b{words}\b", folded):
+            requested = tracker.get_slot("requested_slot")
+            emptied = {slot: None}
+            if requested and requested != slot:
+                emptied[requested] = None
+            return emptied
+    return None
+
+
+class SafeFormValidation(FormValidationAction):
+    """A form validator that ends the form politely when the database fails."""
+
+    failure_response = "utter_registration_failed"
+    no_is_an_answer: frozenset[str] = frozenset()  # slots where "không" answers
+
+    @abstractmethod
+    def name(self) -> str:
+        """`validate_<form name>`; abstract so the SDK does not register the base."""
+
+    async def run(self, dispatcher, tracker, domain) -> list[dict[str, Any]]:
+        requested = tracker.get_slot("requested_slot")
+        if (
+            requested
+            and requested not in self.no_is_an_answer
+            and wants_to_stop(tracker)
+        ):
+            dispatcher.utter_message(response="utter_form_stopped")
+            return [SlotSet(requested, None), SlotSet("requested_slot", None)]
+        try:
+            return await super().run(dispatcher, tracker, domain)
+        except SQLAlchemyError:
+            logger.exception("%s failed sender=%s", self.name(), tracker.sender_id)
+            dispatcher.utter_message(response=self.failure_response)
+            return [SlotSet("requested_slot", None)]

@@ -1,0 +1,263 @@
+"""Volunteer registration: the form's questions, checks and the saved sign-up."""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+from datetime import date
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from actions.campaigns import status_text
+from actions.db import club_session, today
+from actions.forms import (
+    END_FORM,
+    SafeFormValidation,
+    correction,
+    intent_of,
+    is_yes,
+    text_of,
+)
+from bot.club import (
+    existing_registration,
+    find_campaign,
+    is_full,
+    open_for_registration,
+    upcoming_campaigns,
+)
+from bot.entities import normalize_phone
+from bot.models import VolunteerRegistration
+from bot.text import fold, nfc
+
+logger = logging.getLogger(__name__)
+
+FORM_SLOTS = ["campaign", "full_name", "phone", "birth_year", "school_or_work"]
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
+
+
+def clean_name(text: str) -> str | None:
+    """A plausible full name (two or more words, no digits), title-cased."""
+    name = " ".join(nfc(text).split())
+    words = name.split()
+    if not 2 <= len(words) <= 7 or len(name) > 100 or re.search(r"[\d@/]", name):
+        return None
+    return " ".join(w[:1].upper() + w[1:].lower() for w in words)
+
+
+def birth_year_of(text: str, on: date) -> int | None:
+    match = re.search(r"\b(19\d{2}|20\d{2})\b", text)
+    if not match or not on.year - 100 <= int(match.group(1)) <= on.year:
+        return None
+    return int(match.group(1))
+
+
+class ActionAskVolunteerFormCampaign(Action):
+    """Asks which campaign, with a button per campaign open for registration."""
+
+    def name(self) -> str:
+        return "action_ask_volunteer_form_campaign"
+
+    async def run(self, dispatcher, tracker, domain) -> list[dict[str, Any]]:
+        buttons = []
+        try:
+            with club_session() as session:
+                buttons = [
+                    {"title": c.name, "payload": c.name}
+                    for c in upcoming_campaigns(session, today())
+                    if open_for_registration(c, today())
+                ]
+        except SQLAlchemyError:
+            logger.exception("listing campaigns for the form failed")
+        dispatcher.utter_message(
+            response="utter_ask_volunteer_campaign", buttons=buttons
+        )
+        return []
+
+
+class ValidateVolunteerForm(SafeFormValidation):
+    failure_response = "utter_registration_failed"
+
+    def name(self) -> str:
+        return "validate_volunteer_form"
+
+    async def extract_campaign(self, dispatcher, tracker, domain) -> dict[str, Any]:
+        """On the opening message ("đăng ký áo ấm"), find the campaign it names."""
+        if tracker.get_slot("requested_slot") is not None:
+            return {}
+        with club_session() as session:
+            campaign = find_campaign(session, text_of(tracker))
+            return {"campaign": campaign.name} if campaign else {}
+
+    def validate_campaign(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
+        if fix := correction(tracker, FORM_SLOTS):
+            return fix
+        with club_session() as session:
+            campaign = find_campaign(session, str(value or ""))
+            if campaign is None or campaign.end_date < today():
+                dispatcher.utter_message(response="utter_campaign_not_open_in_form")
+                return {"campaign": None}
+            if not open_for_registration(campaign, today()):
+                status = status_text(domain, campaign)
+                dispatcher.utter_message(
+                    response="utter_campaign_closed",
+                    campaign=campaign.name,
+                    status=status,
+                )
+                return {"campaign": None, **END_FORM}
+            if is_full(session, campaign):
+                dispatcher.utter_message(
+                    response="utter_campaign_full", campaign=campaign.name
+                )
+                return {"campaign": None, **END_FORM}
+            return {"campaign": campaign.name}
+
+    def validate_full_name(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
+        if fix := correction(tracker, FORM_SLOTS):
+            return fix
+        name = clean_name(str(value or ""))
+        if name is None:
+            dispatcher.utter_message(response="utter_name_invalid")
+        return {"full_name": name}
+
+    def validate_phone(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
+        if fix := correction(tracker, FORM_SLOTS):
+            return fix
+        phone = normalize_phone(str(value or ""))
+        if phone is None:
+            dispatcher.utter_message(response="utter_phone_invalid")
+            return {"phone": None}
+        with club_session() as session:
+            campaign = find_campaign(session, tracker.get_slot("campaign") or "")
+            found = campaign and existing_registration(session, campaign, phone)
+            if found:
+                dispatcher.utter_message(
+                    response="utter_already_registered",
+                    phone=phone,
+                    campaign=campaign.name,
+                    code=found.code,
+                )
+                return {"phone": None, **END_FORM}
+        return {"phone": phone}
+
+    def validate_birth_year(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
+        if fix := correction(tracker, FORM_SLOTS):
+            return fix
+        year = birth_year_of(str(value or ""), today())
+        if year is None:
+            dispatcher.utter_message(response="utter_birth_year_invalid")
+            return {"birth_year": None}
+        with club_session() as session:
+            campaign = find_campaign(session, tracker.get_slot("campaign") or "")
+            if campaign is not None:
+                age = campaign.start_date.year - year
+                if age < campaign.min_age:
+                    dispatcher.utter_message(
+                        response="utter_too_young",
+                        campaign=campaign.name,
+                        min_age=campaign.min_age,
+                    )
+                    return {"birth_year": None, **END_FORM}
+                if campaign.max_age and age > campaign.max_age:
+                    dispatcher.utter_message(
+                        response="utter_too_old",
+                        campaign=campaign.name,
+                        max_age=campaign.max_age,
+                    )
+                    return {"birth_year": None, **END_FORM}
+        return {"birth_year": str(year)}
+
+    def validate_school_or_work(self, value, dispatcher, tracker, domain) -> dict:
+        if fix := correction(tracker, FORM_SLOTS):
+            return fix
+        place = " ".join(nfc(str(value or "")).split())
+        if not 2 <= len(place) <= 200 or not fold(place):
+            dispatcher.utter_message(response="utter_school_invalid")
+            return {"school_or_work": None}
+        return {"school_or_work": place}
+
+    def validate_volunteer_confirm(self, value, dispatcher, tracker, domain) -> dict:
+        if fix := correction(tracker, FORM_SLOTS):
+            return fix
+        if is_yes(tracker):
+            return {"volunteer_confirm": "yes"}
+        if intent_of(tracker) == "deny":
+            dispatcher.utter_message(response="utter_form_stopped")
+            return {"volunteer_confirm": None, **END_FORM}
+        return {"volunteer_confirm": None}  # asks again, with the buttons
+
+
+def new_code(session: Session) -> str:
+    while True:
+        code = "TN" + "".join(secrets.choice(CODE_ALPHABET) for _ in range(6))
+        taken = session.scalars(
+            select(VolunteerRegistration.id).where(VolunteerRegistration.code == code)
+        ).first()
+        if not taken:
+            return code
+
+
+RESET = [
+    SlotSet("volunteer_confirm", None),
+    SlotSet("birth_year", None),
+    SlotSet("school_or_work", None),
+]
+
+
+class ActionSubmitVolunteerRegistration(Action):
+    """Saves the confirmed registration and answers with its code."""
+
+    def name(self) -> str:
+        return "action_submit_volunteer_registration"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        if tracker.get_slot("volunteer_confirm") != "yes":
+            return RESET  # the form ended early and has already said why
+        try:
+            with club_session() as session, session.begin():
+                campaign = find_campaign(session, tracker.get_slot("campaign"))
+                phone = tracker.get_slot("phone")
+                if is_full(session, campaign):
+                    dispatcher.utter_message(
+                        response="utter_campaign_full", campaign=campaign.name
+                    )
+                    return RESET
+                if found := existing_registration(session, campaign, phone):
+                    dispatcher.utter_message(
+                        response="utter_already_registered",
+                        phone=phone,
+                        campaign=campaign.name,
+                        code=found.code,
+                    )
+                    return RESET
+                registration = VolunteerRegistration(
+                    code=new_code(session),
+                    campaign_id=campaign.id,
+                    full_name=tracker.get_slot("full_name"),
+                    phone=phone,
+                    birth_year=int(tracker.get_slot("birth_year")),
+                    school_or_work=tracker.get_slot("school_or_work"),
+                    conversation_id=tracker.sender_id,
+                )
+                session.add(registration)
+        except SQLAlchemyError:
+            logger.exception(
+                "saving a registration failed sender=%s", tracker.sender_id
+            )
+            dispatcher.utter_message(response="utter_registration_failed")
+            return RESET
+        dispatcher.utter_message(
+            response="utter_volunteer_registered",
+            campaign=campaign.name,
+            code=registration.code,
+            phone=phone,
+        )
+        return RESET
