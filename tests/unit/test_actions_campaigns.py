@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -124,3 +125,36 @@ def test_detail_finds_campaign_named_in_text_before_older_slot(club_db, use_db):
     follow_up = tracker("đi mấy ngày vậy ad", slots={"campaign": "Áo ấm cho em"})
     messages, _ = run(ActionShowCampaignDetail(), follow_up)
     assert messages[0]["name"] == "Áo ấm cho em"
+
+
+def test_list_filtered_by_district_and_month(club_db, use_db):
+    use_db(club_db)
+    messages, _ = run(ActionListCampaigns(), tracker("có chiến dịch nào ở quan son ko"))
+    assert [b["title"] for b in messages[0]["buttons"]] == [
+        "Áo ấm cho em",
+        "Xuân yêu thương",
+        "Xây điểm trường Sa Ná",
+    ]  # all in Quan Sơn
+    month = (date.today() + timedelta(days=100)).strftime("%m/%Y")
+    messages, _ = run(ActionListCampaigns(), tracker(f"tháng {month} có đi đâu không"))
+    assert [b["title"] for b in messages[0]["buttons"]] == ["Xây điểm trường Sa Ná"]
+
+
+def test_list_filter_with_no_match_says_so(club_db, use_db):
+    use_db(club_db)
+    far = (date.today() + timedelta(days=300)).strftime("%m/%Y")
+    messages, _ = run(ActionListCampaigns(), tracker(f"tháng {far} có chiến dịch ko"))
+    assert [m["response"] for m in messages] == ["utter_campaigns_none_filtered"]
+    assert messages[0]["filter"] == f"trong tháng {far}"
+
+
+def test_detail_shows_room_left_and_register_button(club_db, use_db):
+    use_db(club_db)
+    entities = [{"entity": "campaign", "value": "áo ấm"}]
+    messages, _ = run(ActionShowCampaignDetail(), tracker(entities=entities))
+    assert messages[0]["room"] == "còn 30/30 chỗ"
+    [button] = messages[0]["buttons"]
+    assert button["payload"] == '/register_volunteer{"campaign": "Áo ấm cho em"}'
+    entities = [{"entity": "campaign", "value": "sa ná"}]
+    messages, _ = run(ActionShowCampaignDetail(), tracker(entities=entities))
+    assert messages[0]["buttons"] == []  # planned: registration not open yet

@@ -1,0 +1,164 @@
+"""Nuôi em explanation and sign-up, donations, statements, handoff."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import select
+
+from actions.donations import ActionDonationInfo, ActionShowStatement
+from actions.handoff import ActionHandoff, when_answered
+from actions.sponsorship import (
+    ActionExplainSponsorship,
+    ActionSubmitSponsorRequest,
+    ValidateSponsorForm,
+)
+from bot.db import session_scope
+from bot.handoff import is_paused, release
+from bot.models import LookupAttempt, SponsorRequest
+from bot.seed import seed_if_empty
+from bot.sponsors import is_locked
+from tests.actions_kit import DOMAIN, responses, run, tracker
+
+TRANG = {"verified_sponsor_id": 1}  # Nguyễn Thu Trang, first sponsor of the demo
+
+
+@pytest.fixture(autouse=True)
+def demo(db_url, monkeypatch):
+    seed_if_empty(db_url)
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    return db_url
+
+
+def test_explanation_uses_live_figures_and_public_summaries_only():
+    messages, _ = run(ActionExplainSponsorship(), tracker("nuôi em là gì"))
+    assert responses(messages) == [
+        "utter_sponsorship_explain",
+        "utter_sponsorship_waiting",
+    ]
+    assert messages[0]["monthly"] == "160.000"
+    assert (messages[0]["supported"], messages[0]["waiting"]) == (4, 3)
+    assert "NE0104: em Vàng, Lớp 6, Mường Lát" in messages[1]["children"]
+    assert "7 km" not in messages[1]["children"]  # private note of NE0104
+
+
+def sponsor_answer(slot: str, text: str, intent: str = "inform"):
+    return run(
+        ValidateSponsorForm(),
+        tracker(
+            text,
+            intent=intent,
+            slots={"requested_slot": slot},
+            set_now={slot: text},
+            form="sponsor_form",
+        ),
+    )
+
+
+def test_sponsor_form_answers():
+    assert sponsor_answer("children_count", "2 bé")[1]["children_count"] == "2"
+    assert sponsor_answer("children_count", "hai")[1]["children_count"] == "2"
+    messages, slots = sponsor_answer("children_count", "50")
+    assert responses(messages) == ["utter_children_count_invalid"]
+    any_district = DOMAIN["responses"]["utter_any_district"][0]["text"]
+    _, slots = sponsor_answer("district_preference", "không", intent="deny")
+    assert slots["district_preference"] == any_district  # "không" answers here
+    _, slots = sponsor_answer("district_preference", "Mường Lát")
+    assert slots["district_preference"] == "Mường Lát"
+
+
+def test_sponsor_request_is_saved_for_staff(demo):
+    filled = {
+        "full_name": "Phạm Thị Lan",
+        "phone": "0977123456",
+        "children_count": "2",
+        "district_preference": "Quan Sơn",
+        "sponsor_confirm": "yes",
+    }
+    messages, _ = run(
+        ActionSubmitSponsorRequest(), tracker(slots=filled, sender="zalo:9")
+    )
+    assert responses(messages) == ["utter_sponsor_request_saved"]
+    with session_scope(demo) as session:
+        request = session.scalars(select(SponsorRequest)).one()
+    assert (request.status, request.children_count, request.conversation_id) == (
+        "pending",
+        2,
+        "zalo:9",
+    )
+    unconfirmed = {**filled, "sponsor_confirm": None}
+    messages, _ = run(ActionSubmitSponsorRequest(), tracker(slots=unconfirmed))
+    assert messages == []
+
+
+def test_donation_memo_is_generic_or_has_the_sponsors_child():
+    messages, _ = run(ActionDonationInfo(), tracker("cho mình xin stk"))
+    assert responses(messages) == ["utter_donate_bank", "utter_donate_other"]
+    assert "NUOIEM – Quỹ Nuôi em" in messages[0]["funds"]
+    assert "NE0" not in messages[0]["memo"]
+    messages, _ = run(ActionDonationInfo(), tracker("stk", slots=TRANG))
+    assert messages[0]["memo"] == "NUOIEM NE0101 0912345678"
+
+
+def test_public_statement_totals_for_the_month_asked():
+    messages, _ = run(ActionShowStatement(), tracker("cho xin sao kê tháng 10/2026"))
+    [statement] = messages
+    assert statement["month"] == "10/2026"
+    assert "Quỹ Nuôi em: thu 2.480.000 đ, chi 1.120.000 đ" in statement["funds"]
+    assert (
+        "Quỹ Xây trường: thu 5.000.000 đ, chi 4.200.000 đ, số dư 2.800.000 đ"
+        in (statement["funds"])
+    )
+    assert "áo ấm" in statement["expenses"]
+
+
+def test_own_donations_only_for_a_verified_sponsor():
+    asked = "mình ck hôm qua clb nhận được chưa"
+    messages, _ = run(ActionShowStatement(), tracker(asked))
+    assert responses(messages) == ["utter_statement_verify_hint"]
+    messages, _ = run(ActionShowStatement(), tracker(asked, slots=TRANG))
+    assert responses(messages) == ["utter_statement_own"]
+    assert "02/11/2026: 480.000 đ – Quỹ Nuôi em" in messages[0]["donations"]
+
+
+def test_handoff_pauses_the_bot_until_released(demo):
+    messages, _ = run(ActionHandoff(), tracker("cho gặp người thật", sender="zalo:77"))
+    assert responses(messages) == ["utter_handoff_created"]
+    assert is_paused(demo, "zalo:77")
+    again, _ = run(ActionHandoff(), tracker("alo", sender="zalo:77"))
+    assert again[0]["ticket"] == messages[0]["ticket"]  # one open ticket
+    assert release(demo, "zalo:77", staff="thu.ha") == 1
+    assert not is_paused(demo, "zalo:77")
+
+
+def test_handoff_says_when_a_person_answers():
+    vietnam = timezone(timedelta(hours=7))
+    soon = DOMAIN["responses"]["utter_handoff_when_soon"][0]["text"]
+    assert when_answered(DOMAIN, datetime(2026, 11, 23, 10, tzinfo=vietnam)) == soon
+    assert "mai" in when_answered(DOMAIN, datetime(2026, 11, 23, 22, tzinfo=vietnam))
+    assert "nay" in when_answered(DOMAIN, datetime(2026, 11, 23, 3, tzinfo=vietnam))
+
+
+def test_failures_of_the_database_are_polite(tmp_path, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
+    for action, expected in (
+        (ActionExplainSponsorship(), "utter_sponsorship_failed"),
+        (ActionDonationInfo(), "utter_donation_failed"),
+        (ActionShowStatement(), "utter_statement_failed"),
+        (ActionHandoff(), "utter_handoff_failed"),
+    ):
+        messages, _ = run(action, tracker("sao kê"))
+        assert responses(messages) == [expected]
+
+
+def test_lock_expires_after_an_hour(demo):
+    old = datetime.utcnow() - timedelta(minutes=61)
+    with session_scope(demo) as session, session.begin():
+        session.add_all(
+            LookupAttempt(conversation_id="web:x", succeeded=False, created_at=old)
+            for _ in range(5)
+        )
+    with session_scope(demo) as session:
+        assert not is_locked(session, "web:x", datetime.utcnow())
+        assert is_locked(session, "web:x", old + timedelta(minutes=30))

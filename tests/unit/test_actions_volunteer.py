@@ -1,0 +1,192 @@
+"""The volunteer registration form: checks, refusals, corrections, stop, save."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from actions.volunteer import (
+    ActionAskVolunteerFormCampaign,
+    ActionSubmitVolunteerRegistration,
+    ValidateVolunteerForm,
+)
+from bot.db import session_scope
+from bot.models import Campaign, VolunteerRegistration
+from tests.actions_kit import responses, run, tracker
+
+FORM = "volunteer_form"
+FILLED = {
+    "campaign": "Áo ấm cho em",
+    "full_name": "Nguyễn Văn An",
+    "phone": "0912888777",
+    "birth_year": "2003",
+    "school_or_work": "ĐH Hồng Đức",
+}
+
+
+@pytest.fixture(autouse=True)
+def club(club_db, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", club_db)
+    return club_db
+
+
+def answer(slot: str, text: str, slots: dict | None = None, intent: str = "inform"):
+    asked = {**(slots or {}), "requested_slot": slot}
+    return run(
+        ValidateVolunteerForm(),
+        tracker(text, intent=intent, slots=asked, set_now={slot: text}, form=FORM),
+    )
+
+
+def registrations(url: str) -> list[VolunteerRegistration]:
+    with session_scope(url) as session:
+        return list(session.scalars(select(VolunteerRegistration)))
+
+
+def test_campaign_question_offers_only_open_campaigns():
+    messages, _ = run(ActionAskVolunteerFormCampaign(), tracker(form=FORM))
+    assert responses(messages) == ["utter_ask_volunteer_campaign"]
+    assert [b["title"] for b in messages[0]["buttons"]] == [
+        "Áo ấm cho em",
+        "Xuân yêu thương",
+    ]
+
+
+def test_opening_message_names_the_campaign():
+    opening = tracker(
+        "cho e đk xuân yêu thương", intent="register_volunteer", form=FORM
+    )
+    _, slots = run(ValidateVolunteerForm(), opening)
+    assert slots["campaign"] == "Xuân yêu thương"
+
+
+@pytest.mark.parametrize(
+    ("slot", "typed", "stored"),
+    [
+        ("campaign", "ao am", "Áo ấm cho em"),
+        ("full_name", "nguyễn  văn an", "Nguyễn Văn An"),
+        ("phone", "+84 912.888.777", "0912888777"),
+        ("birth_year", "mình sinh năm 2003 ạ", "2003"),
+        ("school_or_work", " ĐH Hồng Đức ", "ĐH Hồng Đức"),
+    ],
+)
+def test_answers_are_normalised(slot, typed, stored):
+    messages, slots = answer(slot, typed, FILLED)
+    assert messages == []
+    assert slots[slot] == stored
+
+
+@pytest.mark.parametrize(
+    ("slot", "typed", "response"),
+    [
+        ("campaign", "đi Sa Pa", "utter_campaign_not_open_in_form"),
+        ("full_name", "An", "utter_name_invalid"),
+        ("full_name", "0912888777", "utter_name_invalid"),
+        ("phone", "12345", "utter_phone_invalid"),
+        ("birth_year", "hai nghìn lẻ ba", "utter_birth_year_invalid"),
+        ("school_or_work", "?", "utter_school_invalid"),
+    ],
+)
+def test_bad_answers_are_asked_again(slot, typed, response):
+    messages, slots = answer(slot, typed, FILLED)
+    assert responses(messages) == [response]
+    assert slots[slot] is None
+    assert "requested_slot" not in slots  # the form goes on
+
+
+def test_planned_campaign_is_refused_and_form_ends():
+    messages, slots = answer("campaign", "xây trường sa ná")
+    assert responses(messages) == ["utter_campaign_closed"]
+    assert messages[0]["status"] == "sắp mở đăng ký"
+    assert slots["requested_slot"] is None
+
+
+def test_full_campaign_is_refused(club):
+    with session_scope(club) as session, session.begin():
+        campaign = session.scalars(
+            select(Campaign).where(Campaign.name == "Áo ấm cho em")
+        ).one()
+        campaign.capacity = 1
+        session.add(
+            VolunteerRegistration(
+                code="TNAAAAAA",
+                campaign_id=campaign.id,
+                full_name="Lê Bình",
+                phone="0987000111",
+                birth_year=2000,
+            )
+        )
+    messages, slots = answer("campaign", "áo ấm cho em")
+    assert responses(messages) == ["utter_campaign_full"]
+    assert slots["requested_slot"] is None
+
+
+def test_same_phone_cannot_register_twice(club):
+    _, slots = answer("volunteer_confirm", "/affirm", FILLED, intent="affirm")
+    final = tracker(slots={**FILLED, **slots})
+    messages, _ = run(ActionSubmitVolunteerRegistration(), final)
+    assert responses(messages) == ["utter_volunteer_registered"]
+    messages, slots = answer("phone", "0912 888 777", FILLED)
+    assert responses(messages) == ["utter_already_registered"]
+    assert messages[0]["code"] == registrations(club)[0].code
+    assert slots["requested_slot"] is None
+
+
+def test_age_rules_of_the_campaign():
+    messages, slots = answer("birth_year", "2015", FILLED)
+    assert responses(messages) == ["utter_too_young"]
+    assert slots["requested_slot"] is None
+
+
+def test_correction_at_confirmation_asks_that_field_again():
+    messages, slots = answer("volunteer_confirm", "sửa số điện thoại", FILLED)
+    assert messages == []
+    assert slots["phone"] is None and slots["volunteer_confirm"] is None
+
+
+def test_correction_mid_form():
+    partial = {k: FILLED[k] for k in ("campaign", "full_name", "phone")}
+    _, slots = answer("birth_year", "sửa họ tên", partial)
+    assert slots["full_name"] is None and slots["birth_year"] is None
+
+
+@pytest.mark.parametrize("typed", ["thôi", "hủy", "thôi không đăng ký nữa", "/deny"])
+def test_user_can_stop_at_any_step(typed, club):
+    messages, slots = answer(
+        "phone", typed, {"campaign": "Áo ấm cho em"}, intent="deny"
+    )
+    assert responses(messages) == ["utter_form_stopped"]
+    assert slots["requested_slot"] is None
+    submitted, _ = run(ActionSubmitVolunteerRegistration(), tracker(slots=FILLED))
+    assert submitted == [] and registrations(club) == []
+
+
+def test_negative_looking_answer_is_not_a_stop():
+    messages, slots = answer("school_or_work", "ĐH Hồng Đức", FILLED, intent="deny")
+    assert messages == [] and slots["school_or_work"] == "ĐH Hồng Đức"
+
+
+def test_confirmed_registration_is_saved_with_a_code(club):
+    _, slots = answer("volunteer_confirm", "đúng rồi", FILLED)
+    assert slots["volunteer_confirm"] == "yes"
+    done = tracker(slots={**FILLED, "volunteer_confirm": "yes"}, sender="zalo:u42")
+    messages, reset = run(ActionSubmitVolunteerRegistration(), done)
+    [saved] = registrations(club)
+    assert (saved.full_name, saved.phone, saved.birth_year) == (
+        "Nguyễn Văn An",
+        "0912888777",
+        2003,
+    )
+    assert saved.conversation_id == "zalo:u42"
+    assert messages[0]["code"] == saved.code and saved.code.startswith("TN")
+    assert reset["volunteer_confirm"] is None
+
+
+def test_database_failure_ends_the_form_politely(tmp_path, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
+    messages, slots = answer("campaign", "áo ấm")
+    assert responses(messages) == ["utter_registration_failed"]
+    assert slots["requested_slot"] is None
+    done = tracker(slots={**FILLED, "volunteer_confirm": "yes"})
+    messages, _ = run(ActionSubmitVolunteerRegistration(), done)
+    assert responses(messages) == ["utter_registration_failed"]
