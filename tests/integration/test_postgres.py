@@ -1,0 +1,141 @@
+"""The same migrations, imports and actions on a real PostgreSQL server.
+
+The server is started by scripts/pg-test-server.sh (installed from Debian's
+package when missing), or taken from TEST_POSTGRES_URL when one is running.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.exc import IntegrityError
+
+from actions.child_lookup import ActionShowChildNews, ValidateChildLookupForm
+from actions.donations import ActionShowStatement
+from actions.volunteer import ActionSubmitVolunteerRegistration
+from bot.db import get_engine, migrate, session_scope
+from bot.importer import import_table
+from bot.models import Sponsorship, VolunteerRegistration
+from bot.processes import free_port
+from bot.seed import seed_if_empty
+from tests.actions_kit import responses, run, tracker
+
+ROOT = Path(__file__).parents[2]
+
+
+@pytest.fixture(scope="module")
+def pg_url():
+    if url := os.environ.get("TEST_POSTGRES_URL"):
+        yield url
+        return
+    folder = tempfile.mkdtemp(prefix="vungcao-pg.", dir="/tmp")
+    script = str(ROOT / "scripts/pg-test-server.sh")
+    started = subprocess.run(
+        [script, "start", folder, str(free_port())],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert started.returncode == 0, started.stderr
+    try:
+        yield started.stdout.strip().splitlines()[-1]
+    finally:
+        get_engine.cache_clear()
+        subprocess.run([script, "stop", folder], capture_output=True, timeout=120)
+
+
+@pytest.fixture
+def club_pg(pg_url, monkeypatch):
+    """A fresh schema with the demo club for each test."""
+    engine = get_engine(pg_url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    migrate(pg_url)
+    assert seed_if_empty(pg_url) > 30
+    monkeypatch.setenv("DATABASE_URL", pg_url)
+    return pg_url
+
+
+def test_migrations_and_demo_data(club_pg):
+    with session_scope(club_pg) as session:
+        version = session.execute(
+            text("SELECT version_num FROM alembic_version")
+        ).scalar()
+    assert version >= "0002"
+
+
+def test_one_active_sponsor_per_child_is_enforced(club_pg):
+    from datetime import date
+
+    with (
+        pytest.raises(IntegrityError),
+        session_scope(club_pg) as session,
+        session.begin(),
+    ):
+        session.add(
+            Sponsorship(
+                child_id=1, sponsor_id=2, monthly_amount=160000, since=date(2026, 1, 1)
+            )
+        )
+
+
+def test_bad_import_leaves_nothing_behind(club_pg, tmp_path):
+    csv = tmp_path / "sponsors.csv"
+    csv.write_text(
+        "full_name,phone,email,messenger_id,zalo_id\n"
+        "Mới Một,0911000111,,,\nTrùng Số,0912345678,,,\nSai Số,123,,,\n",
+        encoding="utf-8",
+    )
+    result = import_table(club_pg, "sponsors", csv)
+    assert result.errors == [
+        "line 4: column phone: '123' is not a Vietnamese mobile number"
+    ]
+    with session_scope(club_pg) as session:
+        phones = set(session.scalars(text("SELECT phone FROM sponsors")))
+    assert "0911000111" not in phones
+
+
+def test_registration_is_saved(club_pg):
+    filled = {
+        "campaign": "Áo ấm cho em 2026",
+        "full_name": "Ngô Thị Mơ",
+        "phone": "0911222333",
+        "birth_year": "2001",
+        "school_or_work": "ĐH Y",
+        "volunteer_confirm": "yes",
+    }
+    messages, _ = run(ActionSubmitVolunteerRegistration(), tracker(slots=filled))
+    assert responses(messages) == ["utter_volunteer_registered"]
+    with session_scope(club_pg) as session:
+        saved = session.scalars(select(VolunteerRegistration)).one()
+    assert saved.phone == "0911222333"
+
+
+def test_child_lookup_and_statement(club_pg):
+    form = ValidateChildLookupForm()
+    asked = {"child_code": "NE0101", "requested_slot": "lookup_phone"}
+    wrong, _ = run(
+        form, tracker("0900000000", slots=asked, set_now={"lookup_phone": "0900000000"})
+    )
+    assert responses(wrong) == ["utter_lookup_mismatch"]
+    _, slots = run(
+        form,
+        tracker(
+            "0912345678",
+            slots=asked,
+            set_now={"lookup_phone": "0912345678"},
+            sender="zalo:u1",
+        ),
+    )
+    news, _ = run(
+        ActionShowChildNews(),
+        tracker(slots={"child_code": "NE0101", **slots}, sender="zalo:u1"),
+    )
+    assert responses(news) == ["utter_child_news"]
+    statement, _ = run(ActionShowStatement(), tracker("sao kê tháng 10/2026"))
+    assert "Quỹ Xây trường: thu 5.000.000 đ" in statement[0]["funds"]
