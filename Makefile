@@ -6,7 +6,7 @@ export RASA_TELEMETRY_ENABLED := false
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: setup run test lint validate unit integration test-stories train init-db seed-demo format clean
+.PHONY: setup run test lint validate unit integration test-stories train init-db seed-demo format clean bench-nlu
 
 setup:            ## create .venv with Python 3.10 and the exact pins (idempotent)
 	@scripts/bootstrap.sh
@@ -40,6 +40,9 @@ init-db: setup
 
 seed-demo: setup
 	@$(PY) -m bot seed-demo
+
+bench-nlu: setup  ## NLU benchmark table; DATASET=<dir> for a PhoATIS-format dataset
+	@$(PY) -m bench.nlu $(if $(DATASET),--dataset $(DATASET))
 
 format: setup
 	$(VENV)/bin/ruff check --fix .
