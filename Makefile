@@ -6,7 +6,8 @@ export RASA_TELEMETRY_ENABLED := false
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: setup run test lint validate unit integration test-stories train init-db seed-demo format clean bench-nlu
+.PHONY: setup run test lint validate unit integration test-stories train init-db seed-demo \
+	import export create-staff format clean bench-nlu
 
 setup:            ## create .venv with Python 3.10 and the exact pins (idempotent)
 	@scripts/bootstrap.sh
@@ -40,6 +41,15 @@ init-db: setup
 
 seed-demo: setup
 	@$(PY) -m bot seed-demo
+
+import: setup     ## make import TABLE=children FILE=children.xlsx (all rows or none)
+	@$(PY) -m bot import "$(TABLE)" "$(FILE)"
+
+export: setup     ## make export TABLE=donations FILE=donations.csv
+	@$(PY) -m bot export "$(TABLE)" "$(FILE)"
+
+create-staff: setup  ## make create-staff STAFF=thu.ha (asks for the password)
+	@$(PY) -m bot create-staff "$(STAFF)"
 
 bench-nlu: setup  ## NLU benchmark table; DATASET=<dir> for a PhoATIS-format dataset
 	@$(PY) -m bench.nlu $(if $(DATASET),--dataset $(DATASET))
