@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from bot import platform_cli
 from bot.settings import Settings, SettingsError, load_settings
 
 
@@ -34,6 +35,7 @@ def _parser() -> argparse.ArgumentParser:
     staff.add_argument(
         "--password-stdin", action="store_true", help="read the password from stdin"
     )
+    platform_cli.add_parsers(commands)
     return parser
 
 
@@ -155,6 +157,7 @@ COMMANDS = {
     "import": _import,
     "export": _export,
     "create-staff": _create_staff,
+    **platform_cli.COMMANDS,
 }
 
 

@@ -1,4 +1,4 @@
-"""The Flask bridge: web chat now, Messenger and Zalo webhooks next, one queue."""
+"""The Flask bridge: web chat, Messenger and Zalo webhooks, one durable queue."""
 
 from __future__ import annotations
 
@@ -11,21 +11,70 @@ from flask import Flask, jsonify
 from waitress import create_server
 
 from bot.logs import log_event
-from bot.queue import ConversationQueue
+from bot.platforms import Delivery, MessengerPlatform, WebPlatform, ZaloPlatform
+from bot.queue import ConversationQueue, make_huey
 from bot.rasa_client import RasaClient
 from bot.settings import Settings
+from bot.tokens import TokenStore, huey_lock
 from bot.turns import TurnProcessor
 from bot.webchat import bp as webchat_bp
-from connectors import webchat
+from bot.webhooks import bp as webhooks_bp
+from connectors import messenger, zalo
 
 logger = logging.getLogger("bot.bridge")
 STATIC = Path(__file__).resolve().parent / "static"
 
 
+def build_platforms(settings: Settings, huey) -> dict:
+    """The web chat always; Messenger and Zalo when configured (or simulated)."""
+    cfg = settings.platforms
+    platforms: dict = {"web": WebPlatform()}
+    if cfg.messenger_enabled:
+        client = messenger.MessengerClient(
+            cfg.messenger_api_base, cfg.messenger_page_token, cfg.send_timeout
+        )
+        platforms["messenger"] = MessengerPlatform(client)
+    if cfg.zalo_enabled:
+        refresher = partial(
+            zalo.refresh_tokens,
+            cfg.zalo_oauth_base,
+            cfg.zalo_app_id,
+            cfg.zalo_app_secret,
+            timeout=cfg.send_timeout,
+        )
+        tokens = TokenStore(
+            settings.database_url,
+            "zalo",
+            (cfg.zalo_access_token, cfg.zalo_refresh_token),
+            lambda refresh_token: refresher(refresh_token),
+            lock=lambda: huey_lock(huey, "zalo-token-refresh", cfg.send_timeout * 3),
+        )
+        client = zalo.ZaloClient(cfg.zalo_api_base, tokens, cfg.send_timeout)
+        platforms["zalo"] = ZaloPlatform(client, settings.database_url)
+    return platforms
+
+
 def build_queue(settings: Settings) -> ConversationQueue:
+    cfg = settings.platforms
+    huey = make_huey(settings.queue_db, cfg.queue_url)
+    platforms = build_platforms(settings, huey)
     rasa = RasaClient(settings.rasa_url, settings.action_url, settings.rasa_timeout)
-    turns = TurnProcessor(rasa, partial(webchat.deliver, settings.database_url))
-    return ConversationQueue(settings.database_url, settings.queue_db, turns)
+    turns = TurnProcessor(
+        rasa, Delivery(settings.database_url, platforms), platforms=platforms
+    )
+    return ConversationQueue(
+        settings.database_url,
+        settings.queue_db,
+        turns,
+        retries=cfg.queue_retries,
+        retry_delay=cfg.queue_retry_delay,
+        platforms=platforms,
+        send_retries=cfg.send_retries,
+        send_retry_delay=cfg.send_retry_delay,
+        queue_url=cfg.queue_url,
+        poll_interval=cfg.queue_poll,
+        huey=huey,
+    )
 
 
 def create_app(settings: Settings, queue: ConversationQueue | None = None) -> Flask:
@@ -33,11 +82,26 @@ def create_app(settings: Settings, queue: ConversationQueue | None = None) -> Fl
     app.config.update(
         DATABASE_URL=settings.database_url,
         QUEUE=queue or build_queue(settings),
-        MAX_CONTENT_LENGTH=64 * 1024,
+        PLATFORMS=settings.platforms,
+        MAX_CONTENT_LENGTH=settings.platforms.webhook_max_bytes,
         JSON_AS_ASCII=False,
+        SIMULATOR=None,
     )
     app.json.ensure_ascii = False
     app.register_blueprint(webchat_bp)
+    app.register_blueprint(webhooks_bp)
+    if settings.platforms.simulator:
+        from bot import simulator
+
+        state = simulator.SimulatorState(
+            simulator.Secrets.from_settings(settings.platforms)
+        )
+        app.register_blueprint(simulator.blueprint(state, "/simulator"))
+        bridge_url = f"http://{settings.host}:{settings.bridge_port}"
+        app.config["SIMULATOR"] = simulator.Simulator(state, bridge_url)
+        state.listeners.append(
+            partial(simulator.show_in_webchat, settings.database_url)
+        )
 
     @app.get("/health")
     def health():
@@ -66,6 +130,8 @@ def serve(settings: Settings) -> None:
         url=f"http://{settings.host}:{settings.bridge_port}",
         workers=settings.workers,
         resumed=resumed,
+        platforms=",".join(sorted(queue.turns.platforms)),
+        simulator=settings.platforms.simulator,
     )
     try:
         queue.consumer(settings.workers).run()

@@ -6,7 +6,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.db import session_scope
@@ -66,10 +66,12 @@ def has_pending(url: str, conversation_id: str) -> bool:
 
 
 def _update(url: str, row_id: int, **values: Any) -> None:
+    """One UPDATE statement: SQLite takes the write lock at once (waiting for
+    it), instead of upgrading a read snapshot, which fails with "locked"."""
     with session_scope(url) as session, session.begin():
-        row = session.get(InboxMessage, row_id)
-        for key, value in values.items():
-            setattr(row, key, value)
+        session.execute(
+            update(InboxMessage).where(InboxMessage.id == row_id).values(**values)
+        )
 
 
 def mark_done(url: str, row: InboxMessage) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from dotenv import load_dotenv
@@ -37,6 +37,117 @@ def _path(name: str, default: Path) -> Path:
     return path if path.is_absolute() else ROOT / path
 
 
+def _positive_float(name: str, default: float) -> float:
+    raw = os.environ.get(name, "").strip() or str(default)
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if value <= 0:
+        raise SettingsError(f"{name} must be a number above 0, got {raw!r}")
+    return value
+
+
+SIMULATOR_SECRETS = {
+    "MESSENGER_APP_SECRET": "simulator-app-secret",
+    "MESSENGER_VERIFY_TOKEN": "simulator-verify-token",
+    "MESSENGER_PAGE_TOKEN": "simulator-page-token",
+    "ZALO_APP_ID": "simulator-app",
+    "ZALO_APP_SECRET": "simulator-app-secret",
+    "ZALO_OA_SECRET_KEY": "simulator-oa-secret",
+    "ZALO_ACCESS_TOKEN": "simulator-access-0",
+    "ZALO_REFRESH_TOKEN": "simulator-refresh-0",
+}
+
+
+@dataclass(frozen=True)
+class PlatformSettings:
+    """Messenger, Zalo OA, the simulator and the queue's retry policy."""
+
+    messenger_app_secret: str = field(repr=False)
+    messenger_verify_token: str = field(repr=False)
+    messenger_page_token: str = field(repr=False)
+    messenger_api_base: str
+    zalo_app_id: str
+    zalo_app_secret: str = field(repr=False)
+    zalo_oa_secret: str = field(repr=False)
+    zalo_access_token: str = field(repr=False)
+    zalo_refresh_token: str = field(repr=False)
+    zalo_api_base: str
+    zalo_oauth_base: str
+    zalo_replay_window: float
+    simulator: bool  # the bridge serves the simulator and sends to it
+    webhook_max_bytes: int
+    send_timeout: float
+    send_retries: int
+    send_retry_delay: float
+    queue_retries: int
+    queue_retry_delay: float
+    queue_poll: float
+    queue_url: str
+
+    @property
+    def messenger_enabled(self) -> bool:
+        return bool(self.messenger_app_secret and self.messenger_page_token)
+
+    @property
+    def zalo_enabled(self) -> bool:
+        return bool(self.zalo_app_id and self.zalo_oa_secret)
+
+
+def _platform_settings(host: str, bridge_port: int) -> PlatformSettings:
+    base = os.environ.get("PLATFORM_API_BASE", "").strip().rstrip("/")
+    simulator = base == "simulator"
+    if simulator:
+        base = f"http://{host}:{bridge_port}/simulator"
+    elif base and not base.startswith(("http://", "https://")):
+        raise SettingsError(
+            "PLATFORM_API_BASE must be empty (the real Messenger and Zalo APIs), "
+            f"'simulator' or an http:// URL of a running simulator, got {base!r}"
+        )
+
+    def secret(name: str) -> str:
+        value = os.environ.get(name, "").strip()
+        return value or (SIMULATOR_SECRETS[name] if simulator else "")
+
+    def url(name: str, path: str, real: str) -> str:
+        value = os.environ.get(name, "").strip()
+        return (value or (f"{base}{path}" if base else real)).rstrip("/")
+
+    queue_url = os.environ.get("QUEUE_URL", "").strip()
+    if queue_url and not queue_url.startswith(("redis://", "rediss://")):
+        raise SettingsError(
+            f"QUEUE_URL must be empty (SQLite) or a redis:// URL, got {queue_url!r}"
+        )
+    return PlatformSettings(
+        messenger_app_secret=secret("MESSENGER_APP_SECRET"),
+        messenger_verify_token=secret("MESSENGER_VERIFY_TOKEN"),
+        messenger_page_token=secret("MESSENGER_PAGE_TOKEN"),
+        messenger_api_base=url(
+            "MESSENGER_API_BASE", "/graph/v25.0", "https://graph.facebook.com/v25.0"
+        ),
+        zalo_app_id=secret("ZALO_APP_ID"),
+        zalo_app_secret=secret("ZALO_APP_SECRET"),
+        zalo_oa_secret=secret("ZALO_OA_SECRET_KEY"),
+        zalo_access_token=secret("ZALO_ACCESS_TOKEN"),
+        zalo_refresh_token=secret("ZALO_REFRESH_TOKEN"),
+        zalo_api_base=url("ZALO_API_BASE", "/zalo", "https://openapi.zalo.me"),
+        zalo_oauth_base=url(
+            "ZALO_OAUTH_BASE", "/zalo-oauth", "https://oauth.zaloapp.com"
+        ),
+        zalo_replay_window=_positive_float("ZALO_REPLAY_WINDOW", 300),
+        simulator=simulator,
+        webhook_max_bytes=_positive_int("WEBHOOK_MAX_BYTES", 256 * 1024),
+        send_timeout=_positive_float("SEND_TIMEOUT", 10),
+        send_retries=_positive_int("SEND_RETRIES", 6),
+        send_retry_delay=_positive_float("SEND_RETRY_DELAY", 2),
+        queue_retries=_positive_int("QUEUE_RETRIES", 8),
+        queue_retry_delay=_positive_float("QUEUE_RETRY_DELAY", 1),
+        queue_poll=_positive_float("QUEUE_POLL_INTERVAL", 0.01),
+        queue_url=queue_url,
+    )
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything the processes need; see `.env.example` for each variable."""
@@ -56,6 +167,7 @@ class Settings:
     rasa_timeout: float
     log_level: str
     env_file_found: bool
+    platforms: PlatformSettings
 
     @property
     def log_dir(self) -> Path:
@@ -106,4 +218,5 @@ def load_settings(env_file: Path | None = None) -> Settings:
         rasa_timeout=timeout,
         log_level=level,
         env_file_found=found,
+        platforms=_platform_settings(host, _port("BRIDGE_PORT", 8000)),
     )

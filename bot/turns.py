@@ -16,20 +16,49 @@ logger = logging.getLogger("bot.turns")
 
 Deliver = Callable[[InboxMessage, list[dict[str, Any]]], None]
 
+# Events the bridge answers itself, without asking Rasa (texts in domain.yml).
+BRIDGE_ANSWERS = {
+    "attachment": "utter_attachment_received",
+    "info": "utter_info_received",
+}
+
+
+def inbox_metadata(platform_ids: dict[str, Any], kind: str) -> dict[str, Any]:
+    """What an inbox row keeps: the platform ids (sent to Rasa) and its kind."""
+    return {**platform_ids, "bridge": {"kind": kind}}
+
 
 class TurnProcessor:
-    """Runs a stored inbox message through Rasa and hands the reply to `deliver`."""
+    """Runs a stored inbox message through Rasa and hands the reply to `deliver`.
 
-    def __init__(self, rasa: RasaClient, deliver: Deliver) -> None:
+    `platforms` (optional) adds per-platform steps: a typing indicator before
+    the turn and mapping a tapped Zalo button back to its payload.
+    """
+
+    def __init__(
+        self,
+        rasa: RasaClient,
+        deliver: Deliver,
+        platforms: dict[str, Any] | None = None,
+    ) -> None:
         self.rasa = rasa
         self.deliver = deliver
+        self.platforms = platforms or {}
 
     def process(self, row: InboxMessage) -> None:
         """Raises RasaUnavailable when Rasa is down, so the queue retries later."""
         metadata = json.loads(row.metadata_json or "{}")
-        replies = self.rasa.send(row.conversation_id, row.text, row.platform, metadata)
-        if not replies:
-            replies = [self._busy(row)]
+        kind = (metadata.pop("bridge", None) or {}).get("kind", "text")
+        platform = self.platforms.get(row.platform)
+        if kind in BRIDGE_ANSWERS:
+            replies = [bridge_message(BRIDGE_ANSWERS[kind])]
+        else:
+            text = platform.rasa_text(row) if platform else row.text
+            if platform:
+                platform.before_turn(row)
+            replies = self.rasa.send(row.conversation_id, text, row.platform, metadata)
+            if not replies:
+                replies = [self._busy(row)]
         self.deliver(row, replies)
         log_event(
             logger,
@@ -37,6 +66,7 @@ class TurnProcessor:
             "turn_answered",
             conversation=row.conversation_id,
             message_id=row.message_id,
+            kind=kind,
             replies=len(replies),
         )
 

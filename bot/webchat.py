@@ -9,9 +9,11 @@ import uuid
 from flask import Blueprint, current_app, jsonify, request, send_from_directory
 from sqlalchemy import select
 
+from bot import outbox
 from bot.db import session_scope
 from bot.inbox import has_pending
 from bot.models import ChatMessage
+from bot.simulator import web_user
 from bot.text import nfc
 
 bp = Blueprint("webchat", __name__)
@@ -59,11 +61,32 @@ def send_message():
             conversation_id=conversation_id, sender="user", text=display
         )
         session.add(shown)
+    simulator = current_app.config.get("SIMULATOR")
+    if channel != "web" and simulator is not None:
+        # Through the simulator: a signed webhook to this bridge, the platform's
+        # rendering, the Send/OA API call back to the simulator, then the page.
+        payload = text if display != text else None
+        user = web_user(session_id)
+        response = simulator.say(channel, user, display, payload=payload)
+        if response.status_code != 200:
+            return _error("Không gửi được tin nhắn qua trình mô phỏng.", 502)
+        return jsonify({"accepted": True, "message_id": shown.id}), 202
     metadata = {"web": {"session_id": session_id, "render_as": channel}}
     current_app.config["QUEUE"].submit(
         "web", str(uuid.uuid4()), conversation_id, text, metadata
     )
     return jsonify({"accepted": True, "message_id": shown.id}), 202
+
+
+def _pending(url: str, session_id: str) -> bool:
+    """Still thinking: the web conversation or its simulated platform twins."""
+    if has_pending(url, f"web:{session_id}"):
+        return True
+    return any(
+        has_pending(url, f"{platform}:{web_user(session_id)}")
+        or outbox.has_pending(url, f"{platform}:{web_user(session_id)}")
+        for platform in ("messenger", "zalo")
+    )
 
 
 @bp.get("/chat/api/messages")
@@ -92,4 +115,4 @@ def list_messages():
         }
         for row in rows
     ]
-    return jsonify({"messages": messages, "pending": has_pending(url, conversation_id)})
+    return jsonify({"messages": messages, "pending": _pending(url, session_id)})

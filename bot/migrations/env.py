@@ -3,6 +3,7 @@
 from alembic import context
 from sqlalchemy import create_engine
 
+from bot import platform_models  # noqa: F401  (registers the bridge's tables)
 from bot.models import Base
 
 config = context.config

@@ -1,0 +1,186 @@
+"""Rendered bot messages waiting to be sent, and the dead letters staff replay.
+
+A turn's rendered messages are stored in the same transaction that marks the
+inbox message done (`stage`), so sending can be retried without asking Rasa
+again, and a crash can neither lose an answer nor produce it twice.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from bot.db import session_scope
+from bot.models import InboxMessage
+from bot.platform_models import OfferedButton, OutboundMessage
+
+
+def complete_inbox(session: Session, row: InboxMessage) -> None:
+    """Mark an inbox message done inside the caller's transaction."""
+    session.execute(
+        update(InboxMessage)
+        .where(InboxMessage.id == row.id)
+        .values(status="done", processed_at=datetime.utcnow(), last_error=None)
+    )
+
+
+def stage(
+    session: Session,
+    row: InboxMessage,
+    recipient_id: str,
+    bodies: list[dict[str, Any]],
+) -> None:
+    """Queue the rendered messages of one turn (caller commits)."""
+    for body in bodies:
+        session.add(
+            OutboundMessage(
+                platform=row.platform,
+                conversation_id=row.conversation_id,
+                recipient_id=recipient_id,
+                inbox_id=row.id,
+                body_json=json.dumps(body, ensure_ascii=False),
+            )
+        )
+
+
+def remember_buttons(
+    session: Session, conversation_id: str, mapping: dict[str, str]
+) -> None:
+    """Replace the buttons a conversation was last shown (Zalo taps are text)."""
+    if not mapping:
+        return
+    session.execute(
+        delete(OfferedButton).where(OfferedButton.conversation_id == conversation_id)
+    )
+    for title_key, payload in mapping.items():
+        session.add(
+            OfferedButton(
+                conversation_id=conversation_id,
+                title_key=title_key[:200],
+                payload=payload,
+            )
+        )
+
+
+def offered_payload(url: str, conversation_id: str, title_key: str) -> str | None:
+    with session_scope(url) as session:
+        button = session.get(OfferedButton, (conversation_id, title_key[:200]))
+        return button.payload if button else None
+
+
+def next_pending(url: str, conversation_id: str) -> OutboundMessage | None:
+    with session_scope(url) as session:
+        return session.scalars(
+            select(OutboundMessage)
+            .where(OutboundMessage.conversation_id == conversation_id)
+            .where(OutboundMessage.status == "pending")
+            .order_by(OutboundMessage.id)
+            .limit(1)
+        ).first()
+
+
+def pending_conversations(url: str) -> list[str]:
+    with session_scope(url) as session:
+        return list(
+            session.scalars(
+                select(OutboundMessage.conversation_id)
+                .where(OutboundMessage.status == "pending")
+                .distinct()
+            )
+        )
+
+
+def has_pending(url: str, conversation_id: str) -> bool:
+    return next_pending(url, conversation_id) is not None
+
+
+def _update(url: str, row_id: int, **values: Any) -> None:
+    """A single UPDATE (see bot.inbox._update for why not read-then-write)."""
+    with session_scope(url) as session, session.begin():
+        session.execute(
+            update(OutboundMessage).where(OutboundMessage.id == row_id).values(**values)
+        )
+
+
+def mark_sent(url: str, row: OutboundMessage, platform_message_id: str) -> None:
+    _update(
+        url,
+        row.id,
+        status="sent",
+        attempts=row.attempts + 1,
+        sent_at=datetime.utcnow(),
+        platform_message_id=platform_message_id[:200] or None,
+        last_error=None,
+    )
+
+
+def record_failure(url: str, row: OutboundMessage, error: str, status: str) -> None:
+    """`pending` (will retry), `given_up` (user unreachable) or `dead`."""
+    _update(
+        url, row.id, attempts=row.attempts + 1, last_error=error[:1000], status=status
+    )
+
+
+def dead_letters(url: str, limit: int = 100) -> list[dict[str, Any]]:
+    """Inbox messages and outbound messages that need a person, newest first."""
+    with session_scope(url) as session:
+        inbox = session.scalars(
+            select(InboxMessage)
+            .where(InboxMessage.status == "dead")
+            .order_by(InboxMessage.id.desc())
+            .limit(limit)
+        ).all()
+        outbound = session.scalars(
+            select(OutboundMessage)
+            .where(OutboundMessage.status.in_(("dead", "given_up")))
+            .order_by(OutboundMessage.id.desc())
+            .limit(limit)
+        ).all()
+    letters = [
+        {
+            "kind": "inbox",
+            "id": row.id,
+            "conversation": row.conversation_id,
+            "message_id": row.message_id,
+            "status": row.status,
+            "attempts": row.attempts,
+            "error": row.last_error or "",
+        }
+        for row in inbox
+    ]
+    letters += [
+        {
+            "kind": "outbound",
+            "id": row.id,
+            "conversation": row.conversation_id,
+            "message_id": row.platform_message_id or "",
+            "status": row.status,
+            "attempts": row.attempts,
+            "error": row.last_error or "",
+        }
+        for row in outbound
+    ]
+    return letters
+
+
+def reopen(url: str, kind: str, row_id: int) -> str | None:
+    """Put a dead letter back in line; returns its conversation, None if unknown."""
+    model = InboxMessage if kind == "inbox" else OutboundMessage
+    dead = ("dead",) if kind == "inbox" else ("dead", "given_up")
+    values: dict[str, Any] = {"status": "pending", "attempts": 0, "last_error": None}
+    if kind == "inbox":
+        values["processed_at"] = None
+    with session_scope(url) as session, session.begin():
+        result = session.execute(
+            update(model)
+            .where(model.id == row_id)
+            .where(model.status.in_(dead))
+            .values(**values)
+        )
+        if result.rowcount != 1:
+            return None
+        return session.get(model, row_id).conversation_id

@@ -1,0 +1,131 @@
+"""Per-platform behaviour of the worker: before a turn, storing and sending replies.
+
+`web` replies are stored for the page to poll; `messenger` and `zalo` replies are
+rendered for the platform and staged in the outbox (same transaction as marking
+the inbox message done), then sent by `bot.sender`.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Protocol
+
+from sqlalchemy.orm import Session
+
+from bot import outbox
+from bot.db import session_scope
+from bot.logs import log_event
+from bot.models import InboxMessage
+from connectors import messenger, webchat, zalo
+from connectors.base import Sent
+
+logger = logging.getLogger("bot.platforms")
+
+
+class Platform(Protocol):
+    name: str
+    sends: bool  # replies go through the outbox and a send client
+
+    def before_turn(self, row: InboxMessage) -> None: ...
+
+    def rasa_text(self, row: InboxMessage) -> str: ...
+
+    def stage(
+        self, session: Session, row: InboxMessage, replies: list[dict[str, Any]]
+    ) -> None: ...
+
+    def send(self, body: dict[str, Any]) -> Sent: ...
+
+
+def recipient(row: InboxMessage) -> str:
+    return row.conversation_id.split(":", 1)[1]
+
+
+class WebPlatform:
+    name, sends = "web", False
+
+    def before_turn(self, row: InboxMessage) -> None:
+        pass
+
+    def rasa_text(self, row: InboxMessage) -> str:
+        return row.text
+
+    def stage(
+        self, session: Session, row: InboxMessage, replies: list[dict[str, Any]]
+    ) -> None:
+        webchat.stage(session, row, replies)
+
+    def send(self, body: dict[str, Any]) -> Sent:
+        raise NotImplementedError("web chat replies are stored, not sent")
+
+
+class MessengerPlatform:
+    name, sends = "messenger", True
+
+    def __init__(self, client: messenger.MessengerClient) -> None:
+        self.client = client
+
+    def before_turn(self, row: InboxMessage) -> None:
+        self.client.typing_on(recipient(row))
+
+    def rasa_text(self, row: InboxMessage) -> str:
+        return row.text
+
+    def stage(
+        self, session: Session, row: InboxMessage, replies: list[dict[str, Any]]
+    ) -> None:
+        outbox.stage(
+            session, row, recipient(row), messenger.render(replies, recipient(row))
+        )
+
+    def send(self, body: dict[str, Any]) -> Sent:
+        return self.client.send(body)
+
+
+class ZaloPlatform:
+    name, sends = "zalo", True
+
+    def __init__(self, client: zalo.ZaloClient, database_url: str) -> None:
+        self.client = client
+        self.database_url = database_url
+
+    def before_turn(self, row: InboxMessage) -> None:
+        pass  # the OA API has no typing indicator
+
+    def rasa_text(self, row: InboxMessage) -> str:
+        """A tapped `oa.query.show` button arrives as its title: map it back."""
+        key = zalo.fold_title(row.text)
+        payload = outbox.offered_payload(self.database_url, row.conversation_id, key)
+        if payload:
+            log_event(
+                logger,
+                logging.INFO,
+                "button_tap",
+                conversation=row.conversation_id,
+                message_id=row.message_id,
+            )
+        return payload or row.text
+
+    def stage(
+        self, session: Session, row: InboxMessage, replies: list[dict[str, Any]]
+    ) -> None:
+        user = recipient(row)
+        outbox.stage(session, row, user, zalo.render(replies, user))
+        outbox.remember_buttons(session, row.conversation_id, zalo.offered(replies))
+
+    def send(self, body: dict[str, Any]) -> Sent:
+        return self.client.send(body)
+
+
+class Delivery:
+    """`deliver(row, replies)` for TurnProcessor: stage and finish in one commit."""
+
+    def __init__(self, database_url: str, platforms: dict[str, Platform]) -> None:
+        self.database_url = database_url
+        self.platforms = platforms
+
+    def __call__(self, row: InboxMessage, replies: list[dict[str, Any]]) -> None:
+        platform = self.platforms[row.platform]
+        with session_scope(self.database_url) as session, session.begin():
+            platform.stage(session, row, replies)
+            outbox.complete_inbox(session, row)
