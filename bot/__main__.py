@@ -30,6 +30,12 @@ def _parser() -> argparse.ArgumentParser:
         )
         sub.add_argument("table", help="campaigns, funds, children, sponsors, ...")
         sub.add_argument("file", type=Path)
+    commands.add_parser("handoffs", help="list conversations waiting for a person")
+    release = commands.add_parser(
+        "release", help="give a handed-over conversation back to the bot"
+    )
+    release.add_argument("conversation", help="e.g. messenger:1234567890")
+    release.add_argument("--by", default="staff", help="who handled it")
     staff = commands.add_parser("create-staff", help="add a staff console user")
     staff.add_argument("username")
     staff.add_argument(
@@ -148,6 +154,28 @@ def _create_staff(settings: Settings, args) -> int:
     return 0
 
 
+def _handoffs(settings: Settings, _args) -> int:
+    from bot.handoff import open_tickets
+
+    tickets = open_tickets(settings.database_url)
+    for ticket in tickets:
+        opened = ticket.created_at.strftime("%Y-%m-%d %H:%M")
+        print(f"#{ticket.id}  {opened} UTC  {ticket.conversation_id}")
+    print(f"{len(tickets)} conversation(s) waiting for a person")
+    return 0
+
+
+def _release(settings: Settings, args) -> int:
+    from bot.handoff import release
+
+    closed = release(settings.database_url, args.conversation, args.by)
+    if not closed:
+        print(f"error: no open handoff for {args.conversation}", file=sys.stderr)
+        return 1
+    print(f"{args.conversation}: the bot answers again")
+    return 0
+
+
 COMMANDS = {
     "run": _run,
     "serve": _serve,
@@ -157,6 +185,8 @@ COMMANDS = {
     "import": _import,
     "export": _export,
     "create-staff": _create_staff,
+    "handoffs": _handoffs,
+    "release": _release,
     **platform_cli.COMMANDS,
 }
 

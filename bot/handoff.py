@@ -58,3 +58,14 @@ def release(url: str, conversation_id: str, staff: str) -> int:
                 staff,
             )
         return len(tickets)
+
+
+def open_tickets(url: str) -> list[HandoffTicket]:
+    """Conversations waiting for a person, oldest first."""
+    with session_scope(url) as session:
+        query = (
+            select(HandoffTicket)
+            .where(HandoffTicket.status == "open")
+            .order_by(HandoffTicket.created_at)
+        )
+        return list(session.scalars(query))

@@ -80,3 +80,20 @@ def test_setup_without_python310_says_what_to_install(tmp_path):
     assert "Python 3.10 is required" in result.stderr
     assert "pyenv install 3.10" in result.stderr
     assert not (tmp_path / ".venv").exists()
+
+
+def test_staff_list_and_release_handoffs(tmp_path):
+    from bot.db import migrate
+    from bot.handoff import is_paused, open_ticket
+
+    url = f"sqlite:///{tmp_path / 'club.db'}"
+    migrate(url)
+    open_ticket(url, "zalo:42", "zalo", "cho gặp người thật")
+    listed = run_bot(tmp_path, "handoffs", DATABASE_URL=url)
+    assert "zalo:42" in listed.stdout and "1 conversation(s)" in listed.stdout
+    released = run_bot(
+        tmp_path, "release", "zalo:42", "--by", "thu.ha", DATABASE_URL=url
+    )
+    assert released.returncode == 0 and not is_paused(url, "zalo:42")
+    again = run_bot(tmp_path, "release", "zalo:42", DATABASE_URL=url)
+    assert again.returncode == 1 and "no open handoff" in again.stderr
