@@ -162,3 +162,29 @@ def test_lock_expires_after_an_hour(demo):
     with session_scope(demo) as session:
         assert not is_locked(session, "web:x", datetime.utcnow())
         assert is_locked(session, "web:x", old + timedelta(minutes=30))
+
+
+def test_fallback_offers_the_two_likeliest_topics_then_none():
+    from actions.fallback import ActionAskTopic
+
+    unsure = tracker("ủng hộ áo ấm thì sao ạ", intent="nlu_fallback")
+    unsure.latest_message["intent_ranking"] = [
+        {"name": "nlu_fallback", "confidence": 0.7},
+        {"name": "donate", "confidence": 0.28},
+        {"name": "greet", "confidence": 0.2},
+        {"name": "ask_campaign_detail", "confidence": 0.18},
+    ]
+    messages, _ = run(ActionAskTopic(), unsure)
+    assert responses(messages) == ["utter_ask_topic"]
+    assert [(b["title"], b["payload"]) for b in messages[0]["buttons"]] == [
+        ("Ủng hộ CLB", "/donate"),
+        ("Chi tiết chiến dịch", "/ask_campaign_detail"),
+        ("Không phải ạ", "/deny"),
+    ]
+    nothing_known = tracker("???", intent="nlu_fallback")
+    messages, _ = run(ActionAskTopic(), nothing_known)
+    assert [b["payload"] for b in messages[0]["buttons"]] == [
+        "/ask_campaigns",
+        "/ask_sponsorship",
+        "/deny",
+    ]
