@@ -118,10 +118,19 @@ def serve(settings: Settings) -> None:
     """Serve HTTP in a thread; the huey consumer owns the main thread and signals."""
     queue = build_queue(settings)
     app = create_app(settings, queue)
-    server = create_server(
-        app, host=settings.host, port=settings.bridge_port, threads=8
-    )
-    threading.Thread(target=server.run, name="http", daemon=True).start()
+    if settings.platforms.simulator:
+        # Local simulation only: wsgiref keeps the `access_token` header the
+        # simulated OA API needs (see bot.simulator.http_server).
+        from bot.simulator import http_server
+
+        dev = http_server(app, settings.host, settings.bridge_port)
+        run, close = dev.serve_forever, dev.shutdown
+    else:
+        server = create_server(
+            app, host=settings.host, port=settings.bridge_port, threads=8
+        )
+        run, close = server.run, server.close
+    threading.Thread(target=run, name="http", daemon=True).start()
     resumed = queue.resume()
     log_event(
         logger,
@@ -136,5 +145,5 @@ def serve(settings: Settings) -> None:
     try:
         queue.consumer(settings.workers).run()
     finally:
-        server.close()
+        close()
         log_event(logger, logging.INFO, "bridge_stopped")

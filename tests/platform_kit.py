@@ -1,0 +1,225 @@
+"""Test kit for the Messenger/Zalo bridge: a scripted Rasa, the simulator, a bridge.
+
+Everything is real HTTP on loopback: the bridge's send clients talk to the
+simulator's Graph/OA/OAuth endpoints, the worker talks to a scripted Rasa REST
+channel, and a real huey consumer runs the queue in threads.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+
+from bot.bridge import build_queue, create_app
+from bot.queue import ConversationQueue
+from bot.settings import Settings, load_settings
+from bot.simulator import Secrets, Simulator, SimulatorServer, SimulatorState
+
+Replies = Callable[[dict[str, Any]], list[dict[str, Any]]]
+
+
+def echo(payload: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {
+            "recipient_id": payload["sender"],
+            "text": f"echo: {payload['message']}",
+            "buttons": [{"title": "Chiến dịch", "payload": "/ask_campaigns"}],
+        }
+    ]
+
+
+class ScriptedRasa:
+    """Rasa's REST channel on loopback; `replies` decides the answer, `down` 503s."""
+
+    def __init__(self, replies: Replies = echo) -> None:
+        self.replies = replies
+        self.down = False
+        self.delay = 0.0
+        self.received: list[dict[str, Any]] = []
+        self.lock = threading.Lock()
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *_args) -> None:
+                pass
+
+            def _json(self, status: int, body: Any) -> None:
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_GET(self) -> None:
+                self._json(200, {"status": "ok"})
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length", 0))
+                payload = json.loads(self.rfile.read(length))
+                if fake.down:
+                    self._json(503, {"error": "down"})
+                    return
+                time.sleep(fake.delay)
+                with fake.lock:
+                    fake.received.append(payload)
+                self._json(200, fake.replies(payload))
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def texts(self, sender: str | None = None) -> list[str]:
+        with self.lock:
+            return [
+                p["message"]
+                for p in self.received
+                if sender is None or p["sender"] == sender
+            ]
+
+
+SECRETS = {
+    "MESSENGER_APP_SECRET": "test-app-secret",
+    "MESSENGER_VERIFY_TOKEN": "test-verify",
+    "MESSENGER_PAGE_TOKEN": "test-page-token",
+    "ZALO_APP_ID": "test-zalo-app",
+    "ZALO_APP_SECRET": "test-zalo-app-secret",
+    "ZALO_OA_SECRET_KEY": "test-oa-secret",
+    "ZALO_ACCESS_TOKEN": "test-access-0",
+    "ZALO_REFRESH_TOKEN": "test-refresh-0",
+}
+
+
+@dataclass
+class PlatformBridge:
+    settings: Settings
+    client: FlaskClient
+    queue: ConversationQueue
+    rasa: ScriptedRasa
+    state: SimulatorState
+    sim: Simulator
+
+    @property
+    def secrets(self) -> Secrets:
+        return self.state.secrets
+
+
+def platform_settings(
+    tmp_path: Path, db_url: str, monkeypatch, rasa_url: str, sim_url: str, **env
+) -> Settings:
+    values = {
+        "DATABASE_URL": db_url,
+        "VAR_DIR": str(tmp_path),
+        "RASA_URL": rasa_url,
+        "ACTION_SERVER_URL": rasa_url,
+        "PLATFORM_API_BASE": sim_url,
+        "QUEUE_RETRY_DELAY": "0.2",
+        "SEND_RETRY_DELAY": "0.2",
+        "SEND_TIMEOUT": "5",
+        **SECRETS,
+        **env,
+    }
+    for key, value in values.items():
+        monkeypatch.setenv(key, str(value))
+    return load_settings(tmp_path / "none.env")
+
+
+@contextmanager
+def running_bridge(
+    tmp_path: Path, db_url: str, monkeypatch, replies: Replies = echo, **env
+) -> Iterator[PlatformBridge]:
+    """Scripted Rasa + simulator server + bridge app + huey consumer (2 threads)."""
+    rasa = ScriptedRasa(replies)
+    state = SimulatorState(Secrets(*[SECRETS[k] for k in _SECRET_ORDER]))
+    with SimulatorServer(state) as server:
+        settings = platform_settings(
+            tmp_path, db_url, monkeypatch, rasa.url, server.url, **env
+        )
+        queue = build_queue(settings)
+        app = create_app(settings, queue)
+        client = app.test_client()
+        sim = _TestClientSimulator(state, client)
+        saved = {
+            s: signal.getsignal(s)
+            for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+        }
+        consumer = queue.consumer(workers=2)
+        consumer.scheduler_interval = 1
+        consumer.start()
+        try:
+            yield PlatformBridge(settings, client, queue, rasa, state, sim)
+        finally:
+            consumer.stop(graceful=True)
+            for sig, handler in saved.items():
+                signal.signal(sig, handler)
+            rasa.close()
+
+
+_SECRET_ORDER = (
+    "MESSENGER_APP_SECRET",
+    "MESSENGER_PAGE_TOKEN",
+    "ZALO_APP_ID",
+    "ZALO_APP_SECRET",
+    "ZALO_OA_SECRET_KEY",
+    "ZALO_ACCESS_TOKEN",
+    "ZALO_REFRESH_TOKEN",
+)
+
+
+class _Response:
+    def __init__(self, response) -> None:
+        self.status_code = response.status_code
+        self.text = response.get_data(as_text=True)
+
+    def json(self) -> Any:
+        return json.loads(self.text)
+
+
+class _FlaskHttp:
+    """`requests.post`-shaped adapter over the Flask test client."""
+
+    def __init__(self, client: FlaskClient) -> None:
+        self.client = client
+
+    def post(self, url: str, data: bytes, headers: dict[str, str], timeout: float):
+        path = "/" + url.split("/", 3)[3]
+        return _Response(self.client.post(path, data=data, headers=headers))
+
+
+class _TestClientSimulator(Simulator):
+    """The simulator's user side, posting through the Flask test client."""
+
+    def __init__(self, state: SimulatorState, client: FlaskClient) -> None:
+        super().__init__(state, "http://bridge.test")
+        self.http = _FlaskHttp(client)
+
+
+def wait_until(predicate: Callable[[], Any], timeout: float = 15.0, what: str = ""):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.02)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+
+
+@pytest.fixture
+def bridge(tmp_path, db_url, monkeypatch) -> Iterator[PlatformBridge]:
+    with running_bridge(tmp_path, db_url, monkeypatch) as running:
+        yield running

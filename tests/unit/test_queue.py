@@ -1,0 +1,134 @@
+"""The durable queue under failure: Rasa outages, dead letters, restarts."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+
+from huey import RedisHuey, SqliteHuey
+from sqlalchemy import select
+
+from bot import inbox, outbox
+from bot.db import session_scope
+from bot.models import InboxMessage
+from bot.platform_models import OutboundMessage
+from bot.queue import make_huey
+from bot.responses import bridge_message
+from bot.simulator import messenger_batch, messenger_event, post_messenger
+from bot.turns import inbox_metadata
+from tests.platform_kit import running_bridge, wait_until
+
+
+def say(b, user: str, text: str):
+    body = messenger_batch(messenger_event(user, text=text))
+    response = post_messenger(
+        "http://bridge.test", b.secrets.messenger_app_secret, body, b.sim.http
+    )
+    assert response.status_code == 200
+    return response
+
+
+def rows(db_url) -> list[InboxMessage]:
+    with session_scope(db_url) as session:
+        return session.scalars(select(InboxMessage).order_by(InboxMessage.id)).all()
+
+
+def texts_sent(b, user: str) -> list[str]:
+    return [call.text for call in b.state.sent_to("messenger", user)]
+
+
+def test_rasa_down_for_30_seconds_nothing_lost_nothing_twice(
+    tmp_path, db_url, monkeypatch
+):
+    """Production retry schedule (1, 2, 4, 8, 16 s): answered once Rasa is back."""
+    with running_bridge(tmp_path, db_url, monkeypatch, QUEUE_RETRY_DELAY="1") as b:
+        b.rasa.down = True
+        started = time.monotonic()
+        sent = {"a": [], "b": []}
+        for i in range(6):  # messages keep coming during the outage
+            user = "a" if i % 2 == 0 else "b"
+            say(b, user, f"tin {i}")
+            sent[user].append(f"tin {i}")
+            time.sleep(2)
+        time.sleep(max(0.0, 30 - (time.monotonic() - started)))
+        b.rasa.down = False
+        b.sim.wait_for("messenger", "a", 3, timeout=40)
+        b.sim.wait_for("messenger", "b", 3, timeout=40)
+        time.sleep(0.5)
+        for user in ("a", "b"):
+            assert b.rasa.texts(f"messenger:{user}") == sent[user]  # once, in order
+            assert texts_sent(b, user) == [f"echo: {t}" for t in sent[user]]
+        statuses = [(r.status, r.attempts) for r in rows(db_url)]
+        assert all(status == "done" for status, _ in statuses)
+        assert max(attempts for _, attempts in statuses) <= 6  # bounded per message
+
+
+def test_rasa_down_for_good_every_message_gets_its_own_tries_then_busy(
+    tmp_path, db_url, monkeypatch
+):
+    env = {"QUEUE_RETRIES": "2", "QUEUE_RETRY_DELAY": "0.1"}
+    with running_bridge(tmp_path, db_url, monkeypatch, **env) as b:
+        b.rasa.down = True
+        for i in range(3):
+            say(b, "u", f"tin {i}")
+        b.sim.wait_for("messenger", "u", 3, timeout=40)
+        busy = bridge_message("utter_bot_busy")["text"]
+        assert texts_sent(b, "u") == [busy] * 3
+        wait_until(
+            lambda: [r.status for r in rows(db_url)] == ["dead"] * 3, what="dead"
+        )
+        # Three drain tasks, but each message was tried exactly 1 + 2 times.
+        assert [r.attempts for r in rows(db_url)] == [3, 3, 3]
+        letters = outbox.dead_letters(db_url)
+        assert [x["kind"] for x in letters] == ["inbox"] * 3
+        b.rasa.down = False
+        assert b.queue.replay("inbox", rows(db_url)[0].id) == "messenger:u"
+        b.sim.wait_for("messenger", "u", 4)
+        assert texts_sent(b, "u")[-1] == "echo: tin 0"
+
+
+def test_restart_resumes_pending_messages_and_unsent_replies(
+    tmp_path, db_url, monkeypatch
+):
+    """Work left in the database by a crash is picked up by `resume`."""
+    meta = inbox_metadata({"messenger": {"psid": "r"}}, "text")
+    inbox.accept(db_url, "messenger", "left-1", "messenger:r", "còn đó", meta)
+    body = {"recipient": {"id": "s"}, "message": {"text": "Dạ, chưa gửi"}}
+    with session_scope(db_url) as session, session.begin():
+        session.add(
+            OutboundMessage(
+                platform="messenger",
+                conversation_id="messenger:s",
+                recipient_id="s",
+                body_json=json.dumps(body, ensure_ascii=False),
+            )
+        )
+    with running_bridge(tmp_path, db_url, monkeypatch) as b:
+        assert b.queue.resume() == 2
+        b.sim.wait_for("messenger", "r", 1)
+        assert texts_sent(b, "s") == ["Dạ, chưa gửi"]
+        assert b.rasa.texts() == ["còn đó"]
+
+
+def test_one_user_waits_in_line_while_others_are_served(tmp_path, db_url, monkeypatch):
+    with running_bridge(tmp_path, db_url, monkeypatch) as b:
+        b.rasa.delay = 0.3
+        threads = [
+            threading.Thread(target=say, args=(b, user, f"{user}-{i}"))
+            for user in ("x", "y")
+            for i in range(3)
+        ]
+        for thread in threads:
+            thread.start()
+            thread.join()
+        b.sim.wait_for("messenger", "x", 3)
+        b.sim.wait_for("messenger", "y", 3)
+        assert b.rasa.texts("messenger:x") == ["x-0", "x-1", "x-2"]
+        assert b.rasa.texts("messenger:y") == ["y-0", "y-1", "y-2"]
+
+
+def test_queue_backend_sqlite_by_default_redis_for_scale_out(tmp_path):
+    assert isinstance(make_huey(tmp_path / "q.db"), SqliteHuey)
+    redis = make_huey(tmp_path / "q.db", "redis://127.0.0.1:6399/0")
+    assert isinstance(redis, RedisHuey)  # same tasks and locks, shared by processes
