@@ -6,6 +6,7 @@ export RASA_TELEMETRY_ENABLED := false
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 
+.PHONY: bench-load simulator
 .PHONY: setup run test lint validate unit integration test-stories train init-db seed-demo \
 	import export create-staff format clean bench-nlu
 
@@ -57,6 +58,12 @@ bench-nlu: setup  ## NLU benchmark table; DATASET=<dir> for a PhoATIS-format dat
 format: setup
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+
+bench-load: setup  ## load benchmark of the Messenger bridge (real Rasa, loopback, ~3 min)
+	$(PY) bench/load.py $(BENCH_ARGS)
+
+simulator: setup  ## say something as a Messenger user to `make run` started with PLATFORM_API_BASE=simulator
+	$(PY) -m bot simulator messenger "$(or $(TEXT),xin chào)"
 
 clean:            ## remove models, logs and the local databases (keeps .venv)
 	rm -rf models var results .pytest_cache .ruff_cache

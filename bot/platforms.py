@@ -8,6 +8,7 @@ the inbox message done), then sent by `bot.sender`.
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
@@ -64,9 +65,12 @@ class MessengerPlatform:
 
     def __init__(self, client: messenger.MessengerClient) -> None:
         self.client = client
+        # The typing indicator is best effort: sent beside the turn, never
+        # in its way.
+        self.typing = ThreadPoolExecutor(2, thread_name_prefix="typing")
 
     def before_turn(self, row: InboxMessage) -> None:
-        self.client.typing_on(recipient(row))
+        self.typing.submit(self.client.typing_on, recipient(row))
 
     def rasa_text(self, row: InboxMessage) -> str:
         return row.text
@@ -119,6 +123,8 @@ class ZaloPlatform:
 
 class Delivery:
     """`deliver(row, replies)` for TurnProcessor: stage and finish in one commit."""
+
+    completes_inbox = True  # the queue need not mark the message done again
 
     def __init__(self, database_url: str, platforms: dict[str, Platform]) -> None:
         self.database_url = database_url

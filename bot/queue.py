@@ -183,7 +183,8 @@ class ConversationQueue:
             inbox.record_failure(self.database_url, row, str(error), dead=True)
             self._flush(row)
             return None
-        inbox.mark_done(self.database_url, row)
+        if not getattr(self.turns.deliver, "completes_inbox", False):
+            inbox.mark_done(self.database_url, row)
         self._flush(row)
         return None
 

@@ -100,7 +100,7 @@ def test_text_goes_to_rasa_with_ids_and_answer_is_sent(bridge):
     template = call.body["message"]["attachment"]["payload"]
     assert template["text"] == "echo: có chiến dịch nào không"
     assert template["buttons"][0]["payload"] == "/ask_campaigns"
-    assert bridge.state.typing == [USER]  # typing indicator while thinking
+    wait_until(lambda: bridge.state.typing == [USER], what="typing_on")
 
 
 def test_a_batch_of_three_events_is_answered_in_full(bridge):

@@ -1,0 +1,353 @@
+"""Load benchmark of the Messenger bridge against the real Rasa and action servers.
+
+`make bench-load` (or `python bench/load.py --help`): starts the action server,
+Rasa and a bridge on free loopback ports with a temporary database, and a
+simulator in this process that receives the bridge's Send API calls. Then:
+
+1. direct: the same turns straight to Rasa's REST channel, with as many
+   parallel callers as the bridge has workers: latency and the throughput Rasa
+   sustains (T);
+2. steady: N simulated users send signed webhooks at a fixed rate (a fraction of
+   T): webhook ack latency, end-to-end latency (webhook in → Send API call out)
+   and the overhead against the direct latency;
+3. burst: twice T for a while, then wait for the backlog to drain: throughput,
+   lost and duplicated answers, drain time.
+
+Everything is bounded in count and time and stays on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import os
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import requests
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bot.db import migrate  # noqa: E402
+from bot.model import train  # noqa: E402
+from bot.processes import (  # noqa: E402
+    Service,
+    action_service,
+    free_port,
+    rasa_service,
+    service_env,
+)
+from bot.seed import seed_if_empty  # noqa: E402
+from bot.settings import ROOT, load_settings  # noqa: E402
+from bot.simulator import (  # noqa: E402
+    Call,
+    Secrets,
+    SimulatorServer,
+    SimulatorState,
+    messenger_batch,
+    messenger_event,
+    sign_messenger,
+)
+
+TEXTS = ["xin chào", "có chiến dịch nào sắp tới không?", "nuôi em là gì"]
+SECRETS = {
+    "MESSENGER_APP_SECRET": "bench-app-secret",
+    "MESSENGER_VERIFY_TOKEN": "bench-verify",
+    "MESSENGER_PAGE_TOKEN": "bench-page-token",
+}
+
+
+def pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q / 100 * len(ordered) + 0.5) - 1))
+    return ordered[index]
+
+
+def summary(values: list[float]) -> str:
+    return (
+        f"p50 {pct(values, 50) * 1000:7.1f} ms  p95 {pct(values, 95) * 1000:7.1f} ms"
+        f"  p99 {pct(values, 99) * 1000:7.1f} ms  (n={len(values)})"
+    )
+
+
+class Stack:
+    """Action server, Rasa and the bridge on free ports, sending to `sim_url`."""
+
+    def __init__(self, var_dir: Path, sim_url: str, workers: int) -> None:
+        os.environ.update(
+            VAR_DIR=str(var_dir),
+            DATABASE_URL=f"sqlite:///{var_dir / 'club.db'}",
+            BRIDGE_PORT=str(free_port()),
+            RASA_PORT=str(free_port()),
+            ACTION_PORT=str(free_port()),
+            BRIDGE_WORKERS=str(workers),
+            PLATFORM_API_BASE=sim_url,
+            LOG_LEVEL="WARNING",
+            **SECRETS,
+        )
+        self.settings = load_settings(var_dir / "no.env")
+        migrate(self.settings.database_url)
+        seed_if_empty(self.settings.database_url)
+        model = train(ROOT / "models", var_dir / "log" / "train.log")
+        bridge = Service(
+            "bridge",
+            [sys.executable, "-m", "bot", "serve"],
+            f"http://{self.settings.host}:{self.settings.bridge_port}/health",
+            self.settings.log_dir / "bridge.log",
+            service_env(self.settings),
+        )
+        self.services = [
+            (action_service(self.settings), 120),
+            (rasa_service(self.settings, model), 300),
+            (bridge, 60),
+        ]
+        self.bridge_url = bridge.health_url.removesuffix("/health")
+
+    def __enter__(self) -> Stack:
+        for service, timeout in self.services:
+            print(f"starting the {service.name}…", flush=True)
+            service.start()
+            service.wait_healthy(timeout)
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        for service, _ in reversed(self.services):
+            service.stop()
+
+
+class Recorder:
+    """Arrival times of Send API calls, per simulated user."""
+
+    def __init__(self, state: SimulatorState) -> None:
+        self.lock = threading.Lock()
+        self.arrivals: dict[str, list[float]] = defaultdict(list)
+        state.listeners.append(self.on_call)
+
+    def on_call(self, call: Call) -> None:
+        now = time.perf_counter()
+        with self.lock:
+            self.arrivals[call.user].append(now)
+
+    def count(self, user: str) -> int:
+        with self.lock:
+            return len(self.arrivals[user])
+
+
+def direct(rasa_url: str, turns: int, workers: int) -> tuple[list[float], float]:
+    """The same turns straight to Rasa's REST channel, `workers` at a time."""
+    latencies: list[float] = []
+    lock = threading.Lock()
+    texts = itertools.cycle(TEXTS)
+
+    def one(i: int) -> None:
+        sender = f"direct-{i % 20}-{uuid.uuid4().hex[:6]}"
+        started = time.perf_counter()
+        response = requests.post(
+            f"{rasa_url}/webhooks/rest/webhook",
+            json={"sender": sender, "message": next(texts)},
+            timeout=60,
+        )
+        response.raise_for_status()
+        with lock:
+            latencies.append(time.perf_counter() - started)
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(workers) as pool:
+        list(pool.map(one, range(turns)))
+    return latencies, turns / (time.perf_counter() - started)
+
+
+class Load:
+    """N users send signed webhooks at a fixed rate; answers are matched per user."""
+
+    def __init__(
+        self, bridge_url: str, recorder: Recorder, per_turn: dict[str, int], tag: str
+    ) -> None:
+        self.bridge_url = bridge_url
+        self.recorder = recorder
+        self.per_turn = per_turn
+        self.tag = tag
+        self.acks: list[float] = []
+        self.server_acks: list[float] = []
+        self.sent: dict[str, list[tuple[float, int]]] = defaultdict(list)
+        self.lock = threading.Lock()
+        self.http = threading.local()
+
+    def _post(self, user: str, text: str) -> None:
+        session = getattr(self.http, "session", None) or requests.Session()
+        self.http.session = session
+        body = messenger_batch(messenger_event(user, text=text))
+        raw = json.dumps(body, ensure_ascii=False).encode()
+        headers = sign_messenger(SECRETS["MESSENGER_APP_SECRET"], raw)
+        with self.lock:
+            # A user's k-th message is answered by the Send API calls that
+            # follow those of its earlier messages (per_turn[text] of them).
+            self.sent[user].append((time.perf_counter(), self.per_turn[text]))
+        started = time.perf_counter()
+        response = session.post(
+            f"{self.bridge_url}/webhooks/messenger",
+            data=raw,
+            headers=headers,
+            timeout=10,
+        )
+        elapsed = time.perf_counter() - started
+        response.raise_for_status()
+        with self.lock:
+            self.acks.append(elapsed)
+            self.server_acks.append(response.json()["ms"] / 1000)
+
+    def run(self, users: int, rate: float, seconds: float) -> float:
+        """Send at `rate` messages per second for `seconds`; returns the send span."""
+        count = max(1, int(rate * seconds))
+        names = [f"{self.tag}-{i}" for i in range(users)]
+        texts = itertools.cycle(TEXTS)
+        start = time.perf_counter()
+        with ThreadPoolExecutor(16) as pool:
+            for i in range(count):
+                due = start + i / rate
+                delay = due - time.perf_counter()
+                if delay > 0:
+                    time.sleep(delay)
+                pool.submit(self._post, names[i % users], next(texts))
+        return time.perf_counter() - start
+
+    def expected(self, user: str) -> int:
+        return sum(n for _, n in self.sent[user])
+
+    def wait_drained(self, timeout: float) -> float:
+        deadline = time.perf_counter() + timeout
+        while time.perf_counter() < deadline:
+            if all(self.recorder.count(u) >= self.expected(u) for u in self.sent):
+                return time.perf_counter()
+            time.sleep(0.05)
+        return float("nan")
+
+    def results(self) -> dict:
+        latencies, lost, duplicated, last = [], 0, 0, 0.0
+        for user, sends in self.sent.items():
+            arrivals = self.recorder.arrivals[user]
+            index = 0
+            for sent_at, calls in sends:
+                index += calls
+                if index <= len(arrivals):
+                    done = arrivals[index - 1]
+                    latencies.append(done - sent_at)
+                    last = max(last, done)
+                else:
+                    lost += 1
+            duplicated += max(0, len(arrivals) - index)
+        first = min(s for sends in self.sent.values() for s, _ in sends)
+        return {
+            "latencies": latencies,
+            "lost": lost,
+            "duplicated": duplicated,
+            "span": last - first,
+            "answered": len(latencies),
+        }
+
+
+def calibrate(bridge_url: str, recorder: Recorder) -> dict[str, int]:
+    """How many Send API calls each benchmark text produces (one user each)."""
+    per_turn = {}
+    for text in TEXTS:
+        user = f"calibrate-{uuid.uuid4().hex[:8]}"
+        load = Load(bridge_url, recorder, {text: 0}, "cal")
+        load._post(user, text)
+        deadline = time.perf_counter() + 60
+        while recorder.count(user) == 0 and time.perf_counter() < deadline:
+            time.sleep(0.05)
+        time.sleep(1.0)  # let a multi-message answer finish
+        per_turn[text] = recorder.count(user)
+    return per_turn
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, default=20)
+    parser.add_argument("--direct-turns", type=int, default=120)
+    parser.add_argument("--steady-seconds", type=float, default=20)
+    parser.add_argument("--steady-factor", type=float, default=0.5)
+    parser.add_argument("--burst-seconds", type=float, default=15)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--drain-timeout", type=float, default=180)
+    args = parser.parse_args()
+
+    state = SimulatorState(
+        Secrets(
+            SECRETS["MESSENGER_APP_SECRET"],
+            SECRETS["MESSENGER_PAGE_TOKEN"],
+            "",
+            "",
+            "",
+            "",
+            "",
+        )
+    )
+    recorder = Recorder(state)
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-load-") as tmp,
+        SimulatorServer(state) as sim,
+        Stack(Path(tmp), sim.url, args.workers) as stack,
+    ):
+        rasa_url = stack.settings.rasa_url
+        per_turn = calibrate(stack.bridge_url, recorder)
+        direct(rasa_url, 10, args.workers)  # warm up
+        direct_lat, capacity = direct(rasa_url, args.direct_turns, args.workers)
+
+        steady = Load(stack.bridge_url, recorder, per_turn, "steady")
+        rate = capacity * args.steady_factor
+        steady.run(args.users, rate, args.steady_seconds)
+        steady.wait_drained(args.drain_timeout)
+        steady_res = steady.results()
+
+        burst = Load(stack.bridge_url, recorder, per_turn, "burst")
+        burst_rate = capacity * 2
+        sent_span = burst.run(args.users, burst_rate, args.burst_seconds)
+        burst_end = time.perf_counter()
+        drained_at = burst.wait_drained(args.drain_timeout)
+        burst_res = burst.results()
+        throughput = burst_res["answered"] / burst_res["span"]
+
+    e2e = steady_res["latencies"]
+    print("\n== bench-load (loopback, Messenger webhooks, real Rasa + actions) ==")
+    print(f"texts: {TEXTS}; Send API calls per turn: {per_turn}")
+    print(f"users: {args.users}; bridge workers: {args.workers}")
+    print(f"direct Rasa REST ({args.workers} parallel): {summary(direct_lat)}")
+    print(f"direct Rasa throughput T: {capacity:.1f} turns/s")
+    print(f"\nsteady: {rate:.1f} msg/s for {args.steady_seconds:.0f} s")
+    print(f"  webhook ack (client round trip): {summary(steady.acks)}")
+    print(f"  webhook ack (inside the bridge): {summary(steady.server_acks)}")
+    print(f"  end to end (webhook in → Send API out): {summary(e2e)}")
+    over50 = (pct(e2e, 50) - pct(direct_lat, 50)) * 1000
+    over95 = (pct(e2e, 95) - pct(direct_lat, 95)) * 1000
+    ratio50 = pct(e2e, 50) / pct(direct_lat, 50)
+    ratio95 = pct(e2e, 95) / pct(direct_lat, 95)
+    print(
+        f"  overhead vs direct: p50 +{over50:.1f} ms (x{ratio50:.2f}),"
+        f" p95 +{over95:.1f} ms (x{ratio95:.2f})"
+    )
+    print(f"  lost {steady_res['lost']}, duplicated {steady_res['duplicated']}")
+    print(f"\nburst: {burst_rate:.1f} msg/s (2 x T) for {args.burst_seconds:.0f} s")
+    print(f"  webhook ack (client round trip): {summary(burst.acks)}")
+    print(f"  end to end: {summary(burst_res['latencies'])}")
+    print(
+        f"  throughput {throughput:.1f} turns/s = {throughput / capacity:.0%} of T"
+        f" (sent over {sent_span:.1f} s)"
+    )
+    print(f"  backlog drained {drained_at - burst_end:.1f} s after the burst ended")
+    print(f"  lost {burst_res['lost']}, duplicated {burst_res['duplicated']}")
+    bad = steady_res["lost"] + steady_res["duplicated"] + burst_res["lost"]
+    return 1 if bad + burst_res["duplicated"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
