@@ -3,7 +3,7 @@
 Rasa's own `action_default_ask_affirmation` asks an English yes/no question about
 one intent. When the classifier is unsure, the two most likely topics as buttons
 serve people better; a third button says neither, and the next unclear message
-gets `utter_ask_rephrase`, which offers a person.
+gets `utter_ask_rephrase`, which offers a person; a third gets `utter_default`.
 """
 
 from __future__ import annotations
@@ -51,8 +51,9 @@ class ActionAskTopic(Action):
             {"title": phrase(domain, TOPICS[intent]), "payload": f"/{intent}"}
             for intent in likely_topics(tracker)
         ]
-        buttons.append(
-            {"title": phrase(domain, "utter_topic_none"), "payload": "/deny"}
-        )
+        # "/out_of_scope" is how Rasa's fallback loop hears "neither of these":
+        # it then asks to rephrase (and offers a person).
+        none = {"title": phrase(domain, "utter_topic_none"), "payload": "/out_of_scope"}
+        buttons.append(none)
         dispatcher.utter_message(response="utter_ask_topic", buttons=buttons)
         return []

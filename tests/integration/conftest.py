@@ -17,6 +17,7 @@ import pytest
 import requests
 
 from bot.db import migrate, session_scope
+from bot.importer import import_table
 from bot.model import train
 from bot.processes import (
     Service,
@@ -25,7 +26,9 @@ from bot.processes import (
     free_port,
     rasa_service,
 )
+from bot.seed import SEED_DIR
 from bot.settings import ROOT, Settings, load_settings
+from bot.tables import LOAD_ORDER
 from tests.conftest import sample_campaigns
 
 
@@ -40,8 +43,13 @@ class Stack:
     def bridge_url(self) -> str:
         return f"http://{self.settings.host}:{self.settings.bridge_port}"
 
-    def say(self, text: str, session: str, timeout: float = 60) -> list[dict]:
-        """Send one message through the web chat; return the bot's new replies."""
+    def say(
+        self, text: str, session: str, timeout: float = 60, expect_reply: bool = True
+    ) -> list[dict]:
+        """Send one message through the web chat; return the bot's new replies.
+
+        With `expect_reply=False`, wait until the message is processed and
+        return whatever came (a paused conversation gets nothing)."""
         api = f"{self.bridge_url}/chat/api/messages"
         seen = self._bot_messages(session)
         body = {"session_id": session, "text": text, "channel": "web"}
@@ -54,7 +62,7 @@ class Stack:
             )
             data = data.json()
             bot = [m for m in data["messages"] if m["from"] == "bot"]
-            if len(bot) > len(seen) and not data["pending"]:
+            if (len(bot) > len(seen) or not expect_reply) and not data["pending"]:
                 return bot[len(seen) :]
             time.sleep(0.2)
         raise AssertionError(f"no reply to {text!r} within {timeout} s")
@@ -92,6 +100,8 @@ def stack(tmp_path_factory) -> Iterator[Stack]:
     migrate(settings.database_url)
     with session_scope(settings.database_url) as session, session.begin():
         session.add_all(sample_campaigns())
+    for table in LOAD_ORDER[1:]:  # the demo children, sponsors and money
+        assert import_table(settings.database_url, table, SEED_DIR / f"{table}.csv").ok
     model = train(ROOT / "models", var_dir / "log" / "train.log")
     services = Stack(
         settings,

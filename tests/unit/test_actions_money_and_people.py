@@ -179,12 +179,12 @@ def test_fallback_offers_the_two_likeliest_topics_then_none():
     assert [(b["title"], b["payload"]) for b in messages[0]["buttons"]] == [
         ("Ủng hộ CLB", "/donate"),
         ("Chi tiết chiến dịch", "/ask_campaign_detail"),
-        ("Không phải ạ", "/deny"),
+        ("Không phải ạ", "/out_of_scope"),
     ]
     nothing_known = tracker("???", intent="nlu_fallback")
     messages, _ = run(ActionAskTopic(), nothing_known)
     assert [b["payload"] for b in messages[0]["buttons"]] == [
         "/ask_campaigns",
         "/ask_sponsorship",
-        "/deny",
+        "/out_of_scope",
     ]

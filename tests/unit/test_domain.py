@@ -23,7 +23,9 @@ FORM_SLOTS = {
 }
 # Pieces that actions splice into a bigger message (a line per campaign...).
 FRAGMENTS = set(re.findall(r'phrase\(\s*domain,\s*"(utter_\w+)"', CODE)) | {
-    name for name in DOMAIN["responses"] if name.startswith("utter_topic_")  # titles
+    name
+    for name in DOMAIN["responses"]
+    if name.startswith("utter_topic_")  # titles
 }
 # Responses Rasa's default actions say (fallback).
 RASA_DEFAULTS = {"utter_default", "utter_ask_rephrase"}

@@ -1,0 +1,78 @@
+"""Whole conversations through the real stack: forms, privacy, fallback, handoff."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot.db import session_scope
+from bot.handoff import is_paused, release
+from bot.models import VolunteerRegistration
+
+
+def texts(replies: list[dict]) -> str:
+    return "\n".join(r["text"] for r in replies)
+
+
+def test_registration_with_a_correction_is_saved(stack, session_id):
+    stack.say("mình muốn đăng ký đi tình nguyện", session_id)
+    assert "họ và tên" in texts(stack.say("áo ấm cho em", session_id))
+    stack.say("nguyễn văn an", session_id)
+    stack.say("0912.888.777", session_id)
+    stack.say("2003", session_id)
+    summary = texts(stack.say("Trường THPT Lam Sơn", session_id))
+    assert "Họ tên: Nguyễn Văn An" in summary and "0912888777" in summary
+    assert "di động" in texts(stack.say("sửa số điện thoại", session_id))
+    assert "0912888999" in texts(stack.say("0912 888 999", session_id))
+    done = texts(stack.say("đúng rồi", session_id))
+    assert "đã đăng ký thành công chiến dịch Áo ấm cho em" in done
+    with session_scope(stack.settings.database_url) as session:
+        saved = session.scalars(
+            select(VolunteerRegistration).where(
+                VolunteerRegistration.phone == "0912888999"
+            )
+        ).one()
+    assert saved.code in done and saved.conversation_id == f"web:{session_id}"
+
+
+def test_stopping_a_form_saves_nothing(stack, session_id):
+    stack.say("cho e đk xuân yêu thương", session_id)
+    stopped = texts(stack.say("thôi không đăng ký nữa", session_id))
+    assert "đã dừng lại" in stopped
+    assert "Dạ, CLB Vì trẻ em vùng cao xin chào" in texts(
+        stack.say("chào ad", session_id)
+    )
+
+
+def test_child_news_only_after_the_sponsor_phone(stack, session_id):
+    first = texts(stack.say("bé NE0101 dạo này thế nào ad", session_id))
+    assert "em Mai (NE0101)" in first and "số điện thoại đã đăng ký" in first
+    assert "Na Mèo" not in first  # the school is private
+    wrong = texts(stack.say("0987 654 321", session_id))
+    assert "chưa khớp" in wrong and "Na Mèo" not in wrong
+    news = texts(stack.say("0912 345 678", session_id))
+    assert "Na Mèo" in news and "tháng tiền ăn trưa" in news
+
+
+def test_unclear_message_offers_topics_then_a_person(stack, session_id):
+    [topics] = stack.say("qwxz pltk vbnm", session_id)
+    payloads = [b["payload"] for b in topics["buttons"]]
+    assert len(payloads) == 3 and payloads[-1] == "/out_of_scope"
+    [rephrase] = stack.say("/out_of_scope", session_id)
+    assert [b["payload"] for b in rephrase["buttons"]] == ["/human_handoff"]
+    [topics_again] = stack.say("zxcv bnmq", session_id)
+    assert topics_again["text"] == topics["text"]
+    [gave_up] = stack.say("/out_of_scope", session_id)  # neither, twice
+    assert "/human_handoff" in [b["payload"] for b in gave_up["buttons"]]
+    stack.say("qwxz pltk vbnm", session_id)
+    listing = texts(stack.say("/ask_campaigns", session_id))  # a topic button
+    assert "các chiến dịch sắp tới" in listing
+
+
+def test_handoff_silences_the_bot_until_staff_release(stack, session_id):
+    conversation = f"web:{session_id}"
+    handed = texts(stack.say("cho mình nói chuyện với người thật", session_id))
+    assert "phiếu số" in handed
+    assert is_paused(stack.settings.database_url, conversation)
+    assert stack.say("alo ad ơi", session_id, timeout=5, expect_reply=False) == []
+    release(stack.settings.database_url, conversation, staff="test")
+    assert "xin chào" in texts(stack.say("chào ad", session_id))
