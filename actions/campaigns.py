@@ -158,7 +158,14 @@ class ActionShowCampaignDetail(Action):
             with club_session() as session:
                 campaign = self._campaign_meant(session, tracker)
                 if campaign is None:
-                    dispatcher.utter_message(response="utter_campaign_not_found")
+                    named = next(tracker.get_latest_entity_values("campaign"), None)
+                    # "đi tình nguyện cần mang gì?" about no campaign in particular
+                    general = (
+                        "utter_campaign_not_found"
+                        if named
+                        else "utter_campaigns_general"
+                    )
+                    dispatcher.utter_message(response=general)
                     return []
                 details = self._details(session, domain, campaign)
                 can_register = open_for_registration(campaign, today()) and not is_full(

@@ -26,6 +26,8 @@ TOPICS = {
     "donate": "utter_topic_donate",
     "ask_statement": "utter_topic_ask_statement",
     "ask_club_info": "utter_topic_ask_club_info",
+    "ask_safety": "utter_topic_ask_safety",
+    "ask_certificate": "utter_topic_ask_certificate",
     "human_handoff": "utter_topic_human_handoff",
 }
 FALLBACK_TOPICS = ["ask_campaigns", "ask_sponsorship"]

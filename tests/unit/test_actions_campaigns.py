@@ -158,3 +158,11 @@ def test_detail_shows_room_left_and_register_button(club_db, use_db):
     entities = [{"entity": "campaign", "value": "sa ná"}]
     messages, _ = run(ActionShowCampaignDetail(), tracker(entities=entities))
     assert messages[0]["buttons"] == []  # planned: registration not open yet
+
+
+def test_detail_without_any_campaign_gives_the_general_answer(club_db, use_db):
+    use_db(club_db)
+    messages, _ = run(
+        ActionShowCampaignDetail(), tracker("đi tình nguyện cần mang gì ạ")
+    )
+    assert [m["response"] for m in messages] == ["utter_campaigns_general"]
