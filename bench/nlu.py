@@ -51,6 +51,7 @@ class Prediction:
     seconds: float
     top: str = ""  # best intent before FallbackClassifier
     confidence: float = 0.0  # its confidence
+    margin: float = 1.0  # over the second best
 
 
 @dataclass
@@ -63,8 +64,8 @@ class Report:
     entities: dict[str, PRF]
     latencies: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
-    # (top intent correct, its confidence) per example, for the threshold table
-    scored: list[tuple[bool, float]] = field(default_factory=list)
+    # (top intent correct, confidence, margin) per example, for the threshold table
+    scored: list[tuple[bool, float, float]] = field(default_factory=list)
 
 
 @contextlib.contextmanager
@@ -129,12 +130,14 @@ class Parser:
             r for r in result.get("intent_ranking") or [] if r["name"] != FALLBACK
         ]
         top = ranking[0] if ranking else {"name": intent, "confidence": 0.0}
+        second = ranking[1]["confidence"] if len(ranking) > 1 else 0.0
         return Prediction(
             intent,
             result.get("entities") or [],
             seconds,
             top["name"],
             top["confidence"],
+            top["confidence"] - second,
         )
 
     def close(self) -> None:
@@ -215,23 +218,25 @@ def evaluate(parser: Parser, examples: list[Example]) -> Report:
             if example.intent != prediction.intent
         ],
         scored=[
-            (example.intent == prediction.top, prediction.confidence)
+            (example.intent == prediction.top, prediction.confidence, prediction.margin)
             for example, prediction in zip(examples, predictions, strict=True)
         ],
     )
 
 
-def threshold_rows(report: Report, thresholds: tuple[float, ...]) -> list[str]:
-    """What each fallback threshold would do: right answers, wrong answers given
-    with confidence, and messages sent to the fallback."""
+def threshold_rows(
+    report: Report, settings: tuple[tuple[float, float], ...]
+) -> list[str]:
+    """What each FallbackClassifier setting (threshold, ambiguity_threshold)
+    would do: right answers, wrong answers given anyway, messages that fall back."""
     rows = []
     n = len(report.scored)
-    for threshold in thresholds:
-        right = sum(ok and c >= threshold for ok, c in report.scored)
-        wrong = sum(not ok and c >= threshold for ok, c in report.scored)
+    for threshold, ambiguity in settings:
+        kept = [ok for ok, c, m in report.scored if c >= threshold and m >= ambiguity]
+        right, wrong = sum(kept), len(kept) - sum(kept)
         rows.append(
-            f"| {threshold:.2f} | {right / n:.3f} | {wrong / n:.3f} "
-            f"| {(n - right - wrong) / n:.3f} |"
+            f"| {threshold:.2f} | {ambiguity:.2f} | {right / n:.3f} "
+            f"| {wrong / n:.3f} | {(n - len(kept)) / n:.3f} |"
         )
     return rows
 
@@ -274,9 +279,11 @@ def format_project(
     both = Report(0, 0, 0, 0, [], {}, scored=typed.scored + folded.scored)
     lines += [
         "",
-        "| fallback threshold (both sets) | right | wrong | fell back |",
-        "|---:|---:|---:|---:|",
-        *threshold_rows(both, (0.2, 0.25, 0.3, 0.4, 0.5)),
+        "| fallback threshold | ambiguity threshold | right | wrong | fell back |",
+        "|---:|---:|---:|---:|---:|",
+        *threshold_rows(
+            both, ((0.2, 0.0), (0.3, 0.0), (0.3, 0.05), (0.3, 0.1), (0.4, 0.1))
+        ),
     ]
     lines += [
         "",

@@ -7,7 +7,8 @@
 The message text is composed to NFC first (some keyboards send decomposed
 Unicode): the bridge already does it, but a model served or tested without the
 bridge must not see "nuôi" as two different words. Composition changes no
-visible character, so entity offsets then refer to the composed text.
+visible character, so entity offsets then refer to the composed text. An empty
+message becomes a single blank, which every featurizer handles.
 """
 
 from __future__ import annotations
@@ -32,7 +33,9 @@ class VietnameseTokenizer(WhitespaceTokenizer):
     def tokenize(self, message: Message, attribute: str) -> list[Token]:
         text = message.get(attribute)
         if attribute == TEXT and isinstance(text, str):
-            composed = unicodedata.normalize("NFC", text)
+            # An empty text gets no regex features, and the classifier then
+            # fails on a feature matrix one block short: parse it as a blank.
+            composed = unicodedata.normalize("NFC", text) or " "
             if composed != text:
                 message.set(TEXT, composed)
         tokens = super().tokenize(message, attribute)

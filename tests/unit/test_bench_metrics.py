@@ -3,7 +3,12 @@ from bench.metrics import bio_spans, span_scores
 
 def test_bio_spans_follow_conlleval():
     tags = ["O", "B-city", "I-city", "O", "I-date", "I-date", "B-city", "B-city"]
-    assert bio_spans(tags) == {(1, 3, "city"), (4, 6, "date"), (6, 7, "city"), (7, 8, "city")}
+    assert bio_spans(tags) == {
+        (1, 3, "city"),
+        (4, 6, "date"),
+        (6, 7, "city"),
+        (7, 8, "city"),
+    }
 
 
 def test_bio_span_ends_when_the_label_changes_and_at_the_end():
