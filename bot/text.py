@@ -35,7 +35,6 @@ TEENCODE: dict[str, str] = {
     "sdt": "so dien thoai",
     "stk": "so tai khoan",
     "ck": "chuyen khoan",
-    "tk": "tai khoan",
     "clb": "cau lac bo",
     "tnv": "tinh nguyen vien",
     "j": "gi",
