@@ -203,7 +203,9 @@ def new_code(session: Session) -> str:
             return code
 
 
+# Name and phone stay for the next form; the campaign is asked again next time.
 RESET = [
+    SlotSet("campaign", None),
     SlotSet("volunteer_confirm", None),
     SlotSet("birth_year", None),
     SlotSet("school_or_work", None),
