@@ -153,13 +153,7 @@ def programme_figures(session: Session, today: date) -> dict[str, int]:
     return {"supported": active or 0, "waiting": waiting or 0}
 
 
-def waiting_children(session: Session, district: str | None = None, limit: int = 5):
-    """Public summaries of children waiting for a sponsor."""
+def waiting_children(session: Session, limit: int = 5) -> list[Child]:
+    """Children waiting for a sponsor (only their public fields are shown)."""
     query = select(Child).where(Child.status == "waiting").order_by(Child.code)
-    children = list(session.scalars(query))
-    if district:
-        from bot.text import fold
-
-        wanted = fold(district)
-        children = [c for c in children if wanted in fold(c.district)] or children
-    return children[:limit]
+    return list(session.scalars(query.limit(limit)))
