@@ -44,17 +44,50 @@ def prepare(settings: Settings) -> None:
     print(f"==> database ready ({settings.database_url}){note}", flush=True)
 
 
+MAX_RESTARTS = 5  # per service within RESTART_WINDOW seconds, then give up
+RESTART_WINDOW = 600
+
+
+def _restart(service: Service, history: dict[str, list[float]]) -> bool:
+    """Start a crashed service again; False once it keeps crashing.
+
+    While it is down the others keep running, so users get the polite busy
+    answer instead of silence (the bridge logs each failed turn)."""
+    now = time.monotonic()
+    recent = [t for t in history.get(service.name, []) if now - t < RESTART_WINDOW]
+    history[service.name] = recent + [now]
+    print(
+        f"warning: the {service.name} stopped (exit {service.process.returncode}); "
+        f"restarting it (see {service.log_file})",
+        flush=True,
+    )
+    if len(recent) >= MAX_RESTARTS:
+        return False
+    service.start()
+    try:
+        service.wait_healthy(300)
+    except StartupError as error:
+        print(f"error: {error}", flush=True)
+        return False
+    print(f"==> the {service.name} is back", flush=True)
+    return True
+
+
 def _wait_for_stop(services: list[Service]) -> int:
-    """Block until Ctrl-C/SIGTERM (exit 0) or until a service dies (exit 1)."""
-    stopping = []
+    """Block until Ctrl-C/SIGTERM (exit 0), restarting services that crash;
+    exit 1 when one keeps crashing."""
+    stopping: list[bool] = []
+    history: dict[str, list[float]] = {}
     signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
     try:
         while not stopping:
             for service in services:
-                if service.process.poll() is not None:
+                if service.process.poll() is not None and not _restart(
+                    service, history
+                ):
                     print(
-                        f"error: the {service.name} stopped unexpectedly "
-                        f"(exit {service.process.returncode}); see {service.log_file}",
+                        f"error: the {service.name} keeps stopping; "
+                        f"see {service.log_file}",
                         flush=True,
                     )
                     return 1
