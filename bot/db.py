@@ -10,6 +10,7 @@ from alembic.config import Config
 from sqlalchemy import create_engine, event, inspect
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import QueuePool
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -33,7 +34,18 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 def get_engine(url: str) -> Engine:
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, future=True, connect_args={"timeout": 30})
+        # SQLAlchemy 1.4 opens a new SQLite file connection per session
+        # (NullPool), paying connect + three PRAGMAs each time; a small pool of
+        # kept connections (what SQLAlchemy 2.0 does by default) avoids that.
+        # pysqlite connections may move between threads once returned.
+        engine = create_engine(
+            url,
+            future=True,
+            connect_args={"timeout": 30, "check_same_thread": False},
+            poolclass=QueuePool,
+            pool_size=8,
+            max_overflow=-1,
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
         return engine
