@@ -10,6 +10,7 @@ from pathlib import Path
 from flask import Flask, jsonify
 from waitress import create_server
 
+from bot.locks import Locks
 from bot.logs import log_event
 from bot.platforms import Delivery, MessengerPlatform, WebPlatform, ZaloPlatform
 from bot.queue import ConversationQueue, make_huey
@@ -25,7 +26,7 @@ logger = logging.getLogger("bot.bridge")
 STATIC = Path(__file__).resolve().parent / "static"
 
 
-def build_platforms(settings: Settings, huey) -> dict:
+def build_platforms(settings: Settings, huey, locks: Locks | None = None) -> dict:
     """The web chat always; Messenger and Zalo when configured (or simulated)."""
     cfg = settings.platforms
     platforms: dict = {"web": WebPlatform()}
@@ -47,7 +48,9 @@ def build_platforms(settings: Settings, huey) -> dict:
             "zalo",
             (cfg.zalo_access_token, cfg.zalo_refresh_token),
             lambda refresh_token: refresher(refresh_token),
-            lock=lambda: huey_lock(huey, "zalo-token-refresh", cfg.send_timeout * 3),
+            lock=lambda: huey_lock(
+                huey, "zalo-token-refresh", cfg.send_timeout * 3, locks
+            ),
         )
         client = zalo.ZaloClient(cfg.zalo_api_base, tokens, cfg.send_timeout)
         platforms["zalo"] = ZaloPlatform(client, settings.database_url)
@@ -56,8 +59,9 @@ def build_platforms(settings: Settings, huey) -> dict:
 
 def build_queue(settings: Settings) -> ConversationQueue:
     cfg = settings.platforms
-    huey = make_huey(settings.queue_db, cfg.queue_url)
-    platforms = build_platforms(settings, huey)
+    huey = make_huey(settings.queue_db, cfg.queue_url, cfg.queue_poll)
+    locks = Locks(huey)
+    platforms = build_platforms(settings, huey, locks)
     rasa = RasaClient(settings.rasa_url, settings.action_url, settings.rasa_timeout)
     turns = TurnProcessor(
         rasa, Delivery(settings.database_url, platforms), platforms=platforms
@@ -74,6 +78,7 @@ def build_queue(settings: Settings) -> ConversationQueue:
         queue_url=cfg.queue_url,
         poll_interval=cfg.queue_poll,
         huey=huey,
+        locks=locks,
     )
 
 
@@ -132,6 +137,7 @@ def serve(settings: Settings) -> None:
         run, close = server.run, server.close
     threading.Thread(target=run, name="http", daemon=True).start()
     resumed = queue.resume()
+    queue.start_keeper()
     log_event(
         logger,
         logging.INFO,
@@ -145,5 +151,6 @@ def serve(settings: Settings) -> None:
     try:
         queue.consumer(settings.workers).run()
     finally:
+        queue.stop_keeper()
         close()
         log_event(logger, logging.INFO, "bridge_stopped")

@@ -6,6 +6,10 @@ the outbox, so a platform failure retries only the send. Temporary failures
 be reached (Messenger 551 / outside the 24-hour window, Zalo not a follower)
 are given up and recorded; refused requests and exhausted retries are dead
 letters staff can replay.
+
+A flush that finds the conversation being sent returns at once: the sender
+holding the lock looks for staged rows again after releasing it (the rows are
+committed before any flush), so nothing waits for huey's 1-second scheduler.
 """
 
 from __future__ import annotations
@@ -16,13 +20,16 @@ import time
 from typing import Any
 
 from huey.api import Huey, Task
-from huey.exceptions import TaskLockedException
 
 from bot import outbox
+from bot.locks import Locks
 from bot.logs import log_event
 from connectors.base import SendGiveUp, SendRefused, SendRetry
 
 logger = logging.getLogger("bot.sender")
+
+MAX_PASSES = 20
+WAIT_GRACE = 120.0  # a send backoff this overdue was lost with its task (crash)
 
 
 class OutboundSender:
@@ -34,9 +41,11 @@ class OutboundSender:
         retries: int = 6,
         retry_delay: float = 2.0,
         max_delay: float = 600.0,
+        locks: Locks | None = None,
     ) -> None:
         self.url = database_url
         self.huey = huey
+        self.locks = locks or Locks(huey)
         self.platforms = platforms
         self.retries = retries
         self.retry_delay = retry_delay
@@ -60,22 +69,33 @@ class OutboundSender:
     def _run(self, conversation_id: str, task: Task | None = None) -> None:
         self.flush(conversation_id, scheduled=True)
 
+    def _waiting(self, wait_key: str) -> bool:
+        """A scheduled retry owns the backoff (unless it is long overdue)."""
+        due = self.huey.get(wait_key, peek=True)
+        return bool(due) and time.time() <= due + WAIT_GRACE
+
     def flush(self, conversation_id: str, scheduled: bool = False) -> None:
         """Send what is pending now, unless a scheduled retry owns the backoff."""
         wait_key = f"send-wait:{conversation_id}"
-        if not scheduled and self.huey.get(wait_key, peek=True):
-            return
-        try:
-            with self.huey.lock_task(f"send:{conversation_id}"):
+        lock = f"send:{conversation_id}"
+        for _ in range(MAX_PASSES):
+            if not scheduled and self._waiting(wait_key):
+                return
+            if not self.locks.acquire(lock):
+                return  # the holder looks again after releasing
+            try:
                 if scheduled:
                     self.huey.delete(wait_key)
-                self._send_all(conversation_id, wait_key)
-        except TaskLockedException:
-            # Another worker is sending this conversation; look again shortly
-            # in case it finished just before our rows were staged.
-            self.schedule(conversation_id, delay=0.5)
+                    scheduled = False
+                backing_off = self._send_all(conversation_id, wait_key)
+            finally:
+                self.locks.release(lock)
+            if backing_off or not outbox.has_pending(self.url, conversation_id):
+                return
+        self.schedule(conversation_id)
 
-    def _send_all(self, conversation_id: str, wait_key: str) -> None:
+    def _send_all(self, conversation_id: str, wait_key: str) -> bool:
+        """Send in order; True when a retry was scheduled (backing off)."""
         while row := outbox.next_pending(self.url, conversation_id):
             fields = dict(
                 conversation=conversation_id,
@@ -103,7 +123,7 @@ class OutboundSender:
                     error=error,
                     **fields,
                 )
-                return
+                return True
             except SendGiveUp as error:
                 outbox.record_failure(self.url, row, str(error), "given_up")
                 log_event(
@@ -122,3 +142,4 @@ class OutboundSender:
                 platform_message_id=sent.platform_message_id,
                 **fields,
             )
+        return False

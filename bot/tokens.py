@@ -8,11 +8,9 @@ token changed and simply uses the new one.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 
@@ -20,6 +18,7 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
 from bot.db import session_scope
+from bot.locks import Locks
 from bot.logs import log_event
 from bot.platform_models import PlatformToken
 
@@ -106,23 +105,9 @@ class TokenStore:
             return access
 
 
-@contextlib.contextmanager
-def huey_lock(huey, name: str, timeout: float = 30.0) -> Iterator[None]:
-    """Block until huey's storage lock is ours (shared by every bridge process)."""
-    from huey.exceptions import TaskLockedException
-
-    lock = huey.lock_task(name)
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            lock.acquire()
-            break
-        except TaskLockedException:
-            if time.monotonic() > deadline:
-                message = f"lock {name} still held after {timeout} s"
-                raise TimeoutError(message) from None
-            time.sleep(0.05)
-    try:
-        yield
-    finally:
-        lock.release()
+def huey_lock(
+    huey, name: str, timeout: float = 30.0, locks: Locks | None = None
+) -> AbstractContextManager[None]:
+    """Block until the lock in huey's storage is ours (shared by every bridge
+    process); `locks` tags it with this process so a crash cannot leave it."""
+    return (locks or Locks(huey)).wait(name, timeout)

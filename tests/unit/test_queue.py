@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from bot import inbox, outbox
 from bot.db import session_scope
+from bot.locks import Locks
 from bot.models import InboxMessage
 from bot.platform_models import OutboundMessage
 from bot.queue import make_huey
@@ -132,3 +133,45 @@ def test_queue_backend_sqlite_by_default_redis_for_scale_out(tmp_path):
     assert isinstance(make_huey(tmp_path / "q.db"), SqliteHuey)
     redis = make_huey(tmp_path / "q.db", "redis://127.0.0.1:6399/0")
     assert isinstance(redis, RedisHuey)  # same tasks and locks, shared by processes
+
+
+def test_locks_of_a_process_that_stopped_beating_are_reaped(tmp_path):
+    huey = make_huey(tmp_path / "q.db")
+    dead, live = Locks(huey), Locks(huey)
+    dead.beat()
+    live.beat()
+    assert dead.acquire("conversation:x") and live.acquire("conversation:y")
+    assert not live.acquire("conversation:x")  # held, whoever holds it
+    huey.lock_task("legacy").acquire()  # a plain huey lock names no process
+    assert live.reap() == ["legacy"]  # both processes alive: their locks stay
+    huey.put(f"alive:{dead.process}", time.time() - 1)
+    assert live.reap() == ["conversation:x"]
+    assert live.acquire("conversation:x")
+    assert not dead.acquire("conversation:y")  # the live lock was kept
+
+
+def test_a_message_stored_while_the_holder_finishes_is_not_left_behind(
+    tmp_path, db_url, monkeypatch
+):
+    """Its own drain finds the lock taken and returns; the holder, after
+    releasing, sees the message and answers it (no scheduler delay, no loss)."""
+    with running_bridge(tmp_path, db_url, monkeypatch) as b:
+        real = inbox.next_pending
+        injected = []
+
+        def next_pending(url, conversation_id):
+            row = real(url, conversation_id)
+            if row is None and conversation_id == "messenger:late" and not injected:
+                # Arrives just after the holder's last look; stored without
+                # scheduling, as if its drain had found the lock taken.
+                injected.append(True)
+                meta = inbox_metadata({"messenger": {"psid": "late"}}, "text")
+                b.queue.store("messenger", "late-2", "messenger:late", "hai", meta)
+            return row
+
+        monkeypatch.setattr(inbox, "next_pending", next_pending)
+        say(b, "late", "một")
+        b.sim.wait_for("messenger", "late", 2)
+        assert injected
+        assert b.rasa.texts("messenger:late") == ["một", "hai"]
+        assert texts_sent(b, "late") == ["echo: một", "echo: hai"]

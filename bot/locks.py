@@ -1,0 +1,89 @@
+"""Named locks in huey's storage that record which process holds them."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from huey.api import Huey
+from huey.exceptions import TaskLockedException
+
+HEARTBEAT_TTL = 30.0  # a process silent for this long is dead: its locks are cleared
+
+
+class Locks:
+    """Named locks in huey's storage that record which process holds them.
+
+    Each process writes a heartbeat (`alive:<process>` = expiry time) every
+    few seconds. `reap` deletes locks whose process stopped beating (crashed
+    or killed), which a plain huey lock on Redis would keep for ever. Works
+    the same on every huey storage, so it is tested on SQLite and Redis.
+    """
+
+    def __init__(self, huey: Huey, ttl: float = HEARTBEAT_TTL) -> None:
+        self.huey = huey
+        self.ttl = ttl
+        self.process = uuid.uuid4().hex
+        self.prefix = f"{huey.name}.lock."
+
+    def _key(self, name: str) -> str:
+        return self.prefix + name
+
+    def acquire(self, name: str) -> bool:
+        return bool(self.huey.put_if_empty(self._key(name), self.process))
+
+    def release(self, name: str) -> None:
+        self.huey.delete(self._key(name))
+
+    @contextmanager
+    def hold(self, name: str) -> Iterator[None]:
+        """Hold the lock or raise TaskLockedException at once."""
+        if not self.acquire(name):
+            raise TaskLockedException(f"unable to acquire lock {name}")
+        try:
+            yield
+        finally:
+            self.release(name)
+
+    @contextmanager
+    def wait(self, name: str, timeout: float) -> Iterator[None]:
+        """Block (bounded) until the lock is ours."""
+        deadline = time.monotonic() + timeout
+        while not self.acquire(name):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"lock {name} still held after {timeout} s")
+            time.sleep(0.05)
+        try:
+            yield
+        finally:
+            self.release(name)
+
+    def beat(self) -> None:
+        self.huey.put(f"alive:{self.process}", time.time() + self.ttl)
+
+    def reap(self) -> list[str]:
+        """Delete locks of dead processes (and their heartbeats); returns the
+        names of the locks freed."""
+        items = self.huey.storage.result_items()
+        now = time.time()
+        alive = {self.process}
+        for key, raw in items.items():
+            if key.startswith("alive:"):
+                if self.huey.serializer.deserialize(raw) > now:
+                    alive.add(key.removeprefix("alive:"))
+                else:
+                    self.huey.delete(key)
+        freed = []
+        for key, raw in items.items():
+            if not key.startswith(self.prefix):
+                continue
+            try:
+                holder = self.huey.serializer.deserialize(raw)
+            except Exception:  # a plain huey lock ("1"): no owner to ask
+                holder = None
+            if holder not in alive:
+                self.huey.delete(key)
+                freed.append(key.removeprefix(self.prefix))
+        return freed
