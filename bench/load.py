@@ -13,6 +13,12 @@ simulator in this process that receives the bridge's Send API calls. Then:
 3. burst: twice T for a while, then wait for the backlog to drain: throughput,
    lost and duplicated answers, drain time.
 
+Both sides hold the same conversations: each simulated user starts a new
+conversation every len(TEXTS) turns, direct and through the bridge, because
+Rasa's cost per turn grows with the length of the conversation's tracker (an
+early version compared fresh direct conversations with bridge conversations
+dozens of turns long, which made Rasa itself 1.8× slower in the bridge phases).
+
 Everything is bounded in count and time and stays on 127.0.0.1.
 """
 
@@ -64,12 +70,27 @@ SECRETS = {
 }
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def pct(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
     ordered = sorted(values)
     index = min(len(ordered) - 1, max(0, round(q / 100 * len(ordered) + 0.5) - 1))
     return ordered[index]
+
+
+def conversation(i: int, users: int) -> str:
+    """The i-th message's conversation: user i % users, a new conversation
+    every len(TEXTS) messages of that user (same shape direct and bridged)."""
+    return f"{i % users}-{i // (users * len(TEXTS))}"
 
 
 def summary(values: list[float]) -> str:
@@ -123,6 +144,12 @@ class Stack:
         for service, _ in reversed(self.services):
             service.stop()
 
+    def cpu(self) -> dict[str, float]:
+        """CPU seconds used so far by each service and by this process."""
+        usage = {s.name: cpu_seconds(s.process.pid) for s, _ in self.services}
+        usage["bench"] = cpu_seconds(os.getpid())
+        return usage
+
 
 class Recorder:
     """Arrival times of Send API calls, per simulated user."""
@@ -150,9 +177,10 @@ def direct(
     latencies: list[float] = []
     lock = threading.Lock()
     texts = itertools.cycle(TEXTS)
+    run = uuid.uuid4().hex[:6]
 
     def one(i: int) -> None:
-        sender = f"direct-{i % 20}-{uuid.uuid4().hex[:6]}"
+        sender = f"direct-{run}-{conversation(i, 20)}"
         started = time.perf_counter()
         response = requests.post(
             f"{rasa_url}/webhooks/rest/webhook",
@@ -214,7 +242,6 @@ class Load:
     def run(self, users: int, rate: float, seconds: float) -> float:
         """Send at `rate` messages per second for `seconds`; returns the send span."""
         count = max(1, int(rate * seconds))
-        names = [f"{self.tag}-{i}" for i in range(users)]
         texts = itertools.cycle(TEXTS)
         start = time.perf_counter()
         with ThreadPoolExecutor(16) as pool:
@@ -223,7 +250,8 @@ class Load:
                 delay = due - time.perf_counter()
                 if delay > 0:
                     time.sleep(delay)
-                pool.submit(self._post, names[i % users], next(texts))
+                user = f"{self.tag}-{conversation(i, users)}"
+                pool.submit(self._post, user, next(texts))
         return time.perf_counter() - start
 
     def expected(self, user: str) -> int:
@@ -307,7 +335,13 @@ def main() -> int:
         rasa_url = stack.settings.rasa_url
         per_turn = calibrate(stack.bridge_url, recorder)
         direct(rasa_url, 10, args.workers)  # warm up
+        cpu_before = stack.cpu()
         direct_lat, capacity = direct(rasa_url, args.direct_turns, args.workers)
+        cpu_after = stack.cpu()
+        direct_cpu = {
+            name: (cpu_after[name] - cpu_before[name]) * 1000 / args.direct_turns
+            for name in cpu_after
+        }
 
         rate = capacity * args.steady_factor
         paced_lat, _ = direct(
@@ -320,11 +354,17 @@ def main() -> int:
 
         burst = Load(stack.bridge_url, recorder, per_turn, "burst")
         burst_rate = capacity * 2
+        cpu_before = stack.cpu()
         sent_span = burst.run(args.users, burst_rate, args.burst_seconds)
         burst_end = time.perf_counter()
         drained_at = burst.wait_drained(args.drain_timeout)
         burst_res = burst.results()
+        cpu_after = stack.cpu()
         throughput = burst_res["answered"] / burst_res["span"]
+        cpu_ms = {
+            name: (cpu_after[name] - cpu_before[name]) * 1000 / burst_res["answered"]
+            for name in cpu_after
+        }
 
     e2e = steady_res["latencies"]
     print("\n== bench-load (loopback, Messenger webhooks, real Rasa + actions) ==")
@@ -332,6 +372,10 @@ def main() -> int:
     print(f"users: {args.users}; bridge workers: {args.workers}")
     print(f"direct Rasa REST ({args.workers} parallel): {summary(direct_lat)}")
     print(f"direct Rasa throughput T: {capacity:.1f} turns/s")
+    print(
+        "  CPU per direct turn: "
+        + ", ".join(f"{name} {ms:.1f} ms" for name, ms in direct_cpu.items())
+    )
     print(f"direct Rasa REST at the steady rate: {summary(paced_lat)}")
     print(f"\nsteady: {rate:.1f} msg/s for {args.steady_seconds:.0f} s")
     print(f"  webhook ack (client round trip): {summary(steady.acks)}")
@@ -355,6 +399,10 @@ def main() -> int:
     )
     print(f"  backlog drained {drained_at - burst_end:.1f} s after the burst ended")
     print(f"  lost {burst_res['lost']}, duplicated {burst_res['duplicated']}")
+    print(
+        "  CPU per answered turn (burst + drain): "
+        + ", ".join(f"{name} {ms:.1f} ms" for name, ms in cpu_ms.items())
+    )
     bad = steady_res["lost"] + steady_res["duplicated"] + burst_res["lost"]
     return 1 if bad + burst_res["duplicated"] else 0
 
