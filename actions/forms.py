@@ -19,7 +19,8 @@ from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.events import SlotSet
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.text import fold
+from bot.entities import normalize_phone
+from bot.text import fold, nfc
 
 logger = logging.getLogger(__name__)
 
@@ -99,10 +100,21 @@ def correction(tracker: Tracker, slots: list[str]) -> dict[str, Any] | None:
     return None
 
 
+def clean_name(text: str) -> str | None:
+    """A plausible full name (two or more words, no digits), title-cased."""
+    name = " ".join(nfc(text).split())
+    words = name.split()
+    if not 2 <= len(words) <= 7 or len(name) > 100 or re.search(r"[\d@/]", name):
+        return None
+    return " ".join(w[:1].upper() + w[1:].lower() for w in words)
+
+
 class SafeFormValidation(FormValidationAction):
-    """A form validator that ends the form politely when the database fails."""
+    """Shared by the forms: stop words, corrections, name, phone, confirmation;
+    and a polite end when the database fails."""
 
     failure_response = "utter_registration_failed"
+    form_slots: tuple[str, ...] = ()  # the slots a correction may empty
     no_is_an_answer: frozenset[str] = frozenset()  # slots where "không" answers
 
     @abstractmethod
@@ -118,9 +130,34 @@ class SafeFormValidation(FormValidationAction):
         ):
             dispatcher.utter_message(response="utter_form_stopped")
             return [SlotSet(requested, None), SlotSet("requested_slot", None)]
+        if fix := correction(tracker, list(self.form_slots)):
+            return [SlotSet(slot, value) for slot, value in fix.items()]
         try:
             return await super().run(dispatcher, tracker, domain)
         except SQLAlchemyError:
             logger.exception("%s failed sender=%s", self.name(), tracker.sender_id)
             dispatcher.utter_message(response=self.failure_response)
             return [SlotSet("requested_slot", None)]
+
+    def validate_full_name(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
+        name = clean_name(str(value or ""))
+        if name is None:
+            dispatcher.utter_message(response="utter_name_invalid")
+        return {"full_name": name}
+
+    @staticmethod
+    def phone_answer(value: Any, dispatcher) -> str | None:
+        phone = normalize_phone(str(value or ""))
+        if phone is None:
+            dispatcher.utter_message(response="utter_phone_invalid")
+        return phone
+
+    @staticmethod
+    def confirmation(slot: str, dispatcher, tracker: Tracker) -> dict[str, Any]:
+        """ "yes" when confirmed; a "no" ends the form; anything else asks again."""
+        if is_yes(tracker):
+            return {slot: "yes"}
+        if intent_of(tracker) == "deny":
+            dispatcher.utter_message(response="utter_form_stopped")
+            return {slot: None, **END_FORM}
+        return {slot: None}

@@ -13,17 +13,14 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.db import club_session, today
-from actions.forms import END_FORM, SafeFormValidation, correction, intent_of, is_yes
+from actions.forms import SafeFormValidation, intent_of
 from actions.responses import money, phrase
-from actions.volunteer import clean_name
-from bot.entities import normalize_phone
 from bot.models import SponsorRequest, Sponsorship
 from bot.sponsors import programme_figures, waiting_children
 from bot.text import fold, nfc
 
 logger = logging.getLogger(__name__)
 
-FORM_SLOTS = ["full_name", "phone", "children_count", "district_preference"]
 ANY_DISTRICT = {
     "khong",
     "bat ky",
@@ -82,30 +79,16 @@ class ActionExplainSponsorship(Action):
 
 class ValidateSponsorForm(SafeFormValidation):
     failure_response = "utter_sponsor_request_failed"
+    form_slots = ("full_name", "phone", "children_count", "district_preference")
     no_is_an_answer = frozenset({"district_preference"})
 
     def name(self) -> str:
         return "validate_sponsor_form"
 
-    def validate_full_name(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
-        if fix := correction(tracker, FORM_SLOTS):
-            return fix
-        name = clean_name(str(value or ""))
-        if name is None:
-            dispatcher.utter_message(response="utter_name_invalid")
-        return {"full_name": name}
-
     def validate_phone(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
-        if fix := correction(tracker, FORM_SLOTS):
-            return fix
-        phone = normalize_phone(str(value or ""))
-        if phone is None:
-            dispatcher.utter_message(response="utter_phone_invalid")
-        return {"phone": phone}
+        return {"phone": self.phone_answer(value, dispatcher)}
 
     def validate_children_count(self, value, dispatcher, tracker, domain) -> dict:
-        if fix := correction(tracker, FORM_SLOTS):
-            return fix
         match = re.search(r"\d+", str(value or ""))
         words = {"mot": 1, "hai": 2, "ba": 3, "bon": 4, "nam": 5}
         count = (
@@ -119,22 +102,13 @@ class ValidateSponsorForm(SafeFormValidation):
         return {"children_count": str(count)}
 
     def validate_district_preference(self, value, dispatcher, tracker, domain) -> dict:
-        if fix := correction(tracker, FORM_SLOTS):
-            return fix
         text = " ".join(nfc(str(value or "")).split())[:100]
         if intent_of(tracker) == "deny" or fold(text) in ANY_DISTRICT or not fold(text):
             return {"district_preference": phrase(domain, "utter_any_district")}
         return {"district_preference": text}
 
     def validate_sponsor_confirm(self, value, dispatcher, tracker, domain) -> dict:
-        if fix := correction(tracker, FORM_SLOTS):
-            return fix
-        if is_yes(tracker):
-            return {"sponsor_confirm": "yes"}
-        if intent_of(tracker) == "deny":
-            dispatcher.utter_message(response="utter_form_stopped")
-            return {"sponsor_confirm": None, **END_FORM}
-        return {"sponsor_confirm": None}
+        return self.confirmation("sponsor_confirm", dispatcher, tracker)
 
 
 RESET = [

@@ -20,9 +20,6 @@ from actions.db import club_session, today
 from actions.forms import (
     END_FORM,
     SafeFormValidation,
-    correction,
-    intent_of,
-    is_yes,
     text_of,
 )
 from bot.club import (
@@ -32,23 +29,12 @@ from bot.club import (
     open_for_registration,
     upcoming_campaigns,
 )
-from bot.entities import normalize_phone
 from bot.models import VolunteerRegistration
 from bot.text import fold, nfc
 
 logger = logging.getLogger(__name__)
 
-FORM_SLOTS = ["campaign", "full_name", "phone", "birth_year", "school_or_work"]
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
-
-
-def clean_name(text: str) -> str | None:
-    """A plausible full name (two or more words, no digits), title-cased."""
-    name = " ".join(nfc(text).split())
-    words = name.split()
-    if not 2 <= len(words) <= 7 or len(name) > 100 or re.search(r"[\d@/]", name):
-        return None
-    return " ".join(w[:1].upper() + w[1:].lower() for w in words)
 
 
 def birth_year_of(text: str, on: date) -> int | None:
@@ -83,6 +69,7 @@ class ActionAskVolunteerFormCampaign(Action):
 
 class ValidateVolunteerForm(SafeFormValidation):
     failure_response = "utter_registration_failed"
+    form_slots = ("campaign", "full_name", "phone", "birth_year", "school_or_work")
 
     def name(self) -> str:
         return "validate_volunteer_form"
@@ -96,8 +83,6 @@ class ValidateVolunteerForm(SafeFormValidation):
             return {"campaign": campaign.name} if campaign else {}
 
     def validate_campaign(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
-        if fix := correction(tracker, FORM_SLOTS):
-            return fix
         with club_session() as session:
             campaign = find_campaign(session, str(value or ""))
             if campaign is None or campaign.end_date < today():
@@ -118,20 +103,9 @@ class ValidateVolunteerForm(SafeFormValidation):
                 return {"campaign": None, **END_FORM}
             return {"campaign": campaign.name}
 
-    def validate_full_name(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
-        if fix := correction(tracker, FORM_SLOTS):
-            return fix
-        name = clean_name(str(value or ""))
-        if name is None:
-            dispatcher.utter_message(response="utter_name_invalid")
-        return {"full_name": name}
-
     def validate_phone(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
-        if fix := correction(tracker, FORM_SLOTS):
-            return fix
-        phone = normalize_phone(str(value or ""))
+        phone = self.phone_answer(value, dispatcher)
         if phone is None:
-            dispatcher.utter_message(response="utter_phone_invalid")
             return {"phone": None}
         with club_session() as session:
             campaign = find_campaign(session, tracker.get_slot("campaign") or "")
@@ -147,8 +121,6 @@ class ValidateVolunteerForm(SafeFormValidation):
         return {"phone": phone}
 
     def validate_birth_year(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
-        if fix := correction(tracker, FORM_SLOTS):
-            return fix
         year = birth_year_of(str(value or ""), today())
         if year is None:
             dispatcher.utter_message(response="utter_birth_year_invalid")
@@ -174,8 +146,6 @@ class ValidateVolunteerForm(SafeFormValidation):
         return {"birth_year": str(year)}
 
     def validate_school_or_work(self, value, dispatcher, tracker, domain) -> dict:
-        if fix := correction(tracker, FORM_SLOTS):
-            return fix
         place = " ".join(nfc(str(value or "")).split())
         if not 2 <= len(place) <= 200 or not fold(place):
             dispatcher.utter_message(response="utter_school_invalid")
@@ -183,14 +153,7 @@ class ValidateVolunteerForm(SafeFormValidation):
         return {"school_or_work": place}
 
     def validate_volunteer_confirm(self, value, dispatcher, tracker, domain) -> dict:
-        if fix := correction(tracker, FORM_SLOTS):
-            return fix
-        if is_yes(tracker):
-            return {"volunteer_confirm": "yes"}
-        if intent_of(tracker) == "deny":
-            dispatcher.utter_message(response="utter_form_stopped")
-            return {"volunteer_confirm": None, **END_FORM}
-        return {"volunteer_confirm": None}  # asks again, with the buttons
+        return self.confirmation("volunteer_confirm", dispatcher, tracker)
 
 
 def new_code(session: Session) -> str:
