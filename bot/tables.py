@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -58,7 +58,6 @@ class Table:
     columns: list[Column]
     key: str | None = None  # column whose value finds an existing row
     order: Any = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 # --- cell parsers -----------------------------------------------------------
@@ -160,6 +159,20 @@ def show_ref(model: type, attr: str, column: str) -> Callable[[Any, Session], An
     return export
 
 
+def link(
+    name: str, model: type, attr: str, parse: Parser, fk: str, required: bool = True
+) -> Column:
+    """A column naming another row by its natural key (child code, fund code,
+    sponsor phone), stored as that row's id in `fk` and exported as the key."""
+    return Column(
+        name,
+        ref(model, attr, parse),
+        required=required,
+        attr=fk,
+        export=show_ref(model, attr, fk),
+    )
+
+
 # --- the tables -------------------------------------------------------------
 
 TABLES: dict[str, Table] = {
@@ -227,18 +240,8 @@ TABLES: dict[str, Table] = {
     "sponsorships": Table(
         Sponsorship,
         [
-            Column(
-                "child_code",
-                ref(Child, "code", code),
-                attr="child_id",
-                export=show_ref(Child, "code", "child_id"),
-            ),
-            Column(
-                "sponsor_phone",
-                ref(Sponsor, "phone", phone),
-                attr="sponsor_id",
-                export=show_ref(Sponsor, "phone", "sponsor_id"),
-            ),
+            link("child_code", Child, "code", code, "child_id"),
+            link("sponsor_phone", Sponsor, "phone", phone, "sponsor_id"),
             Column("monthly_amount", money),
             Column("since", day),
             Column("until", day, required=False),
@@ -250,26 +253,11 @@ TABLES: dict[str, Table] = {
         [
             Column("date", day),
             Column("amount", money),
-            Column(
-                "fund_code",
-                ref(Fund, "code", fund_code),
-                attr="fund_id",
-                export=show_ref(Fund, "code", "fund_id"),
+            link("fund_code", Fund, "code", fund_code, "fund_id"),
+            link(
+                "sponsor_phone", Sponsor, "phone", phone, "sponsor_id", required=False
             ),
-            Column(
-                "sponsor_phone",
-                ref(Sponsor, "phone", phone),
-                required=False,
-                attr="sponsor_id",
-                export=show_ref(Sponsor, "phone", "sponsor_id"),
-            ),
-            Column(
-                "child_code",
-                ref(Child, "code", code),
-                required=False,
-                attr="child_id",
-                export=show_ref(Child, "code", "child_id"),
-            ),
+            link("child_code", Child, "code", code, "child_id", required=False),
             Column("donor_name", text(200), required=False),
             Column("memo", text(500), required=False),
             Column("source", one_of("bank", "cash", "momo", "goods", "other")),
@@ -283,12 +271,7 @@ TABLES: dict[str, Table] = {
         [
             Column("date", day),
             Column("amount", money),
-            Column(
-                "fund_code",
-                ref(Fund, "code", fund_code),
-                attr="fund_id",
-                export=show_ref(Fund, "code", "fund_id"),
-            ),
+            link("fund_code", Fund, "code", fund_code, "fund_id"),
             Column("purpose", text(2000)),
             Column("proof_link", text(500), required=False),
         ],
