@@ -23,7 +23,7 @@ from connectors.base import (
     SendRetry,
     Sent,
 )
-from connectors.render import shorten, split_text, utf16_len
+from connectors.render import image_url, shorten, split_text, utf16_len
 
 logger = logging.getLogger("connectors.messenger")
 
@@ -195,15 +195,13 @@ def render_reply(reply: dict[str, Any]) -> list[dict[str, Any]]:
         messages.append(message)
     if buttons and not chunks:  # buttons without text: a template needs text
         messages.append(_template(" ", buttons[:TEMPLATE_BUTTONS]))
-    image = reply.get("image")
-    if isinstance(image, dict):
-        image = image.get("url")
+    image = image_url(reply)
     if image:
         messages.append(
             {
                 "attachment": {
                     "type": "image",
-                    "payload": {"url": str(image), "is_reusable": True},
+                    "payload": {"url": image, "is_reusable": True},
                 }
             }
         )

@@ -82,3 +82,11 @@ def shorten(title: str, limit: int) -> str:
     if not kept:  # one long word: cut it
         kept = title[:room]
     return kept.rstrip(" ,;:-–") + ELLIPSIS
+
+
+def image_url(reply: dict) -> str | None:
+    """Rasa sends an image as a URL string or as {"url": ...}."""
+    image = reply.get("image")
+    if isinstance(image, dict):
+        image = image.get("url")
+    return str(image) if image else None

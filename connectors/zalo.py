@@ -25,7 +25,7 @@ from connectors.base import (
     SendRetry,
     Sent,
 )
-from connectors.render import shorten, split_text
+from connectors.render import image_url, shorten, split_text
 
 PLATFORM = "zalo"
 TEXT_LIMIT = 2000
@@ -199,9 +199,7 @@ def render_reply(reply: dict[str, Any]) -> list[dict[str, Any]]:
                 "payload": {"buttons": _buttons(buttons)},
             }
         messages.append(message)
-    image = reply.get("image")
-    if isinstance(image, dict):
-        image = image.get("url")
+    image = image_url(reply)
     if image:
         messages.append(
             {
@@ -209,7 +207,7 @@ def render_reply(reply: dict[str, Any]) -> list[dict[str, Any]]:
                     "type": "template",
                     "payload": {
                         "template_type": "media",
-                        "elements": [{"media_type": "image", "url": str(image)}],
+                        "elements": [{"media_type": "image", "url": image}],
                     },
                 }
             }

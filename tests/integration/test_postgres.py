@@ -6,9 +6,6 @@ package when missing), or taken from TEST_POSTGRES_URL when one is running.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -21,32 +18,21 @@ from actions.volunteer import ActionSubmitVolunteerRegistration
 from bot.db import get_engine, migrate, session_scope
 from bot.importer import import_table
 from bot.models import Sponsorship, VolunteerRegistration
-from bot.processes import free_port
 from bot.seed import seed_if_empty
 from tests.actions_kit import responses, run, tracker
+from tests.servers import throwaway_server
 
 ROOT = Path(__file__).parents[2]
 
 
 @pytest.fixture(scope="module")
 def pg_url():
-    if url := os.environ.get("TEST_POSTGRES_URL"):
-        yield url
-        return
-    folder = tempfile.mkdtemp(prefix="vungcao-pg.", dir="/tmp")
-    script = str(ROOT / "scripts/pg-test-server.sh")
-    started = subprocess.run(
-        [script, "start", folder, str(free_port())],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert started.returncode == 0, started.stderr
     try:
-        yield started.stdout.strip().splitlines()[-1]
+        yield from throwaway_server(
+            "pg-test-server.sh", "TEST_POSTGRES_URL", "vungcao-pg."
+        )
     finally:
         get_engine.cache_clear()
-        subprocess.run([script, "stop", folder], capture_output=True, timeout=120)
 
 
 @pytest.fixture

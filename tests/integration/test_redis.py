@@ -13,9 +13,7 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -47,38 +45,24 @@ from tests.platform_kit import (
     running_bridge,
     wait_until,
 )
+from tests.servers import throwaway_server
 
 ROOT = Path(__file__).parents[2]
 
 
-def _server(script: str, env_url: str, prefix: str) -> Iterator[str]:
-    if url := os.environ.get(env_url):
-        yield url
-        return
-    folder = tempfile.mkdtemp(prefix=prefix, dir="/tmp")
-    path = str(ROOT / "scripts" / script)
-    started = subprocess.run(
-        [path, "start", folder, str(free_port())],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert started.returncode == 0, started.stderr
-    try:
-        yield started.stdout.strip().splitlines()[-1]
-    finally:
-        subprocess.run([path, "stop", folder], capture_output=True, timeout=120)
-
-
 @pytest.fixture(scope="module")
 def redis_server() -> Iterator[str]:
-    yield from _server("redis-test-server.sh", "TEST_REDIS_URL", "vungcao-redis.")
+    yield from throwaway_server(
+        "redis-test-server.sh", "TEST_REDIS_URL", "vungcao-redis."
+    )
 
 
 @pytest.fixture(scope="module")
 def pg_server() -> Iterator[str]:
     try:
-        yield from _server("pg-test-server.sh", "TEST_POSTGRES_URL", "vungcao-pg.")
+        yield from throwaway_server(
+            "pg-test-server.sh", "TEST_POSTGRES_URL", "vungcao-pg."
+        )
     finally:
         get_engine.cache_clear()
 
