@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
-import logging
+import os
 from datetime import date
+from functools import lru_cache
 
 from sqlalchemy.orm import Session
 
 from bot.db import session_scope
 from bot.settings import load_settings
 
-logger = logging.getLogger(__name__)
+
+@lru_cache(maxsize=8)
+def _url_for(_database_url_variable: str) -> str:
+    return load_settings().database_url
 
 
 def database_url() -> str:
-    return load_settings().database_url
+    """The club database URL, read from the settings once (not on every action
+    call) and again only if DATABASE_URL changes."""
+    return _url_for(os.environ.get("DATABASE_URL", ""))
 
 
 def club_session() -> Session:
