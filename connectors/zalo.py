@@ -33,10 +33,19 @@ BUTTONS = 5
 TITLE_LIMIT = 100
 FOLLOW_TEXT = "/greet"  # a new follower is greeted like "xin chào"
 
-# OA API `error` values (0 = success).
-TOKEN_ERRORS = {-216, -124}  # access token invalid / expired
-GIVE_UP_ERRORS = {-213, -230, -217}  # not a follower, silent > 7 days, blocked
-RETRY_ERRORS = {-32, -50, -11}  # rate limit, busy, internal
+# OA API `error` values (0 = success), from the OA API's error table.
+TOKEN_ERRORS = {-216, -220}  # access token invalid / expired or removed
+GIVE_UP_ERRORS = {
+    -213,  # the user does not follow the OA
+    -217,  # the user blocked the OA's messages
+    -218,  # this user's receiving limit is reached
+    -227,  # the user's account is banned or inactive for over 45 days
+    -230,  # no interaction with the OA in the past 7 days
+    -232,  # no interaction yet, or the last one expired
+    -244,  # the user restricted this message type from the OA
+}
+RETRY_ERRORS = {-32, -200, -211}  # call rate limit, send failed, out of quota
+RATE_LIMIT_ERRORS = {-32, -211}  # wait a minute before trying again
 RATE_LIMIT_DELAY = 60.0
 
 ATTACHMENT_EVENTS = {
@@ -243,7 +252,7 @@ def classify_error(status: int, body: Any) -> SendRetry | SendGiveUp | SendRefus
     if code in GIVE_UP_ERRORS:
         return SendGiveUp(f"zalo user unreachable: {label}")
     if code in RETRY_ERRORS:
-        delay = RATE_LIMIT_DELAY if code == -32 else None
+        delay = RATE_LIMIT_DELAY if code in RATE_LIMIT_ERRORS else None
         return SendRetry(f"zalo temporary failure: {label}", delay=delay)
     return SendRefused(f"zalo refused: {label}")
 

@@ -16,7 +16,7 @@ from bot.responses import bridge_message
 from bot.simulator import SimulatorServer, SimulatorState, post_zalo, zalo_event
 from bot.tokens import TokenStore
 from connectors import zalo
-from connectors.base import SendRefused, SendRetry
+from connectors.base import SendGiveUp, SendRefused, SendRetry
 from tests import platform_kit
 from tests.platform_kit import SECRETS, wait_until
 
@@ -162,6 +162,27 @@ def test_user_outside_the_window_is_given_up(bridge, db_url):
     bridge.state.fail("zalo", 200, {"error": -230, "message": "not interacted"})
     say(bridge, "xin chào")
     wait_until(lambda: _status(db_url) == "given_up", what="given up")
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "kind", "delay"),
+    [
+        (200, {"error": -216}, zalo.TokenExpired, None),
+        (200, {"error": -220}, zalo.TokenExpired, None),
+        (200, {"error": -213}, SendGiveUp, None),
+        (200, {"error": -232}, SendGiveUp, None),
+        (200, {"error": -244}, SendGiveUp, None),
+        (200, {"error": -32}, SendRetry, zalo.RATE_LIMIT_DELAY),
+        (200, {"error": -200}, SendRetry, None),
+        (200, {"error": -201}, SendRefused, None),
+        (503, {"error": -201}, SendRetry, None),
+        (200, "<html>", SendRetry, None),
+    ],
+)
+def test_error_codes_follow_the_oa_api_table(status, body, kind, delay):
+    error = zalo.classify_error(status, body)
+    assert type(error) is kind
+    assert getattr(error, "delay", None) == delay
 
 
 def test_token_refresh_race_between_two_workers(db_url):
