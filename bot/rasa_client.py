@@ -6,6 +6,8 @@ from typing import Any
 
 import requests
 
+from bot.http_session import session_for
+
 
 class RasaUnavailable(RuntimeError):
     """Rasa could not be reached or failed; the turn should be retried later."""
@@ -16,7 +18,7 @@ class RasaClient:
         self.rasa_url = rasa_url.rstrip("/")
         self.action_url = action_url.rstrip("/")
         self.timeout = timeout
-        self.http = requests.Session()
+        self.http = session_for(self.rasa_url)
 
     def send(
         self, sender: str, text: str, input_channel: str, metadata: dict[str, Any]

@@ -14,6 +14,7 @@ from typing import Any
 
 import requests
 
+from bot.http_session import session_for
 from bot.logs import log_event
 from connectors.base import (
     Ignored,
@@ -255,7 +256,7 @@ class MessengerClient:
         self.api_base = api_base.rstrip("/")
         self.page_token = page_token
         self.timeout = timeout
-        self.http = requests.Session()
+        self.http = session_for(self.api_base)
 
     def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         try:

@@ -17,6 +17,7 @@ from typing import Any
 
 import requests
 
+from bot.http_session import session_for
 from connectors.base import (
     Ignored,
     Inbound,
@@ -304,7 +305,7 @@ class ZaloClient:
         self.api_base = api_base.rstrip("/")
         self.tokens = tokens
         self.timeout = timeout
-        self.http = requests.Session()
+        self.http = session_for(self.api_base)
 
     def _post_once(self, body: dict[str, Any], token: str) -> Sent:
         try:
