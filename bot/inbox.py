@@ -37,17 +37,17 @@ def accept(
     return row
 
 
-def next_pending(url: str, conversation_id: str) -> InboxMessage | None:
-    """The oldest unprocessed message of a conversation (arrival order)."""
+def pending(url: str, conversation_id: str, limit: int = 10) -> list[InboxMessage]:
+    """A conversation's unprocessed messages, oldest first (arrival order)."""
     with session_scope(url) as session:
         query = (
             select(InboxMessage)
             .where(InboxMessage.conversation_id == conversation_id)
             .where(InboxMessage.status == "pending")
             .order_by(InboxMessage.id)
-            .limit(1)
+            .limit(limit)
         )
-        return session.scalars(query).first()
+        return list(session.scalars(query))
 
 
 def pending_conversations(url: str) -> list[str]:
@@ -62,7 +62,14 @@ def pending_conversations(url: str) -> list[str]:
 
 
 def has_pending(url: str, conversation_id: str) -> bool:
-    return next_pending(url, conversation_id) is not None
+    with session_scope(url) as session:
+        query = (
+            select(InboxMessage.id)
+            .where(InboxMessage.conversation_id == conversation_id)
+            .where(InboxMessage.status == "pending")
+            .limit(1)
+        )
+        return session.scalar(query) is not None
 
 
 def _update(url: str, row_id: int, **values: Any) -> None:

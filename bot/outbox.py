@@ -11,7 +11,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from bot.db import session_scope
@@ -34,17 +34,24 @@ def stage(
     recipient_id: str,
     bodies: list[dict[str, Any]],
 ) -> None:
-    """Queue the rendered messages of one turn (caller commits)."""
-    for body in bodies:
-        session.add(
-            OutboundMessage(
-                platform=row.platform,
-                conversation_id=row.conversation_id,
-                recipient_id=recipient_id,
-                inbox_id=row.id,
-                body_json=json.dumps(body, ensure_ascii=False),
-            )
-        )
+    """Queue the rendered messages of one turn (caller commits).
+
+    One executemany INSERT, not ORM objects: this runs once per turn."""
+    if not bodies:
+        return
+    session.execute(
+        insert(OutboundMessage),
+        [
+            {
+                "platform": row.platform,
+                "conversation_id": row.conversation_id,
+                "recipient_id": recipient_id,
+                "inbox_id": row.id,
+                "body_json": json.dumps(body, ensure_ascii=False),
+            }
+            for body in bodies
+        ],
+    )
 
 
 def remember_buttons(
@@ -72,15 +79,18 @@ def offered_payload(url: str, conversation_id: str, title_key: str) -> str | Non
         return button.payload if button else None
 
 
-def next_pending(url: str, conversation_id: str) -> OutboundMessage | None:
+def pending(url: str, conversation_id: str, limit: int = 20) -> list[OutboundMessage]:
+    """A conversation's messages waiting to be sent, in order."""
     with session_scope(url) as session:
-        return session.scalars(
-            select(OutboundMessage)
-            .where(OutboundMessage.conversation_id == conversation_id)
-            .where(OutboundMessage.status == "pending")
-            .order_by(OutboundMessage.id)
-            .limit(1)
-        ).first()
+        return list(
+            session.scalars(
+                select(OutboundMessage)
+                .where(OutboundMessage.conversation_id == conversation_id)
+                .where(OutboundMessage.status == "pending")
+                .order_by(OutboundMessage.id)
+                .limit(limit)
+            )
+        )
 
 
 def pending_conversations(url: str) -> list[str]:
@@ -95,7 +105,14 @@ def pending_conversations(url: str) -> list[str]:
 
 
 def has_pending(url: str, conversation_id: str) -> bool:
-    return next_pending(url, conversation_id) is not None
+    with session_scope(url) as session:
+        query = (
+            select(OutboundMessage.id)
+            .where(OutboundMessage.conversation_id == conversation_id)
+            .where(OutboundMessage.status == "pending")
+            .limit(1)
+        )
+        return session.scalar(query) is not None
 
 
 def _update(url: str, row_id: int, **values: Any) -> None:

@@ -279,7 +279,7 @@ class ConversationQueue:
             if not self.locks.acquire(lock):
                 return  # the holder looks again after releasing (see above)
             try:
-                while row := inbox.next_pending(self.database_url, conversation_id):
+                for row in inbox.pending(self.database_url, conversation_id):
                     delay = self._process(row)
                     if delay is not None:
                         self.huey.put(owner_key, (me, time.time() + delay))

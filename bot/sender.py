@@ -96,7 +96,7 @@ class OutboundSender:
 
     def _send_all(self, conversation_id: str, wait_key: str) -> bool:
         """Send in order; True when a retry was scheduled (backing off)."""
-        while row := outbox.next_pending(self.url, conversation_id):
+        for row in outbox.pending(self.url, conversation_id):
             fields = dict(
                 conversation=conversation_id,
                 outbound_id=row.id,

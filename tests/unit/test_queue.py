@@ -156,20 +156,20 @@ def test_a_message_stored_while_the_holder_finishes_is_not_left_behind(
     """Its own drain finds the lock taken and returns; the holder, after
     releasing, sees the message and answers it (no scheduler delay, no loss)."""
     with running_bridge(tmp_path, db_url, monkeypatch) as b:
-        real = inbox.next_pending
+        real = inbox.pending
         injected = []
 
-        def next_pending(url, conversation_id):
-            row = real(url, conversation_id)
-            if row is None and conversation_id == "messenger:late" and not injected:
+        def pending(url, conversation_id):
+            rows = real(url, conversation_id)
+            if rows and conversation_id == "messenger:late" and not injected:
                 # Arrives just after the holder's last look; stored without
                 # scheduling, as if its drain had found the lock taken.
                 injected.append(True)
                 meta = inbox_metadata({"messenger": {"psid": "late"}}, "text")
                 b.queue.store("messenger", "late-2", "messenger:late", "hai", meta)
-            return row
+            return rows
 
-        monkeypatch.setattr(inbox, "next_pending", next_pending)
+        monkeypatch.setattr(inbox, "pending", pending)
         say(b, "late", "một")
         b.sim.wait_for("messenger", "late", 2)
         assert injected
