@@ -1,8 +1,10 @@
 """Load benchmark of the Messenger bridge against the real Rasa and action servers.
 
 `make bench-load` (or `python bench/load.py --help`): starts the action server,
-Rasa and a bridge on free loopback ports with a temporary database, and a
-simulator in this process that receives the bridge's Send API calls. Then:
+Rasa and a bridge on free loopback ports with a temporary database, and the
+simulator that receives the bridge's Send API calls in a process of its own
+(bench/sim_server.py: keep-alive HTTP like the real Graph API, and not slowed
+down by this process's load generator). Then:
 
 1. direct: the same turns straight to Rasa's REST channel, with as many
    parallel callers as the bridge has workers: latency and the throughput Rasa
@@ -53,10 +55,6 @@ from bot.processes import (  # noqa: E402
 from bot.seed import seed_if_empty  # noqa: E402
 from bot.settings import ROOT, load_settings  # noqa: E402
 from bot.simulator import (  # noqa: E402
-    Call,
-    Secrets,
-    SimulatorServer,
-    SimulatorState,
     messenger_batch,
     messenger_event,
     sign_messenger,
@@ -101,9 +99,11 @@ def summary(values: list[float]) -> str:
 
 
 class Stack:
-    """Action server, Rasa and the bridge on free ports, sending to `sim_url`."""
+    """The simulator, action server, Rasa and the bridge on free ports."""
 
-    def __init__(self, var_dir: Path, sim_url: str, workers: int) -> None:
+    def __init__(self, var_dir: Path, workers: int) -> None:
+        sim_port = free_port()
+        self.sim_url = f"http://127.0.0.1:{sim_port}"
         os.environ.update(
             VAR_DIR=str(var_dir),
             DATABASE_URL=f"sqlite:///{var_dir / 'club.db'}",
@@ -111,7 +111,7 @@ class Stack:
             RASA_PORT=str(free_port()),
             ACTION_PORT=str(free_port()),
             BRIDGE_WORKERS=str(workers),
-            PLATFORM_API_BASE=sim_url,
+            PLATFORM_API_BASE=self.sim_url,
             LOG_LEVEL="WARNING",
             **SECRETS,
         )
@@ -126,7 +126,15 @@ class Stack:
             self.settings.log_dir / "bridge.log",
             service_env(self.settings),
         )
+        simulator = Service(
+            "simulator",
+            [sys.executable, str(ROOT / "bench" / "sim_server.py"), str(sim_port)],
+            f"{self.sim_url}/health",
+            self.settings.log_dir / "simulator.log",
+            service_env(self.settings),
+        )
         self.services = [
+            (simulator, 30),
             (action_service(self.settings), 120),
             (rasa_service(self.settings, model), 300),
             (bridge, 60),
@@ -152,21 +160,18 @@ class Stack:
 
 
 class Recorder:
-    """Arrival times of Send API calls, per simulated user."""
+    """Send API calls the simulator process received, per simulated user
+    (arrival times in `time.time()` seconds, the clock `Load` uses too)."""
 
-    def __init__(self, state: SimulatorState) -> None:
-        self.lock = threading.Lock()
-        self.arrivals: dict[str, list[float]] = defaultdict(list)
-        state.listeners.append(self.on_call)
+    def __init__(self, sim_url: str) -> None:
+        self.sim_url = sim_url
+        self.http = requests.Session()
 
-    def on_call(self, call: Call) -> None:
-        now = time.perf_counter()
-        with self.lock:
-            self.arrivals[call.user].append(now)
+    def counts(self) -> dict[str, int]:
+        return self.http.get(f"{self.sim_url}/api/counts", timeout=10).json()
 
-    def count(self, user: str) -> int:
-        with self.lock:
-            return len(self.arrivals[user])
+    def arrivals(self) -> dict[str, list[float]]:
+        return self.http.get(f"{self.sim_url}/api/arrivals", timeout=10).json()
 
 
 def direct(
@@ -225,7 +230,7 @@ class Load:
         with self.lock:
             # A user's k-th message is answered by the Send API calls that
             # follow those of its earlier messages (per_turn[text] of them).
-            self.sent[user].append((time.perf_counter(), self.per_turn[text]))
+            self.sent[user].append((time.time(), self.per_turn[text]))
         started = time.perf_counter()
         response = session.post(
             f"{self.bridge_url}/webhooks/messenger",
@@ -258,23 +263,26 @@ class Load:
         return sum(n for _, n in self.sent[user])
 
     def wait_drained(self, timeout: float) -> float:
-        deadline = time.perf_counter() + timeout
-        while time.perf_counter() < deadline:
-            if all(self.recorder.count(u) >= self.expected(u) for u in self.sent):
-                return time.perf_counter()
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            counts = self.recorder.counts()
+            if all(counts.get(u, 0) >= self.expected(u) for u in self.sent):
+                return time.time()
             time.sleep(0.05)
         return float("nan")
 
     def results(self) -> dict:
-        latencies, lost, duplicated, last = [], 0, 0, 0.0
+        latencies, firsts, lost, duplicated, last = [], [], 0, 0, 0.0
+        received = self.recorder.arrivals()
         for user, sends in self.sent.items():
-            arrivals = self.recorder.arrivals[user]
+            arrivals = received.get(user, [])
             index = 0
             for sent_at, calls in sends:
                 index += calls
                 if index <= len(arrivals):
                     done = arrivals[index - 1]
                     latencies.append(done - sent_at)
+                    firsts.append(arrivals[index - calls] - sent_at)
                     last = max(last, done)
                 else:
                     lost += 1
@@ -282,6 +290,7 @@ class Load:
         first = min(s for sends in self.sent.values() for s, _ in sends)
         return {
             "latencies": latencies,
+            "first_message": firsts,
             "lost": lost,
             "duplicated": duplicated,
             "span": last - first,
@@ -296,11 +305,11 @@ def calibrate(bridge_url: str, recorder: Recorder) -> dict[str, int]:
         user = f"calibrate-{uuid.uuid4().hex[:8]}"
         load = Load(bridge_url, recorder, {text: 0}, "cal")
         load._post(user, text)
-        deadline = time.perf_counter() + 60
-        while recorder.count(user) == 0 and time.perf_counter() < deadline:
+        deadline = time.time() + 60
+        while recorder.counts().get(user, 0) == 0 and time.time() < deadline:
             time.sleep(0.05)
         time.sleep(1.0)  # let a multi-message answer finish
-        per_turn[text] = recorder.count(user)
+        per_turn[text] = recorder.counts().get(user, 0)
     return per_turn
 
 
@@ -315,23 +324,11 @@ def main() -> int:
     parser.add_argument("--drain-timeout", type=float, default=180)
     args = parser.parse_args()
 
-    state = SimulatorState(
-        Secrets(
-            SECRETS["MESSENGER_APP_SECRET"],
-            SECRETS["MESSENGER_PAGE_TOKEN"],
-            "",
-            "",
-            "",
-            "",
-            "",
-        )
-    )
-    recorder = Recorder(state)
     with (
         tempfile.TemporaryDirectory(prefix="bench-load-") as tmp,
-        SimulatorServer(state) as sim,
-        Stack(Path(tmp), sim.url, args.workers) as stack,
+        Stack(Path(tmp), args.workers) as stack,
     ):
+        recorder = Recorder(stack.sim_url)
         rasa_url = stack.settings.rasa_url
         per_turn = calibrate(stack.bridge_url, recorder)
         direct(rasa_url, 10, args.workers)  # warm up
@@ -356,7 +353,7 @@ def main() -> int:
         burst_rate = capacity * 2
         cpu_before = stack.cpu()
         sent_span = burst.run(args.users, burst_rate, args.burst_seconds)
-        burst_end = time.perf_counter()
+        burst_end = time.time()
         drained_at = burst.wait_drained(args.drain_timeout)
         burst_res = burst.results()
         cpu_after = stack.cpu()
@@ -381,6 +378,10 @@ def main() -> int:
     print(f"  webhook ack (client round trip): {summary(steady.acks)}")
     print(f"  webhook ack (inside the bridge): {summary(steady.server_acks)}")
     print(f"  end to end (webhook in → Send API out): {summary(e2e)}")
+    print(
+        "  end to end, first message of the answer: "
+        + summary(steady_res["first_message"])
+    )
     over50 = (pct(e2e, 50) - pct(paced_lat, 50)) * 1000
     over95 = (pct(e2e, 95) - pct(paced_lat, 95)) * 1000
     ratio50 = pct(e2e, 50) / pct(paced_lat, 50)

@@ -1,0 +1,65 @@
+"""The Messenger simulator of `make bench-load`, in a process of its own.
+
+Run by bench/load.py: `python bench/sim_server.py PORT`, secrets from the
+environment (MESSENGER_APP_SECRET, MESSENGER_PAGE_TOKEN). It serves the
+simulator's Graph API routes on waitress, which keeps HTTP/1.1 connections
+alive like the real Graph API (the bridge's send client reuses its session),
+and records when each Send API call arrived (`time.time()`, comparable with
+the bench's clock). waitress drops header names with underscores, which only
+Zalo's API uses; the bench sends Messenger events only.
+
+Extra routes for the bench: `GET /health`, `GET /api/counts` (Send API calls
+per user so far) and `GET /api/arrivals` (arrival times per user).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+from flask import Flask, jsonify
+from waitress import serve
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bot.simulator import Secrets, SimulatorState, blueprint  # noqa: E402
+
+
+def arrivals(state: SimulatorState) -> dict[str, list[float]]:
+    times: dict[str, list[float]] = defaultdict(list)
+    with state.lock:
+        for call in state.calls:
+            if call.platform == "messenger":
+                times[call.user].append(call.at)
+    return times
+
+
+def app(state: SimulatorState) -> Flask:
+    flask_app = Flask("bench-simulator")
+    flask_app.register_blueprint(blueprint(state))
+    flask_app.add_url_rule("/health", "health", lambda: "ok")
+    flask_app.add_url_rule(
+        "/api/counts",
+        "counts",
+        lambda: jsonify({u: len(t) for u, t in arrivals(state).items()}),
+    )
+    flask_app.add_url_rule(
+        "/api/arrivals", "arrivals", lambda: jsonify(arrivals(state))
+    )
+    return flask_app
+
+
+def main() -> None:
+    port = int(sys.argv[1])
+    secrets = Secrets(
+        os.environ["MESSENGER_APP_SECRET"],
+        os.environ["MESSENGER_PAGE_TOKEN"],
+        *[""] * 5,
+    )
+    serve(app(SimulatorState(secrets)), host="127.0.0.1", port=port, threads=8)
+
+
+if __name__ == "__main__":
+    main()
