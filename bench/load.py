@@ -11,7 +11,9 @@ down by this process's load generator). Then:
    sustains (T);
 2. steady: N simulated users send signed webhooks at a fixed rate (a fraction of
    T): webhook ack latency, end-to-end latency (webhook in → Send API call out)
-   and the overhead against the direct latency;
+   and the overhead against the direct latency at the same rate; direct and
+   bridged load take turns in a few rounds, so that other work on the machine
+   weighs on both sides alike;
 3. burst: twice T for a while, then wait for the backlog to drain: throughput,
    lost and duplicated answers, drain time.
 
@@ -220,6 +222,7 @@ class Load:
         self.sent: dict[str, list[tuple[float, int]]] = defaultdict(list)
         self.lock = threading.Lock()
         self.http = threading.local()
+        self.index = 0
 
     def _post(self, user: str, text: str) -> None:
         session = getattr(self.http, "session", None) or requests.Session()
@@ -247,16 +250,17 @@ class Load:
     def run(self, users: int, rate: float, seconds: float) -> float:
         """Send at `rate` messages per second for `seconds`; returns the send span."""
         count = max(1, int(rate * seconds))
-        texts = itertools.cycle(TEXTS)
         start = time.perf_counter()
         with ThreadPoolExecutor(16) as pool:
-            for i in range(count):
-                due = start + i / rate
+            for n in range(count):
+                due = start + n / rate
                 delay = due - time.perf_counter()
                 if delay > 0:
                     time.sleep(delay)
+                i = self.index + n  # a later run goes on with the same users
                 user = f"{self.tag}-{conversation(i, users)}"
-                pool.submit(self._post, user, next(texts))
+                pool.submit(self._post, user, TEXTS[i % len(TEXTS)])
+        self.index += count
         return time.perf_counter() - start
 
     def expected(self, user: str) -> int:
@@ -319,6 +323,9 @@ def main() -> int:
     parser.add_argument("--direct-turns", type=int, default=120)
     parser.add_argument("--steady-seconds", type=float, default=20)
     parser.add_argument("--steady-factor", type=float, default=0.5)
+    parser.add_argument(
+        "--rounds", type=int, default=4, help="direct/bridge alternations (steady)"
+    )
     parser.add_argument("--burst-seconds", type=float, default=15)
     parser.add_argument("--workers", type=int, default=4, help="BRIDGE_WORKERS")
     parser.add_argument("--drain-timeout", type=float, default=180)
@@ -340,13 +347,17 @@ def main() -> int:
             for name in cpu_after
         }
 
+        # Direct and bridged steady load take turns, so that whatever else the
+        # machine does meanwhile falls on both sides alike.
         rate = capacity * args.steady_factor
-        paced_lat, _ = direct(
-            rasa_url, int(rate * args.steady_seconds), args.workers, rate=rate
-        )
+        paced_lat: list[float] = []
         steady = Load(stack.bridge_url, recorder, per_turn, "steady")
-        steady.run(args.users, rate, args.steady_seconds)
-        steady.wait_drained(args.drain_timeout)
+        for _ in range(args.rounds):
+            seconds = args.steady_seconds / args.rounds
+            lat, _ = direct(rasa_url, int(rate * seconds), args.workers, rate=rate)
+            paced_lat += lat
+            steady.run(args.users, rate, seconds)
+            steady.wait_drained(args.drain_timeout)
         steady_res = steady.results()
 
         burst = Load(stack.bridge_url, recorder, per_turn, "burst")
@@ -374,7 +385,10 @@ def main() -> int:
         + ", ".join(f"{name} {ms:.1f} ms" for name, ms in direct_cpu.items())
     )
     print(f"direct Rasa REST at the steady rate: {summary(paced_lat)}")
-    print(f"\nsteady: {rate:.1f} msg/s for {args.steady_seconds:.0f} s")
+    print(
+        f"\nsteady: {rate:.1f} msg/s for {args.steady_seconds:.0f} s,"
+        f" in {args.rounds} rounds alternating with the direct calls"
+    )
     print(f"  webhook ack (client round trip): {summary(steady.acks)}")
     print(f"  webhook ack (inside the bridge): {summary(steady.server_acks)}")
     print(f"  end to end (webhook in → Send API out): {summary(e2e)}")
