@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 from functools import partial
 from pathlib import Path
@@ -24,6 +25,10 @@ from connectors import messenger, zalo
 
 logger = logging.getLogger("bot.bridge")
 STATIC = Path(__file__).resolve().parent / "static"
+# Seconds a thread may hold the GIL while another waits (Python's default is
+# 0.005). The bridge's threads mostly wait on sockets and SQLite; a worker whose
+# Rasa answer has arrived should not wait 5 ms for a webhook thread's slice.
+GIL_SWITCH_INTERVAL = 0.0005
 
 
 def build_platforms(settings: Settings, huey, locks: Locks | None = None) -> dict:
@@ -121,6 +126,7 @@ def create_app(settings: Settings, queue: ConversationQueue | None = None) -> Fl
 
 def serve(settings: Settings) -> None:
     """Serve HTTP in a thread; the huey consumer owns the main thread and signals."""
+    sys.setswitchinterval(GIL_SWITCH_INTERVAL)
     queue = build_queue(settings)
     app = create_app(settings, queue)
     if settings.platforms.simulator:
