@@ -123,16 +123,24 @@ def _update(url: str, row_id: int, **values: Any) -> None:
         )
 
 
-def mark_sent(url: str, row: OutboundMessage, platform_message_id: str) -> None:
-    _update(
-        url,
-        row.id,
-        status="sent",
-        attempts=row.attempts + 1,
-        sent_at=datetime.utcnow(),
-        platform_message_id=platform_message_id[:200] or None,
-        last_error=None,
-    )
+def mark_sent(url: str, sent: list[tuple[OutboundMessage, str]]) -> None:
+    """Mark messages sent, with the ids the platform gave them, in one commit."""
+    if not sent:
+        return
+    now = datetime.utcnow()
+    with session_scope(url) as session, session.begin():
+        for row, platform_message_id in sent:
+            session.execute(
+                update(OutboundMessage)
+                .where(OutboundMessage.id == row.id)
+                .values(
+                    status="sent",
+                    attempts=row.attempts + 1,
+                    sent_at=now,
+                    platform_message_id=platform_message_id[:200] or None,
+                    last_error=None,
+                )
+            )
 
 
 def record_failure(url: str, row: OutboundMessage, error: str, status: str) -> None:

@@ -24,6 +24,7 @@ from huey.api import Huey, Task
 from bot import outbox
 from bot.locks import Locks
 from bot.logs import log_event
+from bot.platform_models import OutboundMessage
 from connectors.base import SendGiveUp, SendRefused, SendRetry
 
 logger = logging.getLogger("bot.sender")
@@ -95,7 +96,24 @@ class OutboundSender:
         self.schedule(conversation_id)
 
     def _send_all(self, conversation_id: str, wait_key: str) -> bool:
-        """Send in order; True when a retry was scheduled (backing off)."""
+        """Send in order; True when a retry was scheduled (backing off).
+
+        The messages sent in one pass are marked sent together at its end (also
+        when it stops early), not one commit between two sends: a crash in
+        between re-sends those few messages, as at-least-once allows.
+        """
+        sent_rows: list[tuple[OutboundMessage, str]] = []
+        try:
+            return self._send_rows(conversation_id, wait_key, sent_rows)
+        finally:
+            outbox.mark_sent(self.url, sent_rows)
+
+    def _send_rows(
+        self,
+        conversation_id: str,
+        wait_key: str,
+        sent_rows: list[tuple[OutboundMessage, str]],
+    ) -> bool:
         for row in outbox.pending(self.url, conversation_id):
             fields = dict(
                 conversation=conversation_id,
@@ -134,7 +152,7 @@ class OutboundSender:
                 outbox.record_failure(self.url, row, str(error), "dead")
                 log_event(logger, logging.ERROR, "send_refused", error=error, **fields)
                 continue
-            outbox.mark_sent(self.url, row, sent.platform_message_id)
+            sent_rows.append((row, sent.platform_message_id))
             log_event(
                 logger,
                 logging.INFO,

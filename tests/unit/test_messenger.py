@@ -241,6 +241,31 @@ def test_temporary_send_failures_are_retried_without_asking_rasa_again(
     assert call.text == "echo: xin chào"
 
 
+def test_a_failure_mid_answer_resends_only_what_was_not_sent(
+    tmp_path, db_url, monkeypatch
+):
+    replies = lambda p: [{"text": "Dạ, phần một."}, {"text": "Dạ, phần hai."}]  # noqa: E731
+    with running_bridge(tmp_path, db_url, monkeypatch, replies) as b:
+        # The second message meets a temporary failure, once.
+        b.state.listeners.append(
+            lambda call: (
+                b.state.fail("messenger", *error(1200, status=500))
+                if call.text == "Dạ, phần một."
+                else None
+            )
+        )
+        say(b, "kể đi")
+        b.sim.wait_for("messenger", USER, 2)
+        wait_until(
+            lambda: [r.status for r in outbound_rows(db_url)] == ["sent", "sent"],
+            what="both sent",
+        )
+        texts = [c.text for c in b.state.sent_to("messenger", USER)]
+        assert texts == ["Dạ, phần một.", "Dạ, phần hai."]
+        assert [r.attempts for r in outbound_rows(db_url)] == [1, 2]
+        assert all(r.platform_message_id for r in outbound_rows(db_url))
+
+
 @pytest.mark.parametrize("code", [4, 613])
 def test_rate_limits_back_off(bridge, db_url, monkeypatch, caplog, code):
     monkeypatch.setattr(messenger, "RATE_LIMIT_DELAY", 0.4)
