@@ -46,6 +46,7 @@ import requests
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.db import migrate  # noqa: E402
+from bot.http_session import session_for  # noqa: E402
 from bot.model import train  # noqa: E402
 from bot.processes import (  # noqa: E402
     Service,
@@ -77,6 +78,18 @@ def cpu_seconds(pid: int) -> float:
     except OSError:
         return float("nan")
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+_threads = threading.local()
+
+
+def http(base_url: str) -> requests.Session:
+    """This thread's keep-alive session: direct and bridged calls are made
+    by the same kind of client, one the bridge's own clients use too."""
+    sessions = _threads.__dict__.setdefault("sessions", {})
+    if base_url not in sessions:
+        sessions[base_url] = session_for(base_url)
+    return sessions[base_url]
 
 
 def pct(values: list[float], q: float) -> float:
@@ -189,7 +202,7 @@ def direct(
     def one(i: int) -> None:
         sender = f"direct-{run}-{conversation(i, 20)}"
         started = time.perf_counter()
-        response = requests.post(
+        response = http(rasa_url).post(
             f"{rasa_url}/webhooks/rest/webhook",
             json={"sender": sender, "message": next(texts)},
             timeout=60,
@@ -221,12 +234,10 @@ class Load:
         self.server_acks: list[float] = []
         self.sent: dict[str, list[tuple[float, int]]] = defaultdict(list)
         self.lock = threading.Lock()
-        self.http = threading.local()
         self.index = 0
 
     def _post(self, user: str, text: str) -> None:
-        session = getattr(self.http, "session", None) or requests.Session()
-        self.http.session = session
+        session = http(self.bridge_url)
         body = messenger_batch(messenger_event(user, text=text))
         raw = json.dumps(body, ensure_ascii=False).encode()
         headers = sign_messenger(SECRETS["MESSENGER_APP_SECRET"], raw)
