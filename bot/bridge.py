@@ -39,7 +39,7 @@ def build_platforms(settings: Settings, huey, locks: Locks | None = None) -> dic
         client = messenger.MessengerClient(
             cfg.messenger_api_base, cfg.messenger_page_token, cfg.send_timeout
         )
-        platforms["messenger"] = MessengerPlatform(client)
+        platforms["messenger"] = MessengerPlatform(client, cfg.typing_delay)
     if cfg.zalo_enabled:
         refresher = partial(
             zalo.refresh_tokens,

@@ -8,7 +8,7 @@ the inbox message done), then sent by `bot.sender`.
 from __future__ import annotations
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
@@ -17,6 +17,7 @@ from bot import outbox
 from bot.db import session_scope
 from bot.logs import log_event
 from bot.models import InboxMessage
+from bot.typing_indicator import DelayedTyping
 from connectors import messenger, webchat, zalo
 from connectors.base import Sent
 
@@ -27,7 +28,9 @@ class Platform(Protocol):
     name: str
     sends: bool  # replies go through the outbox and a send client
 
-    def before_turn(self, row: InboxMessage) -> None: ...
+    def thinking(self, row: InboxMessage) -> AbstractContextManager[None]:
+        """Wraps the Rasa call (Messenger shows a typing indicator)."""
+        ...
 
     def rasa_text(self, row: InboxMessage) -> str: ...
 
@@ -45,8 +48,8 @@ def recipient(row: InboxMessage) -> str:
 class WebPlatform:
     name, sends = "web", False
 
-    def before_turn(self, row: InboxMessage) -> None:
-        pass
+    def thinking(self, row: InboxMessage) -> AbstractContextManager[None]:
+        return nullcontext()
 
     def rasa_text(self, row: InboxMessage) -> str:
         return row.text
@@ -63,14 +66,14 @@ class WebPlatform:
 class MessengerPlatform:
     name, sends = "messenger", True
 
-    def __init__(self, client: messenger.MessengerClient) -> None:
+    def __init__(
+        self, client: messenger.MessengerClient, typing_delay: float = 0.0
+    ) -> None:
         self.client = client
-        # The typing indicator is best effort: sent beside the turn, never
-        # in its way.
-        self.typing = ThreadPoolExecutor(2, thread_name_prefix="typing")
+        self.typing = DelayedTyping(client.typing_on, typing_delay)
 
-    def before_turn(self, row: InboxMessage) -> None:
-        self.typing.submit(self.client.typing_on, recipient(row))
+    def thinking(self, row: InboxMessage) -> AbstractContextManager[None]:
+        return self.typing.during(recipient(row))
 
     def rasa_text(self, row: InboxMessage) -> str:
         return row.text
@@ -93,8 +96,8 @@ class ZaloPlatform:
         self.client = client
         self.database_url = database_url
 
-    def before_turn(self, row: InboxMessage) -> None:
-        pass  # the OA API has no typing indicator
+    def thinking(self, row: InboxMessage) -> AbstractContextManager[None]:
+        return nullcontext()  # the OA API has no typing indicator
 
     def rasa_text(self, row: InboxMessage) -> str:
         """A tapped `oa.query.show` button arrives as its title: map it back."""

@@ -37,6 +37,18 @@ def _path(name: str, default: Path) -> Path:
     return path if path.is_absolute() else ROOT / path
 
 
+def _seconds(name: str, default: float) -> float:
+    """A number of seconds, 0 allowed."""
+    raw = os.environ.get(name, "").strip() or str(default)
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if value < 0:
+        raise SettingsError(f"{name} must be 0 or more seconds, got {raw!r}")
+    return value
+
+
 def _positive_float(name: str, default: float) -> float:
     raw = os.environ.get(name, "").strip() or str(default)
     try:
@@ -79,6 +91,7 @@ class PlatformSettings:
     simulator: bool  # the bridge serves the simulator and sends to it
     webhook_max_bytes: int
     send_timeout: float
+    typing_delay: float
     send_retries: int
     send_retry_delay: float
     queue_retries: int
@@ -139,6 +152,7 @@ def _platform_settings(host: str, bridge_port: int) -> PlatformSettings:
         simulator=simulator,
         webhook_max_bytes=_positive_int("WEBHOOK_MAX_BYTES", 256 * 1024),
         send_timeout=_positive_float("SEND_TIMEOUT", 10),
+        typing_delay=_seconds("TYPING_DELAY", 0.3),
         send_retries=_positive_int("SEND_RETRIES", 6),
         send_retry_delay=_positive_float("SEND_RETRY_DELAY", 2),
         queue_retries=_positive_int("QUEUE_RETRIES", 8),

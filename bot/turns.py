@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
+from contextlib import nullcontext
 from typing import Any
 
 from bot.logs import log_event
@@ -31,8 +32,8 @@ def inbox_metadata(platform_ids: dict[str, Any], kind: str) -> dict[str, Any]:
 class TurnProcessor:
     """Runs a stored inbox message through Rasa and hands the reply to `deliver`.
 
-    `platforms` (optional) adds per-platform steps: a typing indicator before
-    the turn and mapping a tapped Zalo button back to its payload.
+    `platforms` (optional) adds per-platform steps: a typing indicator while
+    Rasa thinks and mapping a tapped Zalo button back to its payload.
     """
 
     def __init__(
@@ -54,9 +55,10 @@ class TurnProcessor:
             replies = [bridge_message(BRIDGE_ANSWERS[kind])]
         else:
             text = platform.rasa_text(row) if platform else row.text
-            if platform:
-                platform.before_turn(row)
-            replies = self.rasa.send(row.conversation_id, text, row.platform, metadata)
+            with platform.thinking(row) if platform else nullcontext():
+                replies = self.rasa.send(
+                    row.conversation_id, text, row.platform, metadata
+                )
             if not replies:
                 replies = [self._busy(row)]
         self.deliver(row, replies)

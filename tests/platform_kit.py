@@ -131,6 +131,7 @@ def platform_settings(
         "QUEUE_RETRY_DELAY": "0.2",
         "SEND_RETRY_DELAY": "0.2",
         "SEND_TIMEOUT": "5",
+        "TYPING_DELAY": "0",
         **SECRETS,
         **env,
     }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 import unicodedata
 
 import pytest
@@ -17,7 +18,7 @@ from bot.responses import bridge_message
 from bot.simulator import messenger_batch, messenger_event, post_messenger
 from connectors import messenger
 from tests import platform_kit
-from tests.platform_kit import running_bridge, wait_until
+from tests.platform_kit import echo, running_bridge, wait_until
 
 bridge = platform_kit.bridge  # the fixture
 
@@ -101,6 +102,25 @@ def test_text_goes_to_rasa_with_ids_and_answer_is_sent(bridge):
     assert template["text"] == "echo: có chiến dịch nào không"
     assert template["buttons"][0]["payload"] == "/ask_campaigns"
     wait_until(lambda: bridge.state.typing == [USER], what="typing_on")
+
+
+def test_typing_indicator_only_when_the_turn_takes_a_while(
+    tmp_path, db_url, monkeypatch
+):
+    def replies(payload):
+        if payload["message"] == "chậm":
+            time.sleep(0.5)
+        return echo(payload)
+
+    with running_bridge(
+        tmp_path, db_url, monkeypatch, replies, TYPING_DELAY="0.2"
+    ) as b:
+        say(b, "nhanh")
+        b.sim.wait_for("messenger", USER, 1)
+        say(b, "chậm")
+        b.sim.wait_for("messenger", USER, 2)
+        time.sleep(0.3)
+        assert b.state.typing == [USER]  # for the slow turn only
 
 
 def test_a_batch_of_three_events_is_answered_in_full(bridge):

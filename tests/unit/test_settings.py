@@ -54,6 +54,8 @@ def test_env_file_is_read(tmp_path, monkeypatch):
         ("DATABASE_URL", "club.db", "DATABASE_URL must be an SQLAlchemy URL"),
         ("LOG_LEVEL", "LOUD", "LOG_LEVEL must be"),
         ("RASA_TIMEOUT", "soon", "RASA_TIMEOUT must be a number"),
+        ("TYPING_DELAY", "-1", "TYPING_DELAY must be 0 or more seconds"),
+        ("SEND_TIMEOUT", "0", "SEND_TIMEOUT must be a number above 0"),
     ],
 )
 def test_malformed_settings_name_the_variable(
