@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
-from bot.db import session_scope
+from bot.db import read, session_scope
 from bot.models import HandoffTicket
 
 
@@ -31,16 +31,17 @@ def open_ticket(
         return ticket.id
 
 
+_OPEN = (
+    select(HandoffTicket.id)
+    .where(HandoffTicket.conversation_id == bindparam("conversation_id"))
+    .where(HandoffTicket.status == "open")
+    .limit(1)
+)
+
+
 def is_paused(url: str, conversation_id: str) -> bool:
     """True while staff handle the conversation: the bridge must not ask Rasa."""
-    with session_scope(url) as session:
-        query = (
-            select(HandoffTicket.id)
-            .where(HandoffTicket.conversation_id == conversation_id)
-            .where(HandoffTicket.status == "open")
-            .limit(1)
-        )
-        return session.scalars(query).first() is not None
+    return bool(read(url, _OPEN, conversation_id=conversation_id))
 
 
 def release(url: str, conversation_id: str, staff: str) -> int:

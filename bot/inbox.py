@@ -6,11 +6,26 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from bot.db import session_scope
+from bot.db import get_engine, read, session_scope
 from bot.models import InboxMessage
+
+_INSERT = insert(InboxMessage)
+_PENDING = (
+    select(InboxMessage.__table__)
+    .where(InboxMessage.conversation_id == bindparam("conversation_id"))
+    .where(InboxMessage.status == "pending")
+    .order_by(InboxMessage.id)
+    .limit(10)
+)
+_ANY_PENDING = (
+    select(InboxMessage.id)
+    .where(InboxMessage.conversation_id == bindparam("conversation_id"))
+    .where(InboxMessage.status == "pending")
+    .limit(1)
+)
 
 
 def accept(
@@ -21,33 +36,33 @@ def accept(
     text: str,
     metadata: dict[str, Any],
 ) -> InboxMessage | None:
-    """Store a new message; None when this platform message id was seen before."""
-    row = InboxMessage(
-        platform=platform,
-        message_id=message_id,
-        conversation_id=conversation_id,
-        text=text,
-        metadata_json=json.dumps(metadata, ensure_ascii=False),
-    )
+    """Store a new message; None when this platform message id was seen before.
+
+    A plain INSERT on a connection, not an ORM session: it runs in the webhook
+    before the 200 (see `bot.db.read`)."""
+    values = {
+        "platform": platform,
+        "message_id": message_id,
+        "conversation_id": conversation_id,
+        "text": text,
+        "metadata_json": json.dumps(metadata, ensure_ascii=False),
+    }
     try:
-        with session_scope(url) as session, session.begin():
-            session.add(row)
+        with get_engine(url).begin() as conn:
+            result = conn.execute(_INSERT, values)
     except IntegrityError:
         return None
-    return row
+    return InboxMessage(
+        id=result.inserted_primary_key[0], status="pending", attempts=0, **values
+    )
 
 
-def pending(url: str, conversation_id: str, limit: int = 10) -> list[InboxMessage]:
-    """A conversation's unprocessed messages, oldest first (arrival order)."""
-    with session_scope(url) as session:
-        query = (
-            select(InboxMessage)
-            .where(InboxMessage.conversation_id == conversation_id)
-            .where(InboxMessage.status == "pending")
-            .order_by(InboxMessage.id)
-            .limit(limit)
-        )
-        return list(session.scalars(query))
+def pending(url: str, conversation_id: str) -> list[InboxMessage]:
+    """A conversation's unprocessed messages, oldest first (arrival order),
+    up to ten (detached objects; the worker's queries are prebuilt, see
+    `bot.db.read`)."""
+    rows = read(url, _PENDING, conversation_id=conversation_id)
+    return [InboxMessage(**row._mapping) for row in rows]
 
 
 def pending_conversations(url: str) -> list[str]:
@@ -62,14 +77,7 @@ def pending_conversations(url: str) -> list[str]:
 
 
 def has_pending(url: str, conversation_id: str) -> bool:
-    with session_scope(url) as session:
-        query = (
-            select(InboxMessage.id)
-            .where(InboxMessage.conversation_id == conversation_id)
-            .where(InboxMessage.status == "pending")
-            .limit(1)
-        )
-        return session.scalar(query) is not None
+    return bool(read(url, _ANY_PENDING, conversation_id=conversation_id))
 
 
 def _update(url: str, row_id: int, **values: Any) -> None:

@@ -11,10 +11,10 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from bot.db import session_scope
+from bot.db import get_engine, read, session_scope
 from bot.models import InboxMessage
 from bot.platform_models import OfferedButton, OutboundMessage
 
@@ -79,18 +79,37 @@ def offered_payload(url: str, conversation_id: str, title_key: str) -> str | Non
         return button.payload if button else None
 
 
-def pending(url: str, conversation_id: str, limit: int = 20) -> list[OutboundMessage]:
-    """A conversation's messages waiting to be sent, in order."""
-    with session_scope(url) as session:
-        return list(
-            session.scalars(
-                select(OutboundMessage)
-                .where(OutboundMessage.conversation_id == conversation_id)
-                .where(OutboundMessage.status == "pending")
-                .order_by(OutboundMessage.id)
-                .limit(limit)
-            )
-        )
+_PENDING = (
+    select(OutboundMessage.__table__)
+    .where(OutboundMessage.conversation_id == bindparam("conversation_id"))
+    .where(OutboundMessage.status == "pending")
+    .order_by(OutboundMessage.id)
+    .limit(20)
+)
+_ANY_PENDING = (
+    select(OutboundMessage.id)
+    .where(OutboundMessage.conversation_id == bindparam("conversation_id"))
+    .where(OutboundMessage.status == "pending")
+    .limit(1)
+)
+_MARK_SENT = (
+    update(OutboundMessage)
+    .where(OutboundMessage.id == bindparam("row_id"))
+    .values(
+        status="sent",
+        attempts=bindparam("new_attempts"),
+        sent_at=bindparam("now"),
+        platform_message_id=bindparam("sent_id"),
+        last_error=None,
+    )
+)
+
+
+def pending(url: str, conversation_id: str) -> list[OutboundMessage]:
+    """A conversation's messages waiting to be sent, in order (up to 20,
+    detached objects)."""
+    rows = read(url, _PENDING, conversation_id=conversation_id)
+    return [OutboundMessage(**row._mapping) for row in rows]
 
 
 def pending_conversations(url: str) -> list[str]:
@@ -105,14 +124,7 @@ def pending_conversations(url: str) -> list[str]:
 
 
 def has_pending(url: str, conversation_id: str) -> bool:
-    with session_scope(url) as session:
-        query = (
-            select(OutboundMessage.id)
-            .where(OutboundMessage.conversation_id == conversation_id)
-            .where(OutboundMessage.status == "pending")
-            .limit(1)
-        )
-        return session.scalar(query) is not None
+    return bool(read(url, _ANY_PENDING, conversation_id=conversation_id))
 
 
 def _update(url: str, row_id: int, **values: Any) -> None:
@@ -128,19 +140,19 @@ def mark_sent(url: str, sent: list[tuple[OutboundMessage, str]]) -> None:
     if not sent:
         return
     now = datetime.utcnow()
-    with session_scope(url) as session, session.begin():
-        for row, platform_message_id in sent:
-            session.execute(
-                update(OutboundMessage)
-                .where(OutboundMessage.id == row.id)
-                .values(
-                    status="sent",
-                    attempts=row.attempts + 1,
-                    sent_at=now,
-                    platform_message_id=platform_message_id[:200] or None,
-                    last_error=None,
-                )
-            )
+    with get_engine(url).begin() as conn:
+        conn.execute(
+            _MARK_SENT,
+            [
+                {
+                    "row_id": row.id,
+                    "new_attempts": row.attempts + 1,
+                    "now": now,
+                    "sent_id": platform_message_id[:200] or None,
+                }
+                for row, platform_message_id in sent
+            ],
+        )
 
 
 def record_failure(url: str, row: OutboundMessage, error: str, status: str) -> None:
