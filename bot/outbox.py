@@ -2,7 +2,9 @@
 
 A turn's rendered messages are stored in the same transaction that marks the
 inbox message done (`stage`), so sending can be retried without asking Rasa
-again, and a crash can neither lose an answer nor produce it twice.
+again and a crash cannot lose an answer (it may send one again, see
+`bot.sender`). The worker's statements are built once, with bind parameters,
+and run on a plain connection (see `bot.db.read`).
 """
 
 from __future__ import annotations
@@ -12,24 +14,31 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, delete, insert, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.engine import Connection
 
 from bot.db import get_engine, read, session_scope
 from bot.models import InboxMessage
 from bot.platform_models import OfferedButton, OutboundMessage
 
+_COMPLETE = (
+    update(InboxMessage)
+    .where(InboxMessage.id == bindparam("row_id"))
+    .values(status="done", processed_at=bindparam("now"), last_error=None)
+)
+_STAGE = insert(OutboundMessage)
+_FORGET_BUTTONS = delete(OfferedButton).where(
+    OfferedButton.conversation_id == bindparam("conversation_id")
+)
+_OFFER_BUTTON = insert(OfferedButton)
 
-def complete_inbox(session: Session, row: InboxMessage) -> None:
+
+def complete_inbox(conn: Connection, row: InboxMessage) -> None:
     """Mark an inbox message done inside the caller's transaction."""
-    session.execute(
-        update(InboxMessage)
-        .where(InboxMessage.id == row.id)
-        .values(status="done", processed_at=datetime.utcnow(), last_error=None)
-    )
+    conn.execute(_COMPLETE, {"row_id": row.id, "now": datetime.utcnow()})
 
 
 def stage(
-    session: Session,
+    conn: Connection,
     row: InboxMessage,
     recipient_id: str,
     bodies: list[dict[str, Any]],
@@ -39,8 +48,8 @@ def stage(
     One executemany INSERT, not ORM objects: this runs once per turn."""
     if not bodies:
         return
-    session.execute(
-        insert(OutboundMessage),
+    conn.execute(
+        _STAGE,
         [
             {
                 "platform": row.platform,
@@ -55,22 +64,23 @@ def stage(
 
 
 def remember_buttons(
-    session: Session, conversation_id: str, mapping: dict[str, str]
+    conn: Connection, conversation_id: str, mapping: dict[str, str]
 ) -> None:
     """Replace the buttons a conversation was last shown (Zalo taps are text)."""
     if not mapping:
         return
-    session.execute(
-        delete(OfferedButton).where(OfferedButton.conversation_id == conversation_id)
+    conn.execute(_FORGET_BUTTONS, {"conversation_id": conversation_id})
+    conn.execute(
+        _OFFER_BUTTON,
+        [
+            {
+                "conversation_id": conversation_id,
+                "title_key": title_key[:200],
+                "payload": payload,
+            }
+            for title_key, payload in mapping.items()
+        ],
     )
-    for title_key, payload in mapping.items():
-        session.add(
-            OfferedButton(
-                conversation_id=conversation_id,
-                title_key=title_key[:200],
-                payload=payload,
-            )
-        )
 
 
 def offered_payload(url: str, conversation_id: str, title_key: str) -> str | None:

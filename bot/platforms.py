@@ -11,10 +11,10 @@ import logging
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any, Protocol
 
-from sqlalchemy.orm import Session
+from sqlalchemy.engine import Connection
 
 from bot import outbox
-from bot.db import session_scope
+from bot.db import get_engine
 from bot.logs import log_event
 from bot.models import InboxMessage
 from bot.typing_indicator import DelayedTyping
@@ -35,7 +35,7 @@ class Platform(Protocol):
     def rasa_text(self, row: InboxMessage) -> str: ...
 
     def stage(
-        self, session: Session, row: InboxMessage, replies: list[dict[str, Any]]
+        self, conn: Connection, row: InboxMessage, replies: list[dict[str, Any]]
     ) -> None: ...
 
     def send(self, body: dict[str, Any]) -> Sent: ...
@@ -55,9 +55,9 @@ class WebPlatform:
         return row.text
 
     def stage(
-        self, session: Session, row: InboxMessage, replies: list[dict[str, Any]]
+        self, conn: Connection, row: InboxMessage, replies: list[dict[str, Any]]
     ) -> None:
-        webchat.stage(session, row, replies)
+        webchat.stage(conn, row, replies)
 
     def send(self, body: dict[str, Any]) -> Sent:
         raise NotImplementedError("web chat replies are stored, not sent")
@@ -79,10 +79,10 @@ class MessengerPlatform:
         return row.text
 
     def stage(
-        self, session: Session, row: InboxMessage, replies: list[dict[str, Any]]
+        self, conn: Connection, row: InboxMessage, replies: list[dict[str, Any]]
     ) -> None:
         outbox.stage(
-            session, row, recipient(row), messenger.render(replies, recipient(row))
+            conn, row, recipient(row), messenger.render(replies, recipient(row))
         )
 
     def send(self, body: dict[str, Any]) -> Sent:
@@ -114,11 +114,11 @@ class ZaloPlatform:
         return payload or row.text
 
     def stage(
-        self, session: Session, row: InboxMessage, replies: list[dict[str, Any]]
+        self, conn: Connection, row: InboxMessage, replies: list[dict[str, Any]]
     ) -> None:
         user = recipient(row)
-        outbox.stage(session, row, user, zalo.render(replies, user))
-        outbox.remember_buttons(session, row.conversation_id, zalo.offered(replies))
+        outbox.stage(conn, row, user, zalo.render(replies, user))
+        outbox.remember_buttons(conn, row.conversation_id, zalo.offered(replies))
 
     def send(self, body: dict[str, Any]) -> Sent:
         return self.client.send(body)
@@ -135,6 +135,6 @@ class Delivery:
 
     def __call__(self, row: InboxMessage, replies: list[dict[str, Any]]) -> None:
         platform = self.platforms[row.platform]
-        with session_scope(self.database_url) as session, session.begin():
-            platform.stage(session, row, replies)
-            outbox.complete_inbox(session, row)
+        with get_engine(self.database_url).begin() as conn:
+            platform.stage(conn, row, replies)
+            outbox.complete_inbox(conn, row)
