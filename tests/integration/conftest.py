@@ -80,7 +80,6 @@ def _settings(var_dir: Path) -> Settings:
         "BRIDGE_PORT": str(free_port()),
         "RASA_PORT": str(free_port()),
         "ACTION_PORT": str(free_port()),
-        "TYPING_DELAY": "0",  # every turn shows the indicator (checked)
     }
     saved = {key: os.environ.get(key) for key in overrides}
     os.environ.update(overrides)

@@ -62,6 +62,7 @@ def sim(stack, tmp_path_factory) -> Iterator[Simulator]:
             stack.settings,
             tmp_path_factory.mktemp("platform-bridge"),
             PLATFORM_API_BASE=server.url,
+            TYPING_DELAY="0",  # every turn shows the indicator (checked below)
         )
         service.start()
         try:
