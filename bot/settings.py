@@ -37,25 +37,26 @@ def _path(name: str, default: Path) -> Path:
     return path if path.is_absolute() else ROOT / path
 
 
-def _seconds(name: str, default: float) -> float:
-    """A number of seconds, 0 allowed."""
+def _number(name: str, default: float) -> tuple[str, float]:
+    """The variable as written and as a number (NaN when it is not one)."""
     raw = os.environ.get(name, "").strip() or str(default)
     try:
-        value = float(raw)
+        return raw, float(raw)
     except ValueError:
-        value = -1.0
-    if value < 0:
+        return raw, float("nan")
+
+
+def _seconds(name: str, default: float) -> float:
+    """A number of seconds, 0 allowed."""
+    raw, value = _number(name, default)
+    if not value >= 0:
         raise SettingsError(f"{name} must be 0 or more seconds, got {raw!r}")
     return value
 
 
 def _positive_float(name: str, default: float) -> float:
-    raw = os.environ.get(name, "").strip() or str(default)
-    try:
-        value = float(raw)
-    except ValueError:
-        value = -1.0
-    if value <= 0:
+    raw, value = _number(name, default)
+    if not value > 0:
         raise SettingsError(f"{name} must be a number above 0, got {raw!r}")
     return value
 

@@ -56,6 +56,8 @@ def test_env_file_is_read(tmp_path, monkeypatch):
         ("RASA_TIMEOUT", "soon", "RASA_TIMEOUT must be a number"),
         ("TYPING_DELAY", "-1", "TYPING_DELAY must be 0 or more seconds"),
         ("SEND_TIMEOUT", "0", "SEND_TIMEOUT must be a number above 0"),
+        ("SEND_TIMEOUT", "soon", "SEND_TIMEOUT must be a number above 0"),
+        ("TYPING_DELAY", "nan", "TYPING_DELAY must be 0 or more seconds"),
     ],
 )
 def test_malformed_settings_name_the_variable(
