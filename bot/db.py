@@ -8,11 +8,11 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import create_engine, event, inspect
+from sqlalchemy import bindparam, create_engine, event, inspect, select
 from sqlalchemy.engine import Engine, Row
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
-from sqlalchemy.sql import Executable
+from sqlalchemy.sql import Executable, Select
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -73,6 +73,16 @@ def read(url: str, statement: Executable, **params: Any) -> list[Row]:
     """
     with get_engine(url).connect() as conn:
         return conn.execute(statement, params).all()
+
+
+def pending_queries(model: Any, limit: int) -> tuple[Select, Select]:
+    """Prebuilt queries of an inbox or outbox table: a conversation's pending
+    rows in id order (at most `limit`), and one id if it has any."""
+    pending = (model.conversation_id == bindparam("conversation_id")) & (
+        model.status == "pending"
+    )
+    rows = select(model.__table__).where(pending).order_by(model.id).limit(limit)
+    return rows, select(model.id).where(pending).limit(1)
 
 
 def alembic_config(url: str) -> Config:

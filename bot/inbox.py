@@ -6,26 +6,14 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from bot.db import get_engine, read, session_scope
+from bot.db import get_engine, pending_queries, read, session_scope
 from bot.models import InboxMessage
 
 _INSERT = insert(InboxMessage)
-_PENDING = (
-    select(InboxMessage.__table__)
-    .where(InboxMessage.conversation_id == bindparam("conversation_id"))
-    .where(InboxMessage.status == "pending")
-    .order_by(InboxMessage.id)
-    .limit(10)
-)
-_ANY_PENDING = (
-    select(InboxMessage.id)
-    .where(InboxMessage.conversation_id == bindparam("conversation_id"))
-    .where(InboxMessage.status == "pending")
-    .limit(1)
-)
+_PENDING, _ANY_PENDING = pending_queries(InboxMessage, limit=10)
 
 
 def accept(

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.engine import Connection
 
-from bot.db import get_engine, read, session_scope
+from bot.db import get_engine, pending_queries, read, session_scope
 from bot.models import InboxMessage
 from bot.platform_models import OfferedButton, OutboundMessage
 
@@ -89,19 +89,7 @@ def offered_payload(url: str, conversation_id: str, title_key: str) -> str | Non
         return button.payload if button else None
 
 
-_PENDING = (
-    select(OutboundMessage.__table__)
-    .where(OutboundMessage.conversation_id == bindparam("conversation_id"))
-    .where(OutboundMessage.status == "pending")
-    .order_by(OutboundMessage.id)
-    .limit(20)
-)
-_ANY_PENDING = (
-    select(OutboundMessage.id)
-    .where(OutboundMessage.conversation_id == bindparam("conversation_id"))
-    .where(OutboundMessage.status == "pending")
-    .limit(1)
-)
+_PENDING, _ANY_PENDING = pending_queries(OutboundMessage, limit=20)
 _MARK_SENT = (
     update(OutboundMessage)
     .where(OutboundMessage.id == bindparam("row_id"))
