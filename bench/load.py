@@ -180,13 +180,13 @@ class Recorder:
 
     def __init__(self, sim_url: str) -> None:
         self.sim_url = sim_url
-        self.http = requests.Session()
 
     def counts(self) -> dict[str, int]:
-        return self.http.get(f"{self.sim_url}/api/counts", timeout=10).json()
+        return http(self.sim_url).get(f"{self.sim_url}/api/counts", timeout=10).json()
 
     def arrivals(self) -> dict[str, list[float]]:
-        return self.http.get(f"{self.sim_url}/api/arrivals", timeout=10).json()
+        url = f"{self.sim_url}/api/arrivals"
+        return http(self.sim_url).get(url, timeout=10).json()
 
 
 def direct(

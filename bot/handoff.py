@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import bindparam, select
+from sqlalchemy.sql import ColumnElement
 
 from bot.db import read, session_scope
 from bot.models import HandoffTicket
+
+
+def _open(conversation_id: Any) -> ColumnElement[bool]:
+    """The conversation's open tickets (`conversation_id` may be a bindparam)."""
+    return (HandoffTicket.conversation_id == conversation_id) & (
+        HandoffTicket.status == "open"
+    )
+
+
+_OPEN = select(HandoffTicket.id).where(_open(bindparam("conversation_id"))).limit(1)
 
 
 def open_ticket(
@@ -16,9 +28,7 @@ def open_ticket(
     """Open (or reuse) the conversation's ticket; returns its id."""
     with session_scope(url) as session, session.begin():
         ticket = session.scalars(
-            select(HandoffTicket)
-            .where(HandoffTicket.conversation_id == conversation_id)
-            .where(HandoffTicket.status == "open")
+            select(HandoffTicket).where(_open(conversation_id))
         ).first()
         if ticket is None:
             ticket = HandoffTicket(
@@ -31,14 +41,6 @@ def open_ticket(
         return ticket.id
 
 
-_OPEN = (
-    select(HandoffTicket.id)
-    .where(HandoffTicket.conversation_id == bindparam("conversation_id"))
-    .where(HandoffTicket.status == "open")
-    .limit(1)
-)
-
-
 def is_paused(url: str, conversation_id: str) -> bool:
     """True while staff handle the conversation: the bridge must not ask Rasa."""
     return bool(read(url, _OPEN, conversation_id=conversation_id))
@@ -48,9 +50,7 @@ def release(url: str, conversation_id: str, staff: str) -> int:
     """Close the conversation's open tickets; the bot answers again."""
     with session_scope(url) as session, session.begin():
         tickets = session.scalars(
-            select(HandoffTicket)
-            .where(HandoffTicket.conversation_id == conversation_id)
-            .where(HandoffTicket.status == "open")
+            select(HandoffTicket).where(_open(conversation_id))
         ).all()
         for ticket in tickets:
             ticket.status, ticket.closed_at, ticket.closed_by = (
