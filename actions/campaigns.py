@@ -16,15 +16,15 @@ from sqlalchemy.orm import Session
 from actions.db import club_session, today
 from actions.forms import text_of
 from actions.responses import date_range, money, phrase
-from bot.club import (
+from bot.club.campaign_queries import (
     find_campaign,
     is_full,
     open_for_registration,
     registrations,
     upcoming_campaigns,
 )
-from bot.entities import parse_month
-from bot.models import Campaign
+from bot.club.models import Campaign
+from bot.club.values import parse_month
 from bot.text import fold
 
 logger = logging.getLogger(__name__)

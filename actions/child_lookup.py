@@ -23,9 +23,8 @@ from sqlalchemy.orm import Session
 from actions.db import club_session, today
 from actions.forms import END_FORM, SafeFormValidation, text_of
 from actions.responses import money
-from bot.entities import normalize_phone
-from bot.models import Sponsor
-from bot.sponsors import (
+from bot.club.models import Sponsor
+from bot.club.sponsors import (
     child_news,
     find_child,
     is_locked,
@@ -35,6 +34,7 @@ from bot.sponsors import (
     sponsors_child,
     verify_sponsor,
 )
+from bot.club.values import normalize_phone
 
 logger = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from functools import lru_cache
 
 from sqlalchemy.orm import Session
 
-from bot.db import session_scope
+from bot.club.database import session_scope
 from bot.settings import load_settings
 
 

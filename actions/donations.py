@@ -14,9 +14,14 @@ from actions.child_lookup import known_sponsor
 from actions.db import club_session, today
 from actions.forms import text_of
 from actions.responses import money, phrase
-from bot.entities import parse_month
-from bot.models import Child, Fund, Sponsorship
-from bot.money import donations_of, fund_months, latest_expenses, latest_month_with_data
+from bot.club.models import Child, Fund, Sponsorship
+from bot.club.money import (
+    donations_of,
+    fund_months,
+    latest_expenses,
+    latest_month_with_data,
+)
+from bot.club.values import parse_month
 from bot.text import fold
 
 logger = logging.getLogger(__name__)

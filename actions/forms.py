@@ -19,7 +19,7 @@ from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.events import SlotSet
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.entities import normalize_phone
+from bot.club.values import normalize_phone
 from bot.text import fold, nfc
 
 logger = logging.getLogger(__name__)

@@ -14,7 +14,7 @@ from actions.child_lookup import account_of
 from actions.db import database_url
 from actions.forms import text_of
 from actions.responses import phrase
-from bot.handoff import open_ticket
+from bot.club.tickets import open_ticket
 
 logger = logging.getLogger(__name__)
 

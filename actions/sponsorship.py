@@ -15,8 +15,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from actions.db import club_session, today
 from actions.forms import SafeFormValidation, intent_of
 from actions.responses import money, phrase
-from bot.models import SponsorRequest, Sponsorship
-from bot.sponsors import programme_figures, waiting_children
+from bot.club.models import SponsorRequest, Sponsorship
+from bot.club.sponsors import programme_figures, waiting_children
 from bot.text import fold, nfc
 
 logger = logging.getLogger(__name__)

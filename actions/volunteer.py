@@ -22,14 +22,14 @@ from actions.forms import (
     SafeFormValidation,
     text_of,
 )
-from bot.club import (
+from bot.club.campaign_queries import (
     existing_registration,
     find_campaign,
     is_full,
     open_for_registration,
     upcoming_campaigns,
 )
-from bot.models import VolunteerRegistration
+from bot.club.models import VolunteerRegistration
 from bot.text import fold, nfc
 
 logger = logging.getLogger(__name__)

@@ -45,23 +45,23 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.db import migrate  # noqa: E402
-from bot.http_session import session_for  # noqa: E402
-from bot.model import train  # noqa: E402
-from bot.processes import (  # noqa: E402
+from bot.club.seed import seed_if_empty  # noqa: E402
+from bot.ops.processes import (  # noqa: E402
     Service,
     action_service,
     free_port,
     rasa_service,
     service_env,
 )
-from bot.seed import seed_if_empty  # noqa: E402
+from bot.ops.schema import migrate  # noqa: E402
+from bot.ops.training import train  # noqa: E402
 from bot.settings import ROOT, load_settings  # noqa: E402
 from bot.simulator import (  # noqa: E402
     messenger_batch,
     messenger_event,
     sign_messenger,
 )
+from connectors.http_session import session_for  # noqa: E402
 
 TEXTS = ["xin chào", "có chiến dịch nào sắp tới không?", "nuôi em là gì"]
 SECRETS = {

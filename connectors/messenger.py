@@ -14,8 +14,6 @@ from typing import Any
 
 import requests
 
-from bot.http_session import session_for
-from bot.logs import log_event
 from connectors.base import (
     Ignored,
     Inbound,
@@ -24,9 +22,10 @@ from connectors.base import (
     SendRetry,
     Sent,
 )
+from connectors.http_session import session_for
 from connectors.render import image_url, shorten, split_text, utf16_len
 
-logger = logging.getLogger("connectors.messenger")
+logger = logging.getLogger(__name__)
 
 PLATFORM = "messenger"
 TEXT_LIMIT = 2000
@@ -286,7 +285,7 @@ class MessengerClient:
         try:
             self._post("me/messages", body)
         except (SendRetry, SendGiveUp, SendRefused) as error:
-            log_event(logger, logging.INFO, "typing_failed", error=str(error))
+            logger.info("typing_failed error=%r", str(error))
 
     def set_profile(self, profile: dict[str, Any]) -> dict[str, Any]:
         return self._post("me/messenger_profile", profile)

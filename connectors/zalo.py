@@ -17,7 +17,6 @@ from typing import Any
 
 import requests
 
-from bot.http_session import session_for
 from connectors.base import (
     Ignored,
     Inbound,
@@ -26,6 +25,7 @@ from connectors.base import (
     SendRetry,
     Sent,
 )
+from connectors.http_session import session_for
 from connectors.render import image_url, shorten, split_text
 
 PLATFORM = "zalo"

@@ -6,8 +6,9 @@ from datetime import date, timedelta
 
 import pytest
 
-from bot.db import migrate, session_scope
-from bot.models import Campaign
+from bot.club.database import session_scope
+from bot.club.models import Campaign
+from bot.ops.schema import migrate
 
 
 @pytest.fixture

@@ -21,8 +21,8 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from bot.bridge import build_queue, create_app
-from bot.queue import ConversationQueue
+from bot.bridge.app import build_queue, create_app
+from bot.bridge.worker.queue import ConversationQueue
 from bot.settings import Settings, load_settings
 from bot.simulator import Secrets, Simulator, SimulatorServer, SimulatorState
 

@@ -8,7 +8,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from bot.processes import free_port
+from bot.ops.processes import free_port
 
 SCRIPTS = Path(__file__).parents[1] / "scripts"
 

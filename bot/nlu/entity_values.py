@@ -25,7 +25,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.entities import normalize_phone, parse_amount
+from bot.club.values import normalize_phone, parse_amount
 
 _CODE_SEPARATORS = re.compile(r"[\s.\-_]")
 

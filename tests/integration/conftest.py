@@ -16,19 +16,20 @@ from pathlib import Path
 import pytest
 import requests
 
-from bot.db import migrate, session_scope
-from bot.importer import import_table
-from bot.model import train
-from bot.processes import (
+from bot.club.database import session_scope
+from bot.club.importer import import_table
+from bot.club.seed import SEED_DIR
+from bot.club.tables import LOAD_ORDER
+from bot.ops.processes import (
     Service,
     action_service,
     bridge_service,
     free_port,
     rasa_service,
 )
-from bot.seed import SEED_DIR
+from bot.ops.schema import migrate
+from bot.ops.training import train
 from bot.settings import ROOT, Settings, load_settings
-from bot.tables import LOAD_ORDER
 from tests.conftest import sample_campaigns
 
 

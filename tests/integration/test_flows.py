@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.db import session_scope
-from bot.handoff import is_paused, release
-from bot.models import VolunteerRegistration
+from bot.club.database import session_scope
+from bot.club.models import VolunteerRegistration
+from bot.club.tickets import is_paused, release
 
 
 def texts(replies: list[dict]) -> str:

@@ -18,8 +18,8 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from bot.processes import Service, free_port, service_env
-from bot.responses import bridge_message
+from bot.bridge.worker.replies import bridge_message
+from bot.ops.processes import Service, free_port, service_env
 from bot.settings import Settings
 from bot.simulator import (
     Secrets,

@@ -15,10 +15,11 @@ from sqlalchemy.exc import IntegrityError
 from actions.child_lookup import ActionShowChildNews, ValidateChildLookupForm
 from actions.donations import ActionShowStatement
 from actions.volunteer import ActionSubmitVolunteerRegistration
-from bot.db import get_engine, migrate, session_scope
-from bot.importer import import_table
-from bot.models import Sponsorship, VolunteerRegistration
-from bot.seed import seed_if_empty
+from bot.club.database import get_engine, session_scope
+from bot.club.importer import import_table
+from bot.club.models import Sponsorship, VolunteerRegistration
+from bot.club.seed import seed_if_empty
+from bot.ops.schema import migrate
 from tests.actions_kit import responses, run, tracker
 from tests.servers import throwaway_server
 

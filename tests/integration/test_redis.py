@@ -22,13 +22,14 @@ import pytest
 import redis
 from sqlalchemy import select, text
 
-from bot import inbox
-from bot.db import get_engine, migrate, session_scope
-from bot.locks import Locks
-from bot.models import InboxMessage
-from bot.platform_models import OutboundMessage
-from bot.processes import Service, free_port
-from bot.queue import make_huey
+from bot.bridge.store import inbox
+from bot.bridge.store.records import InboxMessage, OutboundMessage
+from bot.bridge.worker.locks import Locks
+from bot.bridge.worker.queue import make_huey
+from bot.bridge.worker.turns import inbox_metadata
+from bot.club.database import get_engine, session_scope
+from bot.ops.processes import Service, free_port
+from bot.ops.schema import migrate
 from bot.simulator import (
     Secrets,
     SimulatorServer,
@@ -37,7 +38,6 @@ from bot.simulator import (
     messenger_event,
     post_messenger,
 )
-from bot.turns import inbox_metadata
 from tests.platform_kit import (
     _SECRET_ORDER,
     SECRETS,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import requests
 
-from bot.responses import bridge_message
+from bot.bridge.worker.replies import bridge_message
 
 
 def titles(message: dict) -> list[str]:

@@ -7,9 +7,9 @@ import pytest
 from sqlalchemy import select
 
 from actions.child_lookup import ActionShowChildNews, ValidateChildLookupForm
-from bot.db import session_scope
-from bot.models import Child, Sponsor
-from bot.seed import seed_if_empty
+from bot.club.database import session_scope
+from bot.club.models import Child, Sponsor
+from bot.club.seed import seed_if_empty
 from tests.actions_kit import responses, run, tracker
 
 FORM = "child_lookup_form"

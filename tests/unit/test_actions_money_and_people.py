@@ -14,11 +14,11 @@ from actions.sponsorship import (
     ActionSubmitSponsorRequest,
     ValidateSponsorForm,
 )
-from bot.db import session_scope
-from bot.handoff import is_paused, release
-from bot.models import LookupAttempt, SponsorRequest
-from bot.seed import seed_if_empty
-from bot.sponsors import is_locked
+from bot.club.database import session_scope
+from bot.club.models import LookupAttempt, SponsorRequest
+from bot.club.seed import seed_if_empty
+from bot.club.sponsors import is_locked
+from bot.club.tickets import is_paused, release
 from tests.actions_kit import DOMAIN, responses, run, tracker
 
 TRANG = {"verified_sponsor_id": 1}  # Nguyễn Thu Trang, first sponsor of the demo

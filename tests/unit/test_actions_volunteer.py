@@ -10,8 +10,8 @@ from actions.volunteer import (
     ActionSubmitVolunteerRegistration,
     ValidateVolunteerForm,
 )
-from bot.db import session_scope
-from bot.models import Campaign, VolunteerRegistration
+from bot.club.database import session_scope
+from bot.club.models import Campaign, VolunteerRegistration
 from tests.actions_kit import responses, run, tracker
 
 FORM = "volunteer_form"

@@ -6,20 +6,15 @@ import logging
 import signal
 import time
 import unicodedata
-from functools import partial
 
 import pytest
 from sqlalchemy import select
 
-from bot.bridge import create_app
-from bot.db import session_scope
-from bot.models import InboxMessage
-from bot.queue import ConversationQueue
-from bot.rasa_client import RasaClient
-from bot.responses import bridge_message
+from bot.bridge.app import build_queue, create_app
+from bot.bridge.store.records import InboxMessage
+from bot.bridge.worker.replies import bridge_message
+from bot.club.database import session_scope
 from bot.settings import load_settings
-from bot.turns import TurnProcessor
-from connectors import webchat
 from tests.fakes import FakeRasa
 
 SESSION = "test-session-1"
@@ -34,14 +29,18 @@ def rasa():
 @pytest.fixture
 def bridge(tmp_path, db_url, rasa, monkeypatch):
     """Flask test client plus a running huey consumer (threads)."""
-    monkeypatch.setenv("DATABASE_URL", db_url)
-    monkeypatch.setenv("VAR_DIR", str(tmp_path))
+    for name, value in {
+        "DATABASE_URL": db_url,
+        "VAR_DIR": str(tmp_path),
+        "RASA_URL": rasa.url,
+        "ACTION_SERVER_URL": rasa.url,
+        "RASA_TIMEOUT": "5",
+        "QUEUE_RETRIES": "2",
+        "QUEUE_RETRY_DELAY": "0.1",
+    }.items():
+        monkeypatch.setenv(name, value)
     settings = load_settings(tmp_path / "none.env")
-    client = RasaClient(rasa.url, rasa.url, timeout=5)
-    turns = TurnProcessor(client, partial(webchat.deliver, db_url))
-    queue = ConversationQueue(
-        db_url, tmp_path / "queue.db", turns, retries=2, retry_delay=0.1
-    )
+    queue = build_queue(settings)  # the production wiring
     app = create_app(settings, queue)
     saved = {
         s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
@@ -151,7 +150,7 @@ def test_malformed_json_and_bad_poll(bridge):
 def test_empty_rasa_reply_becomes_busy_message_and_is_logged(bridge, rasa, caplog):
     client, _ = bridge
     rasa.mode, rasa.actions_up = "empty", False
-    with caplog.at_level(logging.ERROR, logger="bot.turns"):
+    with caplog.at_level(logging.ERROR, logger="bot.bridge.worker.turns"):
         send(client, "có chiến dịch nào không")
         messages = wait_for_bot(client)
     assert messages[-1]["text"] == bridge_message("utter_bot_busy")["text"]

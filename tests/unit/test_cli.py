@@ -83,8 +83,8 @@ def test_setup_without_python310_says_what_to_install(tmp_path):
 
 
 def test_staff_list_and_release_handoffs(tmp_path):
-    from bot.db import migrate
-    from bot.handoff import is_paused, open_ticket
+    from bot.club.tickets import is_paused, open_ticket
+    from bot.ops.schema import migrate
 
     url = f"sqlite:///{tmp_path / 'club.db'}"
     migrate(url)

@@ -3,10 +3,10 @@ from datetime import date
 import pytest
 from sqlalchemy.exc import IntegrityError
 
-from bot.club import find_campaign, upcoming_campaigns
-from bot.db import session_scope
-from bot.models import Campaign
-from bot.seed import seed_if_empty
+from bot.club.campaign_queries import find_campaign, upcoming_campaigns
+from bot.club.database import session_scope
+from bot.club.models import Campaign
+from bot.club.seed import seed_if_empty
 from tests.conftest import campaign
 
 

@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from bot.entities import normalize_phone, parse_amount, parse_month
+from bot.club.values import normalize_phone, parse_amount, parse_month
 
 
 @pytest.mark.parametrize(

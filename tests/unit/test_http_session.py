@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.http_session import session_for
+from connectors.http_session import session_for
 
 
 def test_proxy_from_the_environment_is_kept(monkeypatch):

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from bot.db import session_scope
-from bot.importer import export_table, import_table
-from bot.models import Child, Donation, Sponsor, Sponsorship
-from bot.seed import SEED_DIR, seed_if_empty
-from bot.staff import StaffError, create_staff, verify_staff
-from bot.tables import LOAD_ORDER, CellError
+from bot.club.database import session_scope
+from bot.club.importer import export_table, import_table
+from bot.club.models import Child, Donation, Sponsor, Sponsorship
+from bot.club.seed import SEED_DIR, seed_if_empty
+from bot.club.staff import StaffError, create_staff, verify_staff
+from bot.club.tables import LOAD_ORDER, CellError
 
 ROOT = Path(__file__).parents[2]
 
@@ -94,7 +94,7 @@ ne0201,Sáu,2016,Trường A,Lớp 4,Quan Sơn,,,,,waiting
 def test_export_then_import_round_trips(db_url, tmp_path, suffix):
     seed_if_empty(db_url)
     target = f"sqlite:///{tmp_path / 'copy.db'}"
-    from bot.db import migrate
+    from bot.ops.schema import migrate
 
     migrate(target)
     for table in LOAD_ORDER:

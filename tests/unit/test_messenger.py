@@ -10,11 +10,11 @@ import unicodedata
 import pytest
 from sqlalchemy import select
 
-from bot import handoff, outbox
-from bot.db import session_scope
-from bot.models import InboxMessage
-from bot.platform_models import OutboundMessage
-from bot.responses import bridge_message
+from bot.bridge.store import outbox
+from bot.bridge.store.records import InboxMessage, OutboundMessage
+from bot.bridge.worker.replies import bridge_message
+from bot.club import tickets
+from bot.club.database import session_scope
 from bot.simulator import messenger_batch, messenger_event, post_messenger
 from connectors import messenger
 from tests import platform_kit
@@ -165,7 +165,7 @@ def test_echo_delivery_read_and_standby_are_ignored(bridge, caplog):
             {"id": "page", "standby": [{**base, "message": {"mid": "s1"}}]},
         ],
     }
-    with caplog.at_level(logging.INFO, logger="bot.webhooks"):
+    with caplog.at_level(logging.INFO, logger="bot.bridge.http.webhooks"):
         response = post(bridge, body)
     assert response.status_code == 200
     assert response.json() == {**response.json(), "accepted": 0, "ignored": 5}
@@ -175,7 +175,7 @@ def test_echo_delivery_read_and_standby_are_ignored(bridge, caplog):
 
 
 def test_unknown_object_is_200_and_logged(bridge, caplog):
-    with caplog.at_level(logging.WARNING, logger="bot.webhooks"):
+    with caplog.at_level(logging.WARNING, logger="bot.bridge.http.webhooks"):
         response = post(bridge, {"object": "instagram", "entry": []})
     assert response.status_code == 200
     assert any("event_unknown" in r.getMessage() for r in caplog.records)
@@ -203,7 +203,7 @@ def test_text_is_nfc_normalised(bridge):
 
 
 def test_handoff_pauses_the_bot(bridge, db_url):
-    handoff.open_ticket(db_url, f"messenger:{USER}", "messenger", "gặp người thật")
+    tickets.open_ticket(db_url, f"messenger:{USER}", "messenger", "gặp người thật")
     say(bridge, "alo có ai không")
     wait_until(
         lambda: (
@@ -214,7 +214,7 @@ def test_handoff_pauses_the_bot(bridge, db_url):
         what="the message stored and done",
     )
     assert bridge.rasa.received == [] and sent(bridge) == []
-    handoff.release(db_url, f"messenger:{USER}", "staff")
+    tickets.release(db_url, f"messenger:{USER}", "staff")
     say(bridge, "cảm ơn")
     bridge.sim.wait_for("messenger", USER, 1)
     assert bridge.rasa.texts() == ["cảm ơn"]
@@ -290,7 +290,7 @@ def test_a_failure_mid_answer_resends_only_what_was_not_sent(
 def test_rate_limits_back_off(bridge, db_url, monkeypatch, caplog, code):
     monkeypatch.setattr(messenger, "RATE_LIMIT_DELAY", 0.4)
     bridge.state.fail("messenger", *error(code))
-    with caplog.at_level(logging.WARNING, logger="bot.sender"):
+    with caplog.at_level(logging.WARNING, logger="bot.bridge.worker.sender"):
         say(bridge, "xin chào")
         bridge.sim.wait_for("messenger", USER, 1)
     retry = [r.getMessage() for r in caplog.records if "send_retry" in r.getMessage()]

@@ -7,7 +7,7 @@ import unicodedata
 import pytest
 from rasa.core.agent import Agent
 
-from bot.model import train
+from bot.ops.training import train
 from bot.settings import ROOT
 
 

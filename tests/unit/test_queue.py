@@ -9,15 +9,14 @@ import time
 from huey import RedisHuey, SqliteHuey
 from sqlalchemy import select
 
-from bot import inbox, outbox
-from bot.db import session_scope
-from bot.locks import Locks
-from bot.models import InboxMessage
-from bot.platform_models import OutboundMessage
-from bot.queue import make_huey
-from bot.responses import bridge_message
+from bot.bridge.store import inbox, outbox
+from bot.bridge.store.records import InboxMessage, OutboundMessage
+from bot.bridge.worker.locks import Locks
+from bot.bridge.worker.queue import make_huey
+from bot.bridge.worker.replies import bridge_message
+from bot.bridge.worker.turns import inbox_metadata
+from bot.club.database import session_scope
 from bot.simulator import messenger_batch, messenger_event, post_messenger
-from bot.turns import inbox_metadata
 from tests.platform_kit import running_bridge, wait_until
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import sys
 
-from bot import stack
-from bot.processes import Service, free_port
+from bot.ops import stack
+from bot.ops.processes import Service, free_port
 
 
 def tiny_server(tmp_path) -> Service:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 
-from bot.typing_indicator import DelayedTyping
+from bot.bridge.worker.typing_indicator import DelayedTyping
 
 
 def recorder():

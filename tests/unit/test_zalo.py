@@ -9,12 +9,11 @@ import time
 import pytest
 from sqlalchemy import select
 
-from bot.db import session_scope
-from bot.models import InboxMessage
-from bot.platform_models import OutboundMessage, PlatformToken
-from bot.responses import bridge_message
+from bot.bridge.store.records import InboxMessage, OutboundMessage, PlatformToken
+from bot.bridge.worker.replies import bridge_message
+from bot.bridge.worker.tokens import TokenStore
+from bot.club.database import session_scope
 from bot.simulator import SimulatorServer, SimulatorState, post_zalo, zalo_event
-from bot.tokens import TokenStore
 from connectors import zalo
 from connectors.base import SendGiveUp, SendRefused, SendRetry
 from tests import platform_kit
@@ -242,7 +241,7 @@ def _shared_lock_pair(db_url):
     """The bridge's real lock: huey storage, shared like two processes would."""
     from huey import SqliteHuey
 
-    from bot.tokens import huey_lock
+    from bot.bridge.worker.tokens import huey_lock
 
     path = db_url.removeprefix("sqlite:///") + ".queue"
     hueys = [SqliteHuey(name="bridge", filename=path) for _ in range(2)]

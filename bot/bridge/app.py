@@ -1,0 +1,164 @@
+"""The Flask bridge: web chat, Messenger and Zalo webhooks, one durable queue."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+from functools import partial
+from pathlib import Path
+
+from flask import Flask, jsonify
+from waitress import create_server
+
+from bot.bridge.http.webchat import bp as webchat_bp
+from bot.bridge.http.webhooks import bp as webhooks_bp
+from bot.bridge.worker.delivery import (
+    Delivery,
+    MessengerPlatform,
+    WebPlatform,
+    ZaloPlatform,
+)
+from bot.bridge.worker.locks import Locks
+from bot.bridge.worker.queue import ConversationQueue, make_huey
+from bot.bridge.worker.rasa_client import RasaClient
+from bot.bridge.worker.tokens import TokenStore, huey_lock
+from bot.bridge.worker.turns import TurnProcessor
+from bot.logs import log_event
+from bot.settings import Settings
+from connectors import messenger, zalo
+
+logger = logging.getLogger(__name__)
+STATIC = Path(__file__).resolve().parent / "http" / "static"
+# Seconds a thread may hold the GIL while another waits (Python's default is
+# 0.005). The bridge's threads mostly wait on sockets and SQLite; a worker whose
+# Rasa answer has arrived should not wait 5 ms for a webhook thread's slice.
+GIL_SWITCH_INTERVAL = 0.0005
+
+
+def build_platforms(settings: Settings, huey, locks: Locks | None = None) -> dict:
+    """The web chat always; Messenger and Zalo when configured (or simulated)."""
+    cfg = settings.platforms
+    platforms: dict = {"web": WebPlatform()}
+    if cfg.messenger_enabled:
+        client = messenger.MessengerClient(
+            cfg.messenger_api_base, cfg.messenger_page_token, cfg.send_timeout
+        )
+        platforms["messenger"] = MessengerPlatform(client, cfg.typing_delay)
+    if cfg.zalo_enabled:
+        refresher = partial(
+            zalo.refresh_tokens,
+            cfg.zalo_oauth_base,
+            cfg.zalo_app_id,
+            cfg.zalo_app_secret,
+            timeout=cfg.send_timeout,
+        )
+        tokens = TokenStore(
+            settings.database_url,
+            "zalo",
+            (cfg.zalo_access_token, cfg.zalo_refresh_token),
+            lambda refresh_token: refresher(refresh_token),
+            lock=lambda: huey_lock(
+                huey, "zalo-token-refresh", cfg.send_timeout * 3, locks
+            ),
+        )
+        client = zalo.ZaloClient(cfg.zalo_api_base, tokens, cfg.send_timeout)
+        platforms["zalo"] = ZaloPlatform(client, settings.database_url)
+    return platforms
+
+
+def build_queue(settings: Settings) -> ConversationQueue:
+    cfg = settings.platforms
+    huey = make_huey(settings.queue_db, cfg.queue_url, cfg.queue_poll)
+    locks = Locks(huey)
+    platforms = build_platforms(settings, huey, locks)
+    rasa = RasaClient(settings.rasa_url, settings.action_url, settings.rasa_timeout)
+    turns = TurnProcessor(rasa, Delivery(settings.database_url, platforms))
+    return ConversationQueue(
+        settings.database_url,
+        settings.queue_db,
+        turns,
+        retries=cfg.queue_retries,
+        retry_delay=cfg.queue_retry_delay,
+        send_retries=cfg.send_retries,
+        send_retry_delay=cfg.send_retry_delay,
+        queue_url=cfg.queue_url,
+        poll_interval=cfg.queue_poll,
+        huey=huey,
+        locks=locks,
+    )
+
+
+def create_app(settings: Settings, queue: ConversationQueue | None = None) -> Flask:
+    app = Flask(__name__, static_folder=str(STATIC), static_url_path="/static")
+    app.config.update(
+        DATABASE_URL=settings.database_url,
+        QUEUE=queue or build_queue(settings),
+        PLATFORMS=settings.platforms,
+        MAX_CONTENT_LENGTH=settings.platforms.webhook_max_bytes,
+        JSON_AS_ASCII=False,
+        SIMULATOR=None,
+    )
+    app.json.ensure_ascii = False
+    app.register_blueprint(webchat_bp)
+    app.register_blueprint(webhooks_bp)
+    if settings.platforms.simulator:
+        from bot import simulator
+
+        state = simulator.SimulatorState(
+            simulator.Secrets.from_settings(settings.platforms)
+        )
+        app.register_blueprint(simulator.blueprint(state, "/simulator"))
+        bridge_url = f"http://{settings.host}:{settings.bridge_port}"
+        app.config["SIMULATOR"] = simulator.Simulator(state, bridge_url)
+        state.listeners.append(
+            partial(simulator.show_in_webchat, settings.database_url)
+        )
+
+    @app.get("/health")
+    def health():
+        return jsonify({"status": "ok"})
+
+    @app.errorhandler(413)
+    def too_large(_error):
+        return jsonify({"error": "Nội dung gửi lên quá lớn."}), 413
+
+    return app
+
+
+def serve(settings: Settings) -> None:
+    """Serve HTTP in a thread; the huey consumer owns the main thread and signals."""
+    sys.setswitchinterval(GIL_SWITCH_INTERVAL)
+    queue = build_queue(settings)
+    app = create_app(settings, queue)
+    if settings.platforms.simulator:
+        # Local simulation only: wsgiref keeps the `access_token` header the
+        # simulated OA API needs (see bot.simulator.wsgi).
+        from bot.simulator import http_server
+
+        dev = http_server(app, settings.host, settings.bridge_port)
+        run, close = dev.serve_forever, dev.shutdown
+    else:
+        server = create_server(
+            app, host=settings.host, port=settings.bridge_port, threads=8
+        )
+        run, close = server.run, server.close
+    threading.Thread(target=run, name="http", daemon=True).start()
+    resumed = queue.resume()
+    queue.start_keeper()
+    log_event(
+        logger,
+        logging.INFO,
+        "bridge_started",
+        url=f"http://{settings.host}:{settings.bridge_port}",
+        workers=settings.workers,
+        resumed=resumed,
+        platforms=",".join(sorted(queue.turns.platforms)),
+        simulator=settings.platforms.simulator,
+    )
+    try:
+        queue.consumer(settings.workers).run()
+    finally:
+        queue.stop_keeper()
+        close()
+        log_event(logger, logging.INFO, "bridge_stopped")

@@ -1,0 +1,157 @@
+"""Signed webhooks of Messenger and Zalo OA: verify, store, answer at once.
+
+Each accepted event becomes an inbox row (deduplicated by the platform's
+message id) and a huey task before the 200, so the platforms never wait for a
+dialogue turn and never resend because of it. Bad signature → 403, malformed
+JSON → 400, body too large → 413 (Flask's MAX_CONTENT_LENGTH), unknown events →
+200 and a log line.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+import time
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify, request
+
+from bot.bridge.worker.turns import inbox_metadata
+from bot.logs import log_event
+from bot.settings import PlatformSettings
+from bot.text import nfc
+from connectors import messenger, zalo
+from connectors.base import Ignored, Inbound
+
+logger = logging.getLogger(__name__)
+
+bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
+
+
+def _platforms() -> PlatformSettings:
+    return current_app.config["PLATFORMS"]
+
+
+def _json_body(raw: bytes) -> Any:
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return None
+
+
+def _equal(given: str, expected: str) -> bool:
+    return hmac.compare_digest(given.encode(), expected.encode())
+
+
+def _refuse(platform: str, status: int, reason: str):
+    log_event(
+        logger,
+        logging.WARNING,
+        "webhook_refused",
+        platform=platform,
+        status=status,
+        reason=reason,
+    )
+    return jsonify({"error": reason}), status
+
+
+def accept(events: list[Inbound | Ignored], started: float) -> Response:
+    """Store every event, schedule each conversation once, answer 200."""
+    queue = current_app.config["QUEUE"]
+    to_schedule: list[str] = []
+    accepted = duplicates = ignored = 0
+    for event in events:
+        if isinstance(event, Ignored):
+            ignored += 1
+            log_event(
+                logger,
+                logging.INFO if event.known else logging.WARNING,
+                "event_ignored" if event.known else "event_unknown",
+                platform=event.platform,
+                kind=event.kind,
+            )
+            continue
+        metadata = inbox_metadata({event.platform: event.metadata}, event.kind)
+        row = queue.store(
+            event.platform,
+            event.message_id,
+            event.conversation_id,
+            nfc(event.text),
+            metadata,
+        )
+        if row is None:
+            duplicates += 1
+            continue
+        accepted += 1
+        log_event(
+            logger,
+            logging.INFO,
+            "event_accepted",
+            conversation=event.conversation_id,
+            message_id=event.message_id,
+            kind=event.kind,
+        )
+        if event.conversation_id not in to_schedule:
+            to_schedule.append(event.conversation_id)
+    for conversation_id in to_schedule:
+        queue.schedule(conversation_id)
+    return jsonify(
+        {
+            "accepted": accepted,
+            "duplicates": duplicates,
+            "ignored": ignored,
+            "ms": round((time.perf_counter() - started) * 1000, 2),
+        }
+    )
+
+
+@bp.get("/messenger")
+def messenger_verify():
+    """Meta's subscription handshake: echo hub.challenge for our verify token."""
+    settings = _platforms()
+    mode = request.args.get("hub.mode", "")
+    token = request.args.get("hub.verify_token", "")
+    challenge = request.args.get("hub.challenge", "")
+    expected = settings.messenger_verify_token
+    if mode == "subscribe" and expected and challenge and _equal(token, expected):
+        log_event(logger, logging.INFO, "messenger_subscribed")
+        return Response(challenge, mimetype="text/plain")
+    return _refuse("messenger", 403, "verification failed")
+
+
+@bp.post("/messenger")
+def messenger_events():
+    started = time.perf_counter()
+    settings = _platforms()
+    if not settings.messenger_enabled:
+        return _refuse("messenger", 404, "messenger is not configured")
+    raw = request.get_data(cache=False)
+    header = request.headers.get("X-Hub-Signature-256")
+    if not messenger.verify_signature(settings.messenger_app_secret, raw, header):
+        return _refuse("messenger", 403, "bad signature")
+    body = _json_body(raw)
+    if not isinstance(body, dict):
+        return _refuse("messenger", 400, "malformed JSON")
+    return accept(messenger.parse_webhook(body), started)
+
+
+@bp.post("/zalo")
+def zalo_events():
+    started = time.perf_counter()
+    settings = _platforms()
+    if not settings.zalo_enabled:
+        return _refuse("zalo", 404, "zalo is not configured")
+    raw = request.get_data(cache=False)
+    body = _json_body(raw)
+    if not isinstance(body, dict):
+        return _refuse("zalo", 400, "malformed JSON")
+    timestamp = str(body.get("timestamp") or "")
+    header = request.headers.get("X-ZEvent-Signature")
+    if not zalo.verify_signature(
+        settings.zalo_app_id, settings.zalo_oa_secret, raw, timestamp, header
+    ):
+        return _refuse("zalo", 403, "bad signature")
+    if not zalo.is_fresh(timestamp, settings.zalo_replay_window):
+        return _refuse("zalo", 403, "event too old (replay)")
+    return accept([zalo.parse_event(body)], started)

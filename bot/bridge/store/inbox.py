@@ -1,0 +1,93 @@
+"""The durable inbox: every accepted message is a row before the webhook answers."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from bot.bridge.store.records import InboxMessage, pending_queries
+from bot.club.database import get_engine, read, session_scope
+
+_INSERT = insert(InboxMessage)
+_PENDING, _ANY_PENDING = pending_queries(InboxMessage, limit=10)
+
+
+def accept(
+    url: str,
+    platform: str,
+    message_id: str,
+    conversation_id: str,
+    text: str,
+    metadata: dict[str, Any],
+) -> InboxMessage | None:
+    """Store a new message; None when this platform message id was seen before.
+
+    A plain INSERT on a connection, not an ORM session: it runs in the webhook
+    before the 200 (see `bot.club.database.read`)."""
+    values = {
+        "platform": platform,
+        "message_id": message_id,
+        "conversation_id": conversation_id,
+        "text": text,
+        "metadata_json": json.dumps(metadata, ensure_ascii=False),
+    }
+    try:
+        with get_engine(url).begin() as conn:
+            result = conn.execute(_INSERT, values)
+    except IntegrityError:
+        return None
+    return InboxMessage(
+        id=result.inserted_primary_key[0], status="pending", attempts=0, **values
+    )
+
+
+def pending(url: str, conversation_id: str) -> list[InboxMessage]:
+    """A conversation's unprocessed messages, oldest first (arrival order),
+    up to ten (detached objects; the worker's queries are prebuilt, see
+    `bot.club.database.read`)."""
+    rows = read(url, _PENDING, conversation_id=conversation_id)
+    return [InboxMessage(**row._mapping) for row in rows]
+
+
+def pending_conversations(url: str) -> list[str]:
+    """Conversations with work left, e.g. after a crash or restart."""
+    with session_scope(url) as session:
+        query = (
+            select(InboxMessage.conversation_id)
+            .where(InboxMessage.status == "pending")
+            .distinct()
+        )
+        return list(session.scalars(query))
+
+
+def has_pending(url: str, conversation_id: str) -> bool:
+    return bool(read(url, _ANY_PENDING, conversation_id=conversation_id))
+
+
+def _update(url: str, row_id: int, **values: Any) -> None:
+    """One UPDATE statement: SQLite takes the write lock at once (waiting for
+    it), instead of upgrading a read snapshot, which fails with "locked"."""
+    with session_scope(url) as session, session.begin():
+        session.execute(
+            update(InboxMessage).where(InboxMessage.id == row_id).values(**values)
+        )
+
+
+def mark_done(url: str, row: InboxMessage) -> None:
+    _update(url, row.id, status="done", processed_at=datetime.utcnow(), last_error=None)
+
+
+def record_failure(url: str, row: InboxMessage, error: str, dead: bool) -> None:
+    """Count a failed try; a dead row is skipped and left for staff to replay."""
+    _update(
+        url,
+        row.id,
+        attempts=row.attempts + 1,
+        last_error=error[:1000],
+        status="dead" if dead else "pending",
+        processed_at=datetime.utcnow() if dead else None,
+    )

@@ -1,0 +1,151 @@
+"""Tables of the bridge: inbox, web chat transcript, outbox, tokens, buttons.
+
+Kept apart from `bot.club.models` (the club's data) but on the same `Base`, so
+one Alembic history covers both.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    bindparam,
+    select,
+)
+from sqlalchemy.sql import Select
+
+from bot.club.models import Base, utcnow
+
+OUTBOUND_STATUSES = ("pending", "sent", "given_up", "dead")
+
+
+class InboxMessage(Base):
+    """One inbound chat message, stored before the webhook is answered.
+
+    The unique (platform, message_id) pair drops redeliveries; rows of one
+    conversation are processed in id order by the worker.
+    """
+
+    __tablename__ = "inbox_messages"
+
+    id = Column(Integer, primary_key=True)
+    platform = Column(String(20), nullable=False)
+    message_id = Column(String(200), nullable=False)
+    conversation_id = Column(String(200), nullable=False)
+    text = Column(Text, nullable=False)
+    metadata_json = Column(Text, nullable=False, default="{}")
+    status = Column(String(20), nullable=False, default="pending")
+    attempts = Column(Integer, nullable=False, default=0)
+    last_error = Column(Text)
+    received_at = Column(DateTime, nullable=False, default=utcnow)
+    processed_at = Column(DateTime)
+
+    __table_args__ = (
+        UniqueConstraint("platform", "message_id", name="uq_inbox_platform_message"),
+        Index("ix_inbox_conversation_status", "conversation_id", "status"),
+        CheckConstraint(
+            "status IN ('pending', 'done', 'dead')", name="ck_inbox_status"
+        ),
+    )
+
+
+class ChatMessage(Base):
+    """The web chat transcript (both directions), read by the browser page."""
+
+    __tablename__ = "chat_messages"
+
+    id = Column(Integer, primary_key=True)
+    conversation_id = Column(String(200), nullable=False, index=True)
+    sender = Column(String(10), nullable=False)  # "user" or "bot"
+    text = Column(Text, nullable=False, default="")
+    buttons_json = Column(Text, nullable=False, default="[]")
+    image = Column(Text)
+    inbox_id = Column(Integer, ForeignKey("inbox_messages.id"))
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+
+
+class OutboundMessage(Base):
+    """One platform API call (a rendered bot message), stored before it is sent.
+
+    A turn's replies are rendered and stored in the same transaction that marks
+    the inbox message done, so a failed send is retried from here and never
+    makes the bridge ask Rasa the same turn twice. `given_up`: the platform said
+    the user cannot be reached (outside the 24-hour window, blocked); `dead`:
+    retries ran out or the request was refused; staff can replay both.
+    """
+
+    __tablename__ = "outbound_messages"
+
+    id = Column(Integer, primary_key=True)
+    platform = Column(String(20), nullable=False)
+    conversation_id = Column(String(200), nullable=False)
+    recipient_id = Column(String(200), nullable=False)
+    inbox_id = Column(Integer, ForeignKey("inbox_messages.id"))
+    body_json = Column(Text, nullable=False)
+    status = Column(String(20), nullable=False, default="pending")
+    attempts = Column(Integer, nullable=False, default=0)
+    last_error = Column(Text)
+    platform_message_id = Column(String(200))
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+    sent_at = Column(DateTime)
+
+    __table_args__ = (
+        Index("ix_outbound_conversation_status", "conversation_id", "status"),
+        CheckConstraint(
+            "status IN ('pending', 'sent', 'given_up', 'dead')",
+            name="ck_outbound_status",
+        ),
+    )
+
+
+class PlatformToken(Base):
+    """The current access/refresh token pair of a platform (Zalo OA).
+
+    Zalo refresh tokens are single-use: the new pair replaces the old one in one
+    UPDATE guarded by `version`, so a second refresher can never store an older
+    pair over a newer one.
+    """
+
+    __tablename__ = "platform_tokens"
+
+    platform = Column(String(20), primary_key=True)
+    access_token = Column(Text, nullable=False)
+    refresh_token = Column(Text, nullable=False)
+    version = Column(Integer, nullable=False, default=1)
+    expires_at = Column(DateTime)
+    updated_at = Column(DateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+
+class OfferedButton(Base):
+    """Buttons last shown to a Zalo user: a tap arrives as the button's title.
+
+    Zalo `oa.query.show` buttons make the user send the payload as a visible
+    text message, so the bridge sends the title as payload and maps the title
+    back to the Rasa payload (e.g. `/ask_campaigns`) when it comes back.
+    """
+
+    __tablename__ = "offered_buttons"
+
+    conversation_id = Column(String(200), primary_key=True)
+    title_key = Column(String(200), primary_key=True)
+    payload = Column(Text, nullable=False)
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+
+
+def pending_queries(model: Any, limit: int) -> tuple[Select, Select]:
+    """Prebuilt queries of an inbox or outbox table: a conversation's pending
+    rows in id order (at most `limit`), and one id if it has any."""
+    pending = (model.conversation_id == bindparam("conversation_id")) & (
+        model.status == "pending"
+    )
+    rows = select(model.__table__).where(pending).order_by(model.id).limit(limit)
+    return rows, select(model.id).where(pending).limit(1)

@@ -1,0 +1,362 @@
+"""The bridge's work queue: huey schedules, retries and locks; the inbox keeps order.
+
+A webhook stores the message in the inbox, then enqueues `drain(conversation)`.
+`drain` holds a per-conversation lock and processes that conversation's pending
+messages oldest first, so one user's messages are answered in order while
+different users are served in parallel.
+
+When Rasa is down the message stays first in line and the task that failed
+becomes the conversation's *retry owner*: it reschedules itself with
+exponential backoff (1 s, 2 s, 4 s … by default) while other drain tasks of
+that conversation step aside, so each message is tried a bounded number of
+times however many arrive meanwhile. After the last try the message is marked
+dead (a dead letter staff can replay) and the user gets `utter_bot_busy`.
+
+Replies for Messenger and Zalo are staged in the outbox in the same commit that
+marks the message done, then sent by `bot.bridge.worker.sender` (its own retries).
+
+A drain that finds the conversation locked simply returns: the lock holder
+looks for pending messages again *after* releasing the lock, and a message is
+committed before its drain tries the lock, so nothing is left behind and no
+task waits for huey's scheduler (whose clock ticks once a second).
+
+Locks live in huey's storage and name the process that holds them; every
+process keeps a heartbeat there (`Locks`), so the locks of a process that died
+are cleared at startup and by the keeper thread, on SQLite and on Redis alike.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from huey import RedisHuey, SqliteHuey
+from huey.api import Huey, Task
+from huey.exceptions import RetryTask
+from huey.storage import SqliteStorage
+
+from bot.bridge.store import inbox, outbox
+from bot.bridge.store.records import InboxMessage
+from bot.bridge.worker.locks import Locks
+from bot.bridge.worker.rasa_client import RasaUnavailable
+from bot.bridge.worker.sender import OutboundSender
+from bot.bridge.worker.turns import TurnProcessor
+from bot.club import tickets
+from bot.logs import log_event
+
+logger = logging.getLogger(__name__)
+
+RETRIES = 8  # 1+2+4+...+128 s: about four minutes of Rasa downtime before giving up
+RETRY_DELAY = 1
+MAX_RETRY_DELAY = 300
+TASK_RETRIES = 50  # huey-level retries of a drain task (lost-connection safety)
+MAX_PASSES = 20  # a drain that keeps finding new messages re-queues itself after this
+HEARTBEAT_EVERY = (
+    5.0  # seconds between a process's heartbeats (see bot.bridge.worker.locks)
+)
+RETRY_OWNER_GRACE = 120.0  # a retry owner this late is presumed lost (crash)
+
+
+class QueueStorage(SqliteStorage):
+    """huey's SQLite storage, tuned for the bridge.
+
+    `synchronous=NORMAL` (WAL): the queue file holds only derived state. The
+    inbox and outbox tables are the truth and `ConversationQueue.resume`
+    re-schedules their pending work at every start, so a task lost with the
+    last commits before a power cut is re-created; the queue need not pay an
+    fsync per commit (SQLite's default, FULL). NORMAL never corrupts the file.
+
+    Waking idle workers: huey's consumer polls a non-blocking storage and
+    sleeps in between, so a task waited up to a whole poll interval. Here an
+    idle worker waits on a condition that `enqueue` signals (webhooks and
+    huey's scheduler run in this process), and looks at the file anyway after
+    `wait` seconds for work enqueued by another process (the staff CLI).
+    """
+
+    blocking = True  # dequeue waits by itself; the consumer does not sleep
+
+    def __init__(self, *args: Any, wait: float = 0.01, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._wait = wait
+        self._work = threading.Condition()
+        self._generation = 0
+
+    def _create_connection(self):
+        conn = super()._create_connection()
+        conn.execute("pragma synchronous=NORMAL")
+        return conn
+
+    def enqueue(self, data, priority=None) -> None:
+        super().enqueue(data, priority)
+        with self._work:
+            self._generation += 1
+            self._work.notify()
+
+    def dequeue(self):
+        with self._work:
+            seen = self._generation
+        data = super().dequeue()
+        if data is None:
+            with self._work:
+                if self._generation == seen:  # nothing enqueued meanwhile
+                    self._work.wait(self._wait)
+        return data
+
+
+def make_huey(
+    queue_file: Path, queue_url: str = "", poll_interval: float = 0.01
+) -> Huey:
+    """SQLite file by default; Redis (same tasks, same locks) for scale-out.
+
+    Redis workers block on the list (BRPOP); SQLite workers are woken by
+    `QueueStorage.enqueue` and look at the file every `poll_interval`."""
+    if queue_url:
+        return RedisHuey(name="bridge", url=queue_url, results=False)
+    queue_file.parent.mkdir(parents=True, exist_ok=True)
+    return SqliteHuey(
+        name="bridge",
+        filename=str(queue_file),
+        results=False,
+        storage_class=QueueStorage,
+        wait=poll_interval,
+    )
+
+
+class ConversationQueue:
+    def __init__(
+        self,
+        database_url: str,
+        queue_file: Path,
+        turns: TurnProcessor,
+        retries: int = RETRIES,
+        retry_delay: float = RETRY_DELAY,
+        send_retries: int = 6,
+        send_retry_delay: float = 2.0,
+        queue_url: str = "",
+        poll_interval: float = 0.01,
+        huey: Huey | None = None,
+        locks: Locks | None = None,
+    ) -> None:
+        self.database_url = database_url
+        self.turns = turns
+        self.retries = retries
+        self.retry_delay = retry_delay
+        self.poll_interval = poll_interval
+        self.single_process = not queue_url
+        self.huey = huey or make_huey(queue_file, queue_url, poll_interval)
+        self.locks = locks or Locks(self.huey)
+        self._drain_task = self.huey.task(
+            retries=TASK_RETRIES,
+            retry_delay=1,
+            context=True,
+            name="drain_conversation",
+        )(self._drain)
+        senders = {k: p for k, p in turns.platforms.items() if p.sends}
+        self.sender = OutboundSender(
+            database_url,
+            self.huey,
+            senders,
+            send_retries,
+            send_retry_delay,
+            locks=self.locks,
+        )
+        self._keeper: threading.Thread | None = None
+        self._stop = threading.Event()
+
+    def submit(
+        self,
+        platform: str,
+        message_id: str,
+        conversation_id: str,
+        text: str,
+        metadata: dict[str, Any],
+    ) -> InboxMessage | None:
+        """Store and schedule a message; None when it is a redelivery."""
+        row = self.store(platform, message_id, conversation_id, text, metadata)
+        if row is not None:
+            self.schedule(conversation_id)
+        return row
+
+    def store(
+        self,
+        platform: str,
+        message_id: str,
+        conversation_id: str,
+        text: str,
+        metadata: dict[str, Any],
+    ) -> InboxMessage | None:
+        """Only the durable part of `submit` (a webhook batch schedules once)."""
+        row = inbox.accept(
+            self.database_url, platform, message_id, conversation_id, text, metadata
+        )
+        if row is None:
+            log_event(
+                logger,
+                logging.INFO,
+                "duplicate_dropped",
+                conversation=conversation_id,
+                message_id=message_id,
+            )
+        return row
+
+    def schedule(self, conversation_id: str) -> None:
+        self._drain_task(conversation_id)
+
+    def resume(self) -> int:
+        """Re-schedule work left by a crash or restart (inbox and outbox).
+
+        Also clears what a dead process left in the queue's storage: on SQLite
+        only this process uses the queue, so every lock and retry owner is
+        stale; on Redis other live processes share it, so only the locks of
+        processes whose heartbeat stopped are cleared (`Locks.reap`), and a
+        retry owner overdue by `RETRY_OWNER_GRACE` is ignored by `_drain`.
+        """
+        if self.single_process:
+            self.huey.storage.flush_results()
+        self.locks.beat()
+        self.locks.reap()
+        conversations = inbox.pending_conversations(self.database_url)
+        for conversation_id in conversations:
+            self.schedule(conversation_id)
+        return len(conversations) + self.sender.resume()
+
+    def start_keeper(self, every: float = HEARTBEAT_EVERY) -> None:
+        """Heartbeat, and re-schedule what a dead process's locks held up."""
+        if self._keeper is not None:
+            return
+        self._stop.clear()
+        self._keeper = threading.Thread(
+            target=self._keep, args=(every,), name="queue-keeper", daemon=True
+        )
+        self._keeper.start()
+
+    def stop_keeper(self) -> None:
+        self._stop.set()
+        if self._keeper is not None:
+            self._keeper.join(timeout=10)
+        self._keeper = None
+
+    def _keep(self, every: float) -> None:
+        while not self._stop.wait(every):
+            try:
+                self.locks.beat()
+                for name in self.locks.reap():
+                    kind, _, conversation_id = name.partition(":")
+                    log_event(
+                        logger,
+                        logging.WARNING,
+                        "stale_lock_cleared",
+                        lock=kind,
+                        conversation=conversation_id,
+                    )
+                    if kind == "conversation":
+                        self.schedule(conversation_id)
+                    elif kind == "send":
+                        self.sender.schedule(conversation_id)
+            except Exception as error:  # storage briefly unreachable: next beat
+                log_event(logger, logging.ERROR, "keeper_failed", error=str(error))
+
+    def _retry_owner(self, key: str) -> str | None:
+        """The task retrying this conversation, unless it is long overdue
+        (lost in a crash while running: huey had already dequeued it)."""
+        value = self.huey.get(key, peek=True)
+        if not value:
+            return None
+        task_id, due = value if isinstance(value, (list, tuple)) else (value, None)
+        if due is not None and time.time() > due + RETRY_OWNER_GRACE:
+            return None
+        return task_id
+
+    def _drain(self, conversation_id: str, task: Task | None = None) -> None:
+        me = task.id if task is not None else "direct"
+        owner_key = f"retry-owner:{conversation_id}"
+        lock = f"conversation:{conversation_id}"
+        for _ in range(MAX_PASSES):
+            owner = self._retry_owner(owner_key)
+            if owner and owner != me:
+                return  # the task that met the failure retries the whole line
+            if not self.locks.acquire(lock):
+                return  # the holder looks again after releasing (see above)
+            try:
+                for row in inbox.pending(self.database_url, conversation_id):
+                    delay = self._process(row)
+                    if delay is not None:
+                        self.huey.put(owner_key, (me, time.time() + delay))
+                        raise RetryTask(delay=delay)
+                if owner:
+                    self.huey.delete(owner_key)
+            finally:
+                self.locks.release(lock)
+            # A message stored while we held the lock, whose own drain found
+            # the lock taken, is ours to answer.
+            if not inbox.has_pending(self.database_url, conversation_id):
+                return
+        self.schedule(conversation_id)  # others have waited long enough
+
+    def _process(self, row: InboxMessage) -> float | None:
+        """Answer one message; returns a retry delay when Rasa must be retried."""
+        if tickets.is_paused(self.database_url, row.conversation_id):
+            inbox.mark_done(self.database_url, row)
+            log_event(
+                logger,
+                logging.INFO,
+                "turn_paused_for_handoff",
+                conversation=row.conversation_id,
+                message_id=row.message_id,
+            )
+            return None
+        try:
+            self.turns.process(row)
+        except RasaUnavailable as error:
+            attempts = row.attempts + 1
+            dead = attempts > self.retries
+            log_event(
+                logger,
+                logging.ERROR,
+                "turn_dead" if dead else "turn_retry",
+                conversation=row.conversation_id,
+                message_id=row.message_id,
+                attempts=attempts,
+                error=str(error),
+            )
+            if not dead:
+                inbox.record_failure(self.database_url, row, str(error), dead=False)
+                return min(self.retry_delay * 2 ** (attempts - 1), MAX_RETRY_DELAY)
+            self.turns.give_up(row)
+            inbox.record_failure(self.database_url, row, str(error), dead=True)
+            self._flush(row)
+            return None
+        self._flush(row)
+        return None
+
+    def _flush(self, row: InboxMessage) -> None:
+        if row.platform in self.sender.platforms:
+            self.sender.flush(row.conversation_id)
+
+    def replay(self, kind: str, row_id: int) -> str | None:
+        """Put a dead letter back in line (staff); returns its conversation."""
+
+        conversation_id = outbox.reopen(self.database_url, kind, row_id)
+        if conversation_id is None:
+            return None
+        if kind == "inbox":
+            self.schedule(conversation_id)
+        else:
+            self.sender.schedule(conversation_id)
+        return conversation_id
+
+    def consumer(self, workers: int):
+        """huey's consumer (its polling delays matter only for a storage
+        that does not block; both of ours do, see `make_huey`)."""
+        return self.huey.create_consumer(
+            workers=workers,
+            worker_type="thread",
+            periodic=False,
+            check_worker_health=True,
+            initial_delay=self.poll_interval,
+            max_delay=self.poll_interval,
+            backoff=1.0,
+        )

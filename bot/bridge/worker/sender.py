@@ -1,0 +1,163 @@
+"""Sends staged outbound messages per conversation, in order, with retries.
+
+Separate from the Rasa retry on purpose: a turn already answered by Rasa is in
+the outbox, so a platform failure retries only the send. Temporary failures
+(5xx, network, Messenger 1200, rate limits) back off and retry; users who cannot
+be reached (Messenger 551 / outside the 24-hour window, Zalo not a follower)
+are given up and recorded; refused requests and exhausted retries are dead
+letters staff can replay.
+
+A flush that finds the conversation being sent returns at once: the sender
+holding the lock looks for staged rows again after releasing it (the rows are
+committed before any flush), so nothing waits for huey's 1-second scheduler.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from typing import Any
+
+from huey.api import Huey, Task
+
+from bot.bridge.store import outbox
+from bot.bridge.store.records import OutboundMessage
+from bot.bridge.worker.locks import Locks
+from bot.logs import log_event
+from connectors.base import SendGiveUp, SendRefused, SendRetry
+
+logger = logging.getLogger(__name__)
+
+MAX_PASSES = 20
+WAIT_GRACE = 120.0  # a send backoff this overdue was lost with its task (crash)
+
+
+class OutboundSender:
+    def __init__(
+        self,
+        database_url: str,
+        huey: Huey,
+        platforms: dict[str, Any],
+        retries: int = 6,
+        retry_delay: float = 2.0,
+        max_delay: float = 600.0,
+        locks: Locks | None = None,
+    ) -> None:
+        self.url = database_url
+        self.huey = huey
+        self.locks = locks or Locks(huey)
+        self.platforms = platforms
+        self.retries = retries
+        self.retry_delay = retry_delay
+        self.max_delay = max_delay
+        self._task = huey.task(
+            retries=3, retry_delay=1, context=True, name="send_conversation"
+        )(self._run)
+
+    def schedule(self, conversation_id: str, delay: float = 0) -> None:
+        if delay > 0:
+            self._task.schedule(args=(conversation_id,), delay=delay)
+        else:
+            self._task(conversation_id)
+
+    def resume(self) -> int:
+        conversations = outbox.pending_conversations(self.url)
+        for conversation_id in conversations:
+            self.schedule(conversation_id)
+        return len(conversations)
+
+    def _run(self, conversation_id: str, task: Task | None = None) -> None:
+        self.flush(conversation_id, scheduled=True)
+
+    def _waiting(self, wait_key: str) -> bool:
+        """A scheduled retry owns the backoff (unless it is long overdue)."""
+        due = self.huey.get(wait_key, peek=True)
+        return bool(due) and time.time() <= due + WAIT_GRACE
+
+    def flush(self, conversation_id: str, scheduled: bool = False) -> None:
+        """Send what is pending now, unless a scheduled retry owns the backoff."""
+        wait_key = f"send-wait:{conversation_id}"
+        lock = f"send:{conversation_id}"
+        for _ in range(MAX_PASSES):
+            if not scheduled and self._waiting(wait_key):
+                return
+            if not self.locks.acquire(lock):
+                return  # the holder looks again after releasing
+            try:
+                if scheduled:
+                    self.huey.delete(wait_key)
+                    scheduled = False
+                backing_off = self._send_all(conversation_id, wait_key)
+            finally:
+                self.locks.release(lock)
+            if backing_off or not outbox.has_pending(self.url, conversation_id):
+                return
+        self.schedule(conversation_id)
+
+    def _send_all(self, conversation_id: str, wait_key: str) -> bool:
+        """Send in order; True when a retry was scheduled (backing off).
+
+        The messages sent in one pass are marked sent together at its end (also
+        when it stops early), not one commit between two sends: a crash in
+        between re-sends those few messages, as at-least-once allows.
+        """
+        sent_rows: list[tuple[OutboundMessage, str]] = []
+        try:
+            return self._send_rows(conversation_id, wait_key, sent_rows)
+        finally:
+            outbox.mark_sent(self.url, sent_rows)
+
+    def _send_rows(
+        self,
+        conversation_id: str,
+        wait_key: str,
+        sent_rows: list[tuple[OutboundMessage, str]],
+    ) -> bool:
+        for row in outbox.pending(self.url, conversation_id):
+            fields = dict(
+                conversation=conversation_id,
+                outbound_id=row.id,
+                inbox_id=row.inbox_id,
+                attempts=row.attempts + 1,
+            )
+            try:
+                sent = self.platforms[row.platform].send(json.loads(row.body_json))
+            except SendRetry as error:
+                if row.attempts + 1 > self.retries:
+                    outbox.record_failure(self.url, row, str(error), "dead")
+                    log_event(logger, logging.ERROR, "send_dead", error=error, **fields)
+                    continue
+                outbox.record_failure(self.url, row, str(error), "pending")
+                delay = error.delay or self.retry_delay * 2**row.attempts
+                delay = min(delay, self.max_delay)
+                self.huey.put(wait_key, time.time() + delay)
+                self.schedule(conversation_id, delay)
+                log_event(
+                    logger,
+                    logging.WARNING,
+                    "send_retry",
+                    delay=delay,
+                    error=error,
+                    **fields,
+                )
+                return True
+            except SendGiveUp as error:
+                outbox.record_failure(self.url, row, str(error), "given_up")
+                log_event(
+                    logger, logging.WARNING, "send_given_up", error=error, **fields
+                )
+                continue
+            except SendRefused as error:
+                outbox.record_failure(self.url, row, str(error), "dead")
+                log_event(logger, logging.ERROR, "send_refused", error=error, **fields)
+                continue
+            sent_rows.append((row, sent.platform_message_id))
+            log_event(
+                logger,
+                logging.INFO,
+                "message_sent",
+                platform_message_id=sent.platform_message_id,
+                **fields,
+            )
+        return False

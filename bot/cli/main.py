@@ -1,0 +1,191 @@
+"""Command line: `python -m bot <command>` (see `python -m bot --help`)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from bot.cli import platform_commands
+from bot.settings import Settings, SettingsError, load_settings
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser(
+        "run", help="prepare everything and run the whole bot (make run)"
+    )
+    commands.add_parser(
+        "serve", help="run only the bridge (web chat, webhooks, worker)"
+    )
+    commands.add_parser("init-db", help="create or upgrade the club database")
+    commands.add_parser(
+        "seed-demo", help="load the demo club data into an empty database"
+    )
+    commands.add_parser("train", help="train the model if the data or config changed")
+    for name, verb in (("import", "from"), ("export", "to")):
+        sub = commands.add_parser(
+            name, help=f"{name} one table {verb} a .csv or .xlsx file"
+        )
+        sub.add_argument("table", help="campaigns, funds, children, sponsors, ...")
+        sub.add_argument("file", type=Path)
+    commands.add_parser("handoffs", help="list conversations waiting for a person")
+    release = commands.add_parser(
+        "release", help="give a handed-over conversation back to the bot"
+    )
+    release.add_argument("conversation", help="e.g. messenger:1234567890")
+    release.add_argument("--by", default="staff", help="who handled it")
+    staff = commands.add_parser("create-staff", help="add a staff console user")
+    staff.add_argument("username")
+    staff.add_argument(
+        "--password-stdin", action="store_true", help="read the password from stdin"
+    )
+    platform_commands.add_parsers(commands)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except SettingsError as error:
+        print(f"error: bad setting: {error}", file=sys.stderr)
+        return 2
+
+    from sqlalchemy.exc import OperationalError
+
+    from bot.club.seed import SeedError
+    from bot.club.staff import StaffError
+    from bot.club.tables import CellError
+    from bot.logs import setup_logging
+    from bot.ops.stack import PortBusyError
+    from bot.ops.training import TrainingError
+
+    setup_logging(settings.log_level)
+    try:
+        return COMMANDS[args.command](settings, args)
+    except (PortBusyError, TrainingError, SeedError, CellError, StaffError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    except OperationalError as error:
+        reason = str(error.orig).splitlines()[0]
+        print(
+            f"error: cannot use the database {settings.database_url}: {reason}",
+            file=sys.stderr,
+        )
+        return 1
+
+
+def _run(settings: Settings, _args) -> int:
+    from bot.ops.stack import run
+
+    return run(settings)
+
+
+def _serve(settings: Settings, _args) -> int:
+    from bot.bridge.app import serve
+
+    serve(settings)
+    return 0
+
+
+def _init_db(settings: Settings, _args) -> int:
+    from bot.ops.schema import migrate
+
+    migrate(settings.database_url)
+    print(f"database ready: {settings.database_url}")
+    return 0
+
+
+def _seed_demo(settings: Settings, _args) -> int:
+    from bot.club.seed import seed_if_empty
+    from bot.ops.schema import migrate
+
+    migrate(settings.database_url)
+    added = seed_if_empty(settings.database_url)
+    print(
+        f"{added} demo rows loaded" if added else "database not empty: nothing loaded"
+    )
+    return 0
+
+
+def _train(settings: Settings, _args) -> int:
+    from bot.ops.training import train
+
+    print(train(settings.model_dir, settings.log_dir / "train.log"))
+    return 0
+
+
+def _import(settings: Settings, args) -> int:
+    from bot.club.importer import import_table
+    from bot.ops.schema import migrate
+
+    migrate(settings.database_url)
+    result = import_table(settings.database_url, args.table, args.file)
+    if not result.ok:
+        for error in result.errors:
+            print(f"{args.file}: {error}", file=sys.stderr)
+        print(
+            f"error: {len(result.errors)} bad row(s); nothing was imported",
+            file=sys.stderr,
+        )
+        return 1
+    print(f"{args.table}: {result.created} added, {result.updated} updated")
+    return 0
+
+
+def _export(settings: Settings, args) -> int:
+    from bot.club.importer import export_table
+
+    count = export_table(settings.database_url, args.table, args.file)
+    print(f"{args.table}: {count} rows written to {args.file}")
+    return 0
+
+
+def _create_staff(settings: Settings, args) -> int:
+    from bot.club.staff import create_staff, read_password
+    from bot.ops.schema import migrate
+
+    migrate(settings.database_url)
+    password = read_password(from_stdin=args.password_stdin)
+    create_staff(settings.database_url, args.username, password)
+    print(f"staff user {args.username!r} created")
+    return 0
+
+
+def _handoffs(settings: Settings, _args) -> int:
+    from bot.club.tickets import open_tickets
+
+    tickets = open_tickets(settings.database_url)
+    for ticket in tickets:
+        opened = ticket.created_at.strftime("%Y-%m-%d %H:%M")
+        print(f"#{ticket.id}  {opened} UTC  {ticket.conversation_id}")
+    print(f"{len(tickets)} conversation(s) waiting for a person")
+    return 0
+
+
+def _release(settings: Settings, args) -> int:
+    from bot.club.tickets import release
+
+    closed = release(settings.database_url, args.conversation, args.by)
+    if not closed:
+        print(f"error: no open handoff for {args.conversation}", file=sys.stderr)
+        return 1
+    print(f"{args.conversation}: the bot answers again")
+    return 0
+
+
+COMMANDS = {
+    "run": _run,
+    "serve": _serve,
+    "init-db": _init_db,
+    "seed-demo": _seed_demo,
+    "train": _train,
+    "import": _import,
+    "export": _export,
+    "create-staff": _create_staff,
+    "handoffs": _handoffs,
+    "release": _release,
+    **platform_commands.COMMANDS,
+}

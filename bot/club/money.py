@@ -1,0 +1,79 @@
+"""Statements (sao kê): what came in and went out of each fund, per month."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot.club.models import Donation, Expense, Fund, Sponsor
+
+
+@dataclass(frozen=True)
+class FundMonth:
+    fund: str
+    received: int
+    spent: int
+    balance: int  # everything received minus spent up to the end of the month
+
+
+def _month_end(month: date) -> date:
+    return date(month.year + month.month // 12, month.month % 12 + 1, 1)
+
+
+def _sum(session: Session, model, fund_id: int, start: date | None, end: date) -> int:
+    query = select(func.coalesce(func.sum(model.amount), 0)).where(
+        model.fund_id == fund_id, model.date < end
+    )
+    if start is not None:
+        query = query.where(model.date >= start)
+    return int(session.scalar(query))
+
+
+def fund_months(session: Session, month: date) -> list[FundMonth]:
+    """Received and spent in `month` per fund, and each fund's balance after it."""
+    start, end = month.replace(day=1), _month_end(month)
+    rows = []
+    for fund in session.scalars(select(Fund).order_by(Fund.code)):
+        rows.append(
+            FundMonth(
+                fund=fund.name,
+                received=_sum(session, Donation, fund.id, start, end),
+                spent=_sum(session, Expense, fund.id, start, end),
+                balance=_sum(session, Donation, fund.id, None, end)
+                - _sum(session, Expense, fund.id, None, end),
+            )
+        )
+    return rows
+
+
+def latest_expenses(session: Session, limit: int = 3) -> list[tuple[Expense, str]]:
+    query = (
+        select(Expense, Fund.name)
+        .join(Fund, Fund.id == Expense.fund_id)
+        .order_by(Expense.date.desc(), Expense.id.desc())
+        .limit(limit)
+    )
+    return [(expense, fund) for expense, fund in session.execute(query)]
+
+
+def donations_of(session: Session, sponsor: Sponsor, limit: int = 5) -> list[tuple]:
+    """A verified sponsor's own latest donations: (date, amount, fund name)."""
+    query = (
+        select(Donation.date, Donation.amount, Fund.name)
+        .join(Fund, Fund.id == Donation.fund_id)
+        .where(Donation.sponsor_id == sponsor.id)
+        .order_by(Donation.date.desc(), Donation.id.desc())
+        .limit(limit)
+    )
+    return list(session.execute(query))
+
+
+def latest_month_with_data(session: Session, today: date) -> date:
+    """The month to show when none is asked: this month if it has entries."""
+    newest = session.scalar(select(func.max(Donation.date)))
+    newest_expense = session.scalar(select(func.max(Expense.date)))
+    candidates = [d for d in (newest, newest_expense) if d is not None and d <= today]
+    return max(candidates).replace(day=1) if candidates else today.replace(day=1)

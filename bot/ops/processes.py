@@ -1,0 +1,163 @@
+"""Start, watch and stop the three services (actions, Rasa, bridge)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+
+from bot.ops.training import rasa_bin, rasa_env
+from bot.settings import ROOT, Settings
+
+
+class StartupError(RuntimeError):
+    """A service did not come up; the message says which and where its log is."""
+
+
+def port_in_use(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return True
+    return False
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Service:
+    name: str
+    command: list[str]
+    health_url: str
+    log_file: Path
+    env: dict[str, str]
+    process: subprocess.Popen | None = field(default=None, repr=False)
+
+    def start(self) -> None:
+        self.log_file.parent.mkdir(parents=True, exist_ok=True)
+        log = self.log_file.open("a")
+        # Own session: a terminal's Ctrl-C reaches only us, and we stop them in order.
+        self.process = subprocess.Popen(
+            self.command,
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        log.close()
+
+    def healthy(self) -> bool:
+        try:
+            return requests.get(self.health_url, timeout=2).status_code == 200
+        except requests.RequestException:
+            return False
+
+    def wait_healthy(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process and self.process.poll() is not None:
+                raise StartupError(
+                    f"{self.name} exited with code {self.process.returncode} while "
+                    f"starting; see {self.log_file}"
+                )
+            if self.healthy():
+                return
+            time.sleep(0.5)
+        raise StartupError(
+            f"{self.name} was not ready after {int(timeout)} s; see {self.log_file}"
+        )
+
+    def stop(self, timeout: float = 20) -> None:
+        if not self.process or self.process.poll() is not None:
+            return
+        os.killpg(self.process.pid, signal.SIGINT)
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
+
+def service_env(settings: Settings) -> dict[str, str]:
+    env = rasa_env()
+    env.update(
+        DATABASE_URL=settings.database_url,
+        ACTION_ENDPOINT_URL=f"{settings.action_url}/webhook",
+        TRACKER_DB=str(settings.tracker_db),
+        SANIC_HOST=settings.host,
+        VAR_DIR=str(settings.var_dir),
+        QUEUE_DB=str(settings.queue_db),
+        RASA_URL=settings.rasa_url,
+        ACTION_SERVER_URL=settings.action_url,
+        BRIDGE_PORT=str(settings.bridge_port),
+        RASA_PORT=str(settings.rasa_port),
+        ACTION_PORT=str(settings.action_port),
+        BIND_HOST=settings.host,
+    )
+    return env
+
+
+def action_service(settings: Settings) -> Service:
+    return Service(
+        "action server",
+        [
+            rasa_bin(),
+            "run",
+            "actions",
+            "--actions",
+            "actions",
+            "--port",
+            str(settings.action_port),
+        ],
+        f"{settings.action_url}/health",
+        settings.log_dir / "actions.log",
+        service_env(settings),
+    )
+
+
+def rasa_service(settings: Settings, model: Path) -> Service:
+    return Service(
+        "Rasa server",
+        [
+            rasa_bin(),
+            "run",
+            "--enable-api",
+            "--model",
+            str(model),
+            "--endpoints",
+            "endpoints.yml",
+            "--credentials",
+            "credentials.yml",
+            "--interface",
+            settings.host,
+            "--port",
+            str(settings.rasa_port),
+        ],
+        f"{settings.rasa_url}/status",
+        settings.log_dir / "rasa.log",
+        service_env(settings),
+    )
+
+
+def bridge_service(settings: Settings) -> Service:
+    return Service(
+        "bridge",
+        [sys.executable, "-m", "bot", "serve"],
+        f"http://{settings.host}:{settings.bridge_port}/health",
+        settings.log_dir / "bridge.log",
+        service_env(settings),
+    )

@@ -1,0 +1,142 @@
+"""`make run`: database, model, then the three services, until Ctrl-C."""
+
+from __future__ import annotations
+
+import signal
+import time
+
+from bot.club.seed import seed_if_empty
+from bot.ops.processes import (
+    Service,
+    StartupError,
+    action_service,
+    bridge_service,
+    port_in_use,
+    rasa_service,
+)
+from bot.ops.schema import migrate
+from bot.ops.training import train
+from bot.settings import Settings
+
+
+class PortBusyError(RuntimeError):
+    pass
+
+
+def check_ports(settings: Settings) -> None:
+    for variable, port in (
+        ("BRIDGE_PORT", settings.bridge_port),
+        ("RASA_PORT", settings.rasa_port),
+        ("ACTION_PORT", settings.action_port),
+    ):
+        if port_in_use(settings.host, port):
+            raise PortBusyError(
+                f"port {port} ({variable}) on {settings.host} is already in use: "
+                f"stop the program using it or set {variable} to another port in .env"
+            )
+
+
+def prepare(settings: Settings) -> None:
+    """Create or upgrade the database, load the demo club when it is empty."""
+    migrate(settings.database_url)
+    added = seed_if_empty(settings.database_url)
+    note = f", {added} demo rows loaded from data/seed/" if added else ""
+    print(f"==> database ready ({settings.database_url}){note}", flush=True)
+
+
+MAX_RESTARTS = 5  # per service within RESTART_WINDOW seconds, then give up
+RESTART_WINDOW = 600
+
+
+def _restart(service: Service, history: dict[str, list[float]]) -> bool:
+    """Start a crashed service again; False once it keeps crashing.
+
+    While it is down the others keep running, so users get the polite busy
+    answer instead of silence (the bridge logs each failed turn)."""
+    now = time.monotonic()
+    recent = [t for t in history.get(service.name, []) if now - t < RESTART_WINDOW]
+    history[service.name] = recent + [now]
+    print(
+        f"warning: the {service.name} stopped (exit {service.process.returncode}); "
+        f"restarting it (see {service.log_file})",
+        flush=True,
+    )
+    if len(recent) >= MAX_RESTARTS:
+        return False
+    service.start()
+    try:
+        service.wait_healthy(300)
+    except StartupError as error:
+        print(f"error: {error}", flush=True)
+        return False
+    print(f"==> the {service.name} is back", flush=True)
+    return True
+
+
+def _wait_for_stop(services: list[Service]) -> int:
+    """Block until Ctrl-C/SIGTERM (exit 0), restarting services that crash;
+    exit 1 when one keeps crashing."""
+    stopping: list[bool] = []
+    history: dict[str, list[float]] = {}
+    signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
+    try:
+        while not stopping:
+            for service in services:
+                if service.process.poll() is not None and not _restart(
+                    service, history
+                ):
+                    print(
+                        f"error: the {service.name} keeps stopping; "
+                        f"see {service.log_file}",
+                        flush=True,
+                    )
+                    return 1
+            time.sleep(1)
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def run(settings: Settings) -> int:
+    if not settings.env_file_found:
+        print(
+            "==> no .env file: using the embedded defaults (SQLite under var/, ports "
+            f"{settings.bridge_port}/{settings.rasa_port}/{settings.action_port})",
+            flush=True,
+        )
+    check_ports(settings)
+    prepare(settings)
+    model = train(settings.model_dir, settings.log_dir / "train.log")
+    print(f"==> model: {model.name}", flush=True)
+    services = [
+        action_service(settings),
+        rasa_service(settings, model),
+        bridge_service(settings),
+    ]
+    started: list[Service] = []
+    try:
+        for service, timeout in zip(services, (120, 300, 60), strict=True):
+            print(
+                f"==> starting the {service.name} (log: {service.log_file})", flush=True
+            )
+            service.start()
+            started.append(service)
+            service.wait_healthy(timeout)
+        print(
+            f"\nThe bot is running. Web chat: http://{settings.host}:{settings.bridge_port}/\n"
+            f"  Rasa API:      {settings.rasa_url}\n"
+            f"  Action server: {settings.action_url}\n"
+            "Press Ctrl-C to stop.",
+            flush=True,
+        )
+        return _wait_for_stop(started)
+    except StartupError as error:
+        print(f"error: {error}", flush=True)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        print("==> stopping…", flush=True)
+        for service in reversed(started):
+            service.stop()
+        print("==> stopped", flush=True)
