@@ -25,8 +25,8 @@ lint: setup
 validate: setup   ## rasa data validate --fail-on-warnings (output in var/log/validate.log)
 	@scripts/validate.sh
 
-unit: setup
-	$(PY) -m pytest tests/unit
+unit: setup       ## every test but the real-server ones (tests/<package>/)
+	$(PY) -m pytest tests --ignore=tests/integration
 
 integration: setup  ## real Rasa server + action server + bridge on loopback
 	$(PY) -m pytest tests/integration

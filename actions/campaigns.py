@@ -7,19 +7,19 @@ import logging
 from datetime import date
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
-from rasa_sdk.executor import CollectingDispatcher
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from actions.db import club_session, today
+from actions.base import ClubAction, Events
+from actions.db import today
 from actions.forms import text_of
 from actions.responses import date_range, money, phrase
 from bot.club.campaign_queries import (
     find_campaign,
     is_full,
     open_for_registration,
+    registration_state,
     registrations,
     upcoming_campaigns,
 )
@@ -31,14 +31,14 @@ logger = logging.getLogger(__name__)
 
 
 def status_text(domain: dict[str, Any], campaign: Campaign) -> str:
-    if campaign.status == "open" and campaign.registration_deadline:
-        if campaign.registration_deadline < today():
-            return phrase(domain, "utter_campaign_status_closed")
+    """How registration stands, by the same rule the form applies."""
+    state = registration_state(campaign, today())
+    if state == "open" and campaign.registration_deadline:
         deadline = campaign.registration_deadline.strftime("%d/%m/%Y")
         return phrase(domain, "utter_campaign_status_open", deadline=deadline)
-    if campaign.status == "open":
+    if state == "open":
         return phrase(domain, "utter_campaign_status_open_no_deadline")
-    if campaign.status == "planned":
+    if state == "planned":
         return phrase(domain, "utter_campaign_status_planned")
     return phrase(domain, "utter_campaign_status_closed")
 
@@ -78,24 +78,18 @@ def filters(text: str, campaigns: list[Campaign], domain) -> tuple[list[Campaign
     return kept, " ".join(described)
 
 
-class ActionListCampaigns(Action):
+class ActionListCampaigns(ClubAction):
     """Upcoming campaigns from the database, each with a details button."""
+
+    failure_response = "utter_campaigns_failed"
 
     def name(self) -> str:
         return "action_list_campaigns"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
-        try:
-            with club_session() as session:
-                upcoming = upcoming_campaigns(session, today())
-                campaigns, described = filters(text_of(tracker), upcoming, domain)
-                lines = [self._line(domain, c) for c in campaigns]
-        except SQLAlchemyError:
-            logger.exception("campaign list failed sender=%s", tracker.sender_id)
-            dispatcher.utter_message(response="utter_campaigns_failed")
-            return []
+    def answer(self, session, dispatcher, tracker, domain) -> Events:
+        upcoming = upcoming_campaigns(session, today())
+        campaigns, described = filters(text_of(tracker), upcoming, domain)
+        lines = [self._line(domain, c) for c in campaigns]
         if not upcoming:
             dispatcher.utter_message(response="utter_campaigns_none")
         elif not campaigns:
@@ -135,8 +129,10 @@ def room_text(session: Session, domain: dict[str, Any], campaign: Campaign) -> s
     )
 
 
-class ActionShowCampaignDetail(Action):
+class ActionShowCampaignDetail(ClubAction):
     """Dates, place, requirements, cost, room left and registration status."""
+
+    failure_response = "utter_campaigns_failed"
 
     def name(self) -> str:
         return "action_show_campaign_detail"
@@ -151,30 +147,18 @@ class ActionShowCampaignDetail(Action):
                 return campaign
         return None
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
-        try:
-            with club_session() as session:
-                campaign = self._campaign_meant(session, tracker)
-                if campaign is None:
-                    named = next(tracker.get_latest_entity_values("campaign"), None)
-                    # "đi tình nguyện cần mang gì?" about no campaign in particular
-                    general = (
-                        "utter_campaign_not_found"
-                        if named
-                        else "utter_campaigns_general"
-                    )
-                    dispatcher.utter_message(response=general)
-                    return []
-                details = self._details(session, domain, campaign)
-                can_register = open_for_registration(campaign, today()) and not is_full(
-                    session, campaign
-                )
-        except SQLAlchemyError:
-            logger.exception("campaign detail failed sender=%s", tracker.sender_id)
-            dispatcher.utter_message(response="utter_campaigns_failed")
+    def answer(self, session, dispatcher, tracker, domain) -> Events:
+        campaign = self._campaign_meant(session, tracker)
+        if campaign is None:
+            named = next(tracker.get_latest_entity_values("campaign"), None)
+            # "đi tình nguyện cần mang gì?" about no campaign in particular
+            general = "utter_campaign_not_found" if named else "utter_campaigns_general"
+            dispatcher.utter_message(response=general)
             return []
+        details = self._details(session, domain, campaign)
+        can_register = open_for_registration(campaign, today()) and not is_full(
+            session, campaign
+        )
         buttons = []
         if can_register:
             title = phrase(domain, "utter_campaign_register_button")

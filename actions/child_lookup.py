@@ -10,16 +10,14 @@ an hour lock look-ups for that chat user.
 from __future__ import annotations
 
 import logging
-import re
 from datetime import datetime
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
-from rasa_sdk.executor import CollectingDispatcher
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from actions.base import ClubAction, Events
 from actions.db import club_session, today
 from actions.forms import END_FORM, SafeFormValidation, text_of
 from actions.responses import money
@@ -35,16 +33,11 @@ from bot.club.sponsors import (
     verify_sponsor,
 )
 from bot.club.values import normalize_phone
+from bot.club.vocab import child_code_in
 
 logger = logging.getLogger(__name__)
 
-CHILD_CODE = re.compile(r"\b(ne)\s?-?(\d{4})\b", re.IGNORECASE)
 VERIFIED = "verified"
-
-
-def code_in(text: str) -> str | None:
-    match = CHILD_CODE.search(text or "")
-    return f"NE{match.group(2)}" if match else None
 
 
 def account_of(tracker: Tracker) -> tuple[str, str]:
@@ -83,11 +76,11 @@ class ValidateChildLookupForm(SafeFormValidation):
     async def extract_child_code(self, dispatcher, tracker, domain) -> dict[str, Any]:
         if tracker.get_slot("requested_slot") not in (None, "child_code"):
             return {}
-        code = code_in(text_of(tracker))
+        code = child_code_in(text_of(tracker))
         return {"child_code": code} if code else {}
 
     def validate_child_code(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
-        code = code_in(str(value or ""))
+        code = child_code_in(str(value or ""))
         with club_session() as session, session.begin():
             if is_locked(session, tracker.sender_id, datetime.utcnow()):
                 dispatcher.utter_message(response="utter_lookup_locked")
@@ -132,33 +125,24 @@ class ValidateChildLookupForm(SafeFormValidation):
 RESET = [SlotSet("child_code", None), SlotSet("lookup_phone", None)]
 
 
-class ActionShowChildNews(Action):
+class ActionShowChildNews(ClubAction):
     """The full news, only when the form ended with a verified sponsor."""
+
+    failure_response = "utter_lookup_failed"
+    failure_events = tuple(RESET)
 
     def name(self) -> str:
         return "action_show_child_news"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
+    def answer(self, session, dispatcher, tracker, domain) -> Events:
         if tracker.get_slot("lookup_phone") != VERIFIED:
             return RESET  # the form ended early and has already said why
-        try:
-            with club_session() as session:
-                child = find_child(session, tracker.get_slot("child_code") or "")
-                sponsor = known_sponsor(session, tracker)
-                if not (
-                    child
-                    and sponsor
-                    and sponsors_child(session, sponsor, child, today())
-                ):
-                    dispatcher.utter_message(response="utter_lookup_mismatch")
-                    return RESET
-                news = child_news(session, child, sponsor, today())
-        except SQLAlchemyError:
-            logger.exception("child news failed sender=%s", tracker.sender_id)
-            dispatcher.utter_message(response="utter_lookup_failed")
+        child = find_child(session, tracker.get_slot("child_code") or "")
+        sponsor = known_sponsor(session, tracker)
+        if not (child and sponsor and sponsors_child(session, sponsor, child, today())):
+            dispatcher.utter_message(response="utter_lookup_mismatch")
             return RESET
+        news = child_news(session, child, sponsor, today())
         dispatcher.utter_message(
             response="utter_child_news",
             code=news.code,

@@ -5,13 +5,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from rasa_sdk import Action, Tracker
-from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk import Tracker
 from sqlalchemy import select
-from sqlalchemy.exc import SQLAlchemyError
 
+from actions.base import ClubAction, Events
 from actions.child_lookup import known_sponsor
-from actions.db import club_session, today
+from actions.db import today
 from actions.forms import text_of
 from actions.responses import money, phrase
 from bot.club.models import Child, Fund, Sponsorship
@@ -51,29 +50,23 @@ def sponsor_memo(session, domain: dict[str, Any], tracker: Tracker) -> str | Non
     )
 
 
-class ActionDonationInfo(Action):
+class ActionDonationInfo(ClubAction):
     """Bank account, transfer memo with the fund (and child code for sponsors),
     and the other ways to help."""
+
+    failure_response = "utter_donation_failed"
 
     def name(self) -> str:
         return "action_donation_info"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
-        try:
-            with club_session() as session:
-                funds = ", ".join(
-                    phrase(domain, "utter_donate_fund_line", code=f.code, name=f.name)
-                    for f in session.scalars(select(Fund).order_by(Fund.id))
-                )
-                memo = sponsor_memo(session, domain, tracker) or phrase(
-                    domain, "utter_donate_memo_fund"
-                )
-        except SQLAlchemyError:
-            logger.exception("donation info failed sender=%s", tracker.sender_id)
-            dispatcher.utter_message(response="utter_donation_failed")
-            return []
+    def answer(self, session, dispatcher, tracker, domain) -> Events:
+        funds = ", ".join(
+            phrase(domain, "utter_donate_fund_line", code=f.code, name=f.name)
+            for f in session.scalars(select(Fund).order_by(Fund.id))
+        )
+        memo = sponsor_memo(session, domain, tracker) or phrase(
+            domain, "utter_donate_memo_fund"
+        )
         dispatcher.utter_message(response="utter_donate_bank", memo=memo, funds=funds)
         dispatcher.utter_message(response="utter_donate_other")
         return []
@@ -98,26 +91,21 @@ def asks_about_own_transfer(text: str) -> bool:
     )
 
 
-class ActionShowStatement(Action):
+class ActionShowStatement(ClubAction):
     """Public totals per fund for a month and the latest expenses; a verified
     sponsor asking about their own transfer sees their own donations."""
+
+    failure_response = "utter_statement_failed"
 
     def name(self) -> str:
         return "action_show_statement"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
+    def answer(self, session, dispatcher, tracker, domain) -> Events:
         text = text_of(tracker)
-        try:
-            with club_session() as session:
-                if asks_about_own_transfer(text):
-                    self._own(session, dispatcher, tracker, domain)
-                    return []
-                self._public(session, dispatcher, text, domain)
-        except SQLAlchemyError:
-            logger.exception("statement failed sender=%s", tracker.sender_id)
-            dispatcher.utter_message(response="utter_statement_failed")
+        if asks_about_own_transfer(text):
+            self._own(session, dispatcher, tracker, domain)
+        else:
+            self._public(session, dispatcher, text, domain)
         return []
 
     @staticmethod

@@ -19,49 +19,80 @@ from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.events import SlotSet
 from sqlalchemy.exc import SQLAlchemyError
 
+from actions.typed_words import (
+    find_phrase,
+    has_any_word,
+    is_one_of,
+    same_word,
+    words_of,
+)
 from bot.club.values import normalize_phone
-from bot.text import fold, nfc
+from bot.text import nfc
 
 logger = logging.getLogger(__name__)
 
-YES_WORDS = {"co", "dung", "dung roi", "ok", "u", "vang", "chuan", "xac nhan", "dong y"}
+# Written with diacritics: see actions.typed_words for how answers match them.
+YES_WORDS = {
+    "có",
+    "đúng",
+    "đúng rồi",
+    "đúng vậy",
+    "ok",
+    "oke",
+    "okay",
+    "ừ",
+    "ừm",
+    "vâng",
+    "dạ vâng",
+    "dạ đúng",
+    "chuẩn",
+    "xác nhận",
+    "đồng ý",
+}
 END_FORM = {"requested_slot": None}
 
-# Folded words that name a field, longest first, with the slot they correct.
+# Words that name a field, longest first, with the slot they correct.
 FIELD_WORDS = [
-    ("so dien thoai", "phone"),
-    ("dien thoai", "phone"),
-    ("so em", "children_count"),
-    ("nam sinh", "birth_year"),
-    ("ho ten", "full_name"),
-    ("ten", "full_name"),
-    ("noi lam", "school_or_work"),
-    ("truong", "school_or_work"),
-    ("chien dich", "campaign"),
-    ("huyen", "district_preference"),
-    ("ma", "child_code"),
+    ("số điện thoại", "phone"),
+    ("điện thoại", "phone"),
+    ("sđt", "phone"),
+    ("số em", "children_count"),
+    ("năm sinh", "birth_year"),
+    ("họ tên", "full_name"),
+    ("tên", "full_name"),
+    ("nơi làm", "school_or_work"),
+    ("trường", "school_or_work"),
+    ("chiến dịch", "campaign"),
+    ("huyện", "district_preference"),
+    ("mã", "child_code"),
 ]
-CORRECTION = re.compile(r"^(sua|doi|nham|sai)\b")
+CORRECTION_WORDS = {"sửa", "đổi", "nhầm", "sai"}
 STOP_PHRASES = {
     "deny",
-    "thoi",
-    "huy",
-    "dung",
-    "dung lai",
-    "khoi",
-    "thoi khoi",
-    "khong",
-    "thoi khong",
-    "khong can",
-    "khong can nua",
-    "khong muon nua",
-    "huy dang ky",
-    "khong dang ky nua",
-    "thoi khong dang ky nua",
-    "thoi khong can",
-    "dung lai di",
+    "thôi",
+    "hủy",
+    "huỷ",
+    "dừng",
+    "dừng lại",
+    "dừng lại đi",
+    "khỏi",
+    "thôi khỏi",
+    "không",
+    "thôi không",
+    "không cần",
+    "không cần nữa",
+    "không muốn nữa",
+    "thôi không cần",
+    "hủy đăng ký",
+    "huỷ đăng ký",
+    "hủy đăng kí",
+    "huỷ đăng kí",
+    "không đăng ký nữa",
+    "không đăng kí nữa",
+    "thôi không đăng ký nữa",
+    "thôi không đăng kí nữa",
 }
-STOP_WORDS = {"khong", "thoi", "huy", "dung", "khoi", "nua"}
+STOP_WORDS = {"không", "thôi", "hủy", "huỷ", "dừng", "khỏi", "nữa"}
 
 
 def text_of(tracker: Tracker) -> str:
@@ -73,25 +104,26 @@ def intent_of(tracker: Tracker) -> str:
 
 
 def is_yes(tracker: Tracker) -> bool:
-    return intent_of(tracker) == "affirm" or fold(text_of(tracker)) in YES_WORDS
+    return intent_of(tracker) == "affirm" or is_one_of(text_of(tracker), YES_WORDS)
 
 
 def wants_to_stop(tracker: Tracker) -> bool:
     """ "thôi", "hủy", "không đăng ký nữa"... but not an answer that merely looks
     negative to the classifier (a school called "ĐH Hồng Đức")."""
-    folded = fold(text_of(tracker))
-    if folded in STOP_PHRASES:
+    text = text_of(tracker)
+    if is_one_of(text, STOP_PHRASES):
         return True
-    return intent_of(tracker) == "deny" and bool(STOP_WORDS & set(folded.split()))
+    return intent_of(tracker) == "deny" and has_any_word(text, STOP_WORDS)
 
 
 def correction(tracker: Tracker, slots: list[str]) -> dict[str, Any] | None:
-    """Slots to empty when the user asks to change an answer, else None."""
-    folded = fold(text_of(tracker))
-    if not CORRECTION.match(folded):
+    """Slots to empty when the user asks to change an answer ("sửa tên"), else
+    None."""
+    words = words_of(text_of(tracker))
+    if not words or not any(same_word(words[0], w) for w in CORRECTION_WORDS):
         return None
-    for words, slot in FIELD_WORDS:
-        if slot in slots and re.search(rf"\b{words}\b", folded):
+    for field, slot in FIELD_WORDS:
+        if slot in slots and find_phrase(words[1:], field) >= 0:
             requested = tracker.get_slot("requested_slot")
             emptied = {slot: None}
             if requested and requested != slot:
@@ -116,6 +148,7 @@ class SafeFormValidation(FormValidationAction):
     failure_response = "utter_registration_failed"
     form_slots: tuple[str, ...] = ()  # the slots a correction may empty
     no_is_an_answer: frozenset[str] = frozenset()  # slots where "không" answers
+    confirmation_slots: frozenset[str] = frozenset()  # "Thông tin đã đúng chưa?"
 
     @abstractmethod
     def name(self) -> str:
@@ -126,6 +159,7 @@ class SafeFormValidation(FormValidationAction):
         if (
             requested
             and requested not in self.no_is_an_answer
+            and not (requested in self.confirmation_slots and is_yes(tracker))
             and wants_to_stop(tracker)
         ):
             dispatcher.utter_message(response="utter_form_stopped")

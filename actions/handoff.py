@@ -6,10 +6,7 @@ import logging
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from rasa_sdk import Action, Tracker
-from rasa_sdk.executor import CollectingDispatcher
-from sqlalchemy.exc import SQLAlchemyError
-
+from actions.base import ClubAction, Events
 from actions.child_lookup import account_of
 from actions.db import database_url
 from actions.forms import text_of
@@ -31,22 +28,19 @@ def when_answered(domain: dict[str, Any], now: datetime) -> str:
     return phrase(domain, "utter_handoff_when_morning", day=day)
 
 
-class ActionHandoff(Action):
+class ActionHandoff(ClubAction):
+    """Opens a ticket for a person to answer; the bridge pauses the bot meanwhile."""
+
+    failure_response = "utter_handoff_failed"
+
     def name(self) -> str:
         return "action_handoff"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
+    def answer(self, session, dispatcher, tracker, domain) -> Events:
         platform, _ = account_of(tracker)
-        try:
-            ticket = open_ticket(
-                database_url(), tracker.sender_id, platform, text_of(tracker)
-            )
-        except SQLAlchemyError:
-            logger.exception("handoff failed sender=%s", tracker.sender_id)
-            dispatcher.utter_message(response="utter_handoff_failed")
-            return []
+        ticket = open_ticket(
+            database_url(), tracker.sender_id, platform, text_of(tracker)
+        )
         logger.info(
             "handoff_opened conversation=%s ticket=%s", tracker.sender_id, ticket
         )

@@ -6,28 +6,29 @@ import logging
 import re
 from typing import Any
 
-from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
-from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
-from sqlalchemy.exc import SQLAlchemyError
 
-from actions.db import club_session, today
+from actions.base import ClubAction, Events
+from actions.db import today
 from actions.forms import SafeFormValidation, intent_of
 from actions.responses import money, phrase
+from actions.typed_words import is_one_of, number_word
 from bot.club.models import SponsorRequest, Sponsorship
 from bot.club.sponsors import programme_figures, waiting_children
 from bot.text import fold, nfc
 
 logger = logging.getLogger(__name__)
 
-ANY_DISTRICT = {
-    "khong",
-    "bat ky",
-    "huyen nao cung duoc",
-    "dau cung duoc",
-    "sao cung duoc",
+ANY_DISTRICT = {  # with diacritics: see actions.typed_words
+    "không",
+    "bất kỳ",
+    "bất kì",
+    "huyện nào cũng được",
+    "đâu cũng được",
+    "sao cũng được",
 }
+NUMBERS = {"một": 1, "hai": 2, "ba": 3, "bốn": 4, "năm": 5}
 DEFAULT_MONTHLY = 160_000
 
 
@@ -37,36 +38,28 @@ def typical_monthly(session) -> int:
     return max(set(amounts), key=amounts.count) if amounts else DEFAULT_MONTHLY
 
 
-class ActionExplainSponsorship(Action):
+class ActionExplainSponsorship(ClubAction):
     """How Nuôi em works, with live figures and children waiting for a sponsor."""
+
+    failure_response = "utter_sponsorship_failed"
 
     def name(self) -> str:
         return "action_explain_sponsorship"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
-        try:
-            with club_session() as session:
-                figures = programme_figures(session, today())
-                monthly = typical_monthly(session)
-                lines = [
-                    phrase(
-                        domain,
-                        "utter_child_public_line",
-                        code=c.code,
-                        given_name=c.given_name,
-                        grade=c.grade,
-                        district=c.district,
-                    )
-                    for c in waiting_children(session)
-                ]
-        except SQLAlchemyError:
-            logger.exception(
-                "explaining sponsorship failed sender=%s", tracker.sender_id
+    def answer(self, session, dispatcher, tracker, domain) -> Events:
+        figures = programme_figures(session, today())
+        monthly = typical_monthly(session)
+        lines = [
+            phrase(
+                domain,
+                "utter_child_public_line",
+                code=c.code,
+                given_name=c.given_name,
+                grade=c.grade,
+                district=c.district,
             )
-            dispatcher.utter_message(response="utter_sponsorship_failed")
-            return []
+            for c in waiting_children(session)
+        ]
         dispatcher.utter_message(
             response="utter_sponsorship_explain", monthly=money(monthly), **figures
         )
@@ -81,6 +74,7 @@ class ValidateSponsorForm(SafeFormValidation):
     failure_response = "utter_sponsor_request_failed"
     form_slots = ("full_name", "phone", "children_count", "district_preference")
     no_is_an_answer = frozenset({"district_preference"})
+    confirmation_slots = frozenset({"sponsor_confirm"})
 
     def name(self) -> str:
         return "validate_sponsor_form"
@@ -90,12 +84,7 @@ class ValidateSponsorForm(SafeFormValidation):
 
     def validate_children_count(self, value, dispatcher, tracker, domain) -> dict:
         match = re.search(r"\d+", str(value or ""))
-        words = {"mot": 1, "hai": 2, "ba": 3, "bon": 4, "nam": 5}
-        count = (
-            int(match.group())
-            if match
-            else words.get(fold(str(value or "")).split(" ")[0])
-        )
+        count = int(match.group()) if match else number_word(str(value or ""), NUMBERS)
         if not count or not 1 <= count <= 20:
             dispatcher.utter_message(response="utter_children_count_invalid")
             return {"children_count": None}
@@ -103,7 +92,11 @@ class ValidateSponsorForm(SafeFormValidation):
 
     def validate_district_preference(self, value, dispatcher, tracker, domain) -> dict:
         text = " ".join(nfc(str(value or "")).split())[:100]
-        if intent_of(tracker) == "deny" or fold(text) in ANY_DISTRICT or not fold(text):
+        if (
+            intent_of(tracker) == "deny"
+            or is_one_of(text, ANY_DISTRICT)
+            or not fold(text)
+        ):
             return {"district_preference": phrase(domain, "utter_any_district")}
         return {"district_preference": text}
 
@@ -118,15 +111,16 @@ RESET = [
 ]
 
 
-class ActionSubmitSponsorRequest(Action):
+class ActionSubmitSponsorRequest(ClubAction):
     """Creates a pending sponsor request for the Nuôi em team to call back."""
+
+    failure_response = "utter_sponsor_request_failed"
+    failure_events = tuple(RESET)
 
     def name(self) -> str:
         return "action_submit_sponsor_request"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
+    def answer(self, session, dispatcher, tracker, domain) -> Events:
         if tracker.get_slot("sponsor_confirm") != "yes":
             return RESET
         district = tracker.get_slot("district_preference") or ""
@@ -139,15 +133,8 @@ class ActionSubmitSponsorRequest(Action):
             district_preference=district,
             conversation_id=tracker.sender_id,
         )
-        try:
-            with club_session() as session, session.begin():
-                session.add(request)
-        except SQLAlchemyError:
-            logger.exception(
-                "saving a sponsor request failed sender=%s", tracker.sender_id
-            )
-            dispatcher.utter_message(response="utter_sponsor_request_failed")
-            return RESET
+        with session.begin():
+            session.add(request)
         dispatcher.utter_message(
             response="utter_sponsor_request_saved",
             full_name=request.full_name,

@@ -8,13 +8,11 @@ import secrets
 from datetime import date
 from typing import Any
 
-from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
-from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from actions.base import ClubAction, Events
 from actions.campaigns import status_text
 from actions.db import club_session, today
 from actions.forms import (
@@ -44,23 +42,21 @@ def birth_year_of(text: str, on: date) -> int | None:
     return int(match.group(1))
 
 
-class ActionAskVolunteerFormCampaign(Action):
-    """Asks which campaign, with a button per campaign open for registration."""
+class ActionAskVolunteerFormCampaign(ClubAction):
+    """Asks which campaign, with a button per campaign open for registration
+    (without buttons when the database fails: the user can still type a name)."""
+
+    failure_response = "utter_ask_volunteer_campaign"
 
     def name(self) -> str:
         return "action_ask_volunteer_form_campaign"
 
-    async def run(self, dispatcher, tracker, domain) -> list[dict[str, Any]]:
-        buttons = []
-        try:
-            with club_session() as session:
-                buttons = [
-                    {"title": c.name, "payload": c.name}
-                    for c in upcoming_campaigns(session, today())
-                    if open_for_registration(c, today())
-                ]
-        except SQLAlchemyError:
-            logger.exception("listing campaigns for the form failed")
+    def answer(self, session, dispatcher, tracker, domain) -> Events:
+        buttons = [
+            {"title": c.name, "payload": c.name}
+            for c in upcoming_campaigns(session, today())
+            if open_for_registration(c, today())
+        ]
         dispatcher.utter_message(
             response="utter_ask_volunteer_campaign", buttons=buttons
         )
@@ -70,6 +66,7 @@ class ActionAskVolunteerFormCampaign(Action):
 class ValidateVolunteerForm(SafeFormValidation):
     failure_response = "utter_registration_failed"
     form_slots = ("campaign", "full_name", "phone", "birth_year", "school_or_work")
+    confirmation_slots = frozenset({"volunteer_confirm"})
 
     def name(self) -> str:
         return "validate_volunteer_form"
@@ -175,50 +172,44 @@ RESET = [
 ]
 
 
-class ActionSubmitVolunteerRegistration(Action):
+class ActionSubmitVolunteerRegistration(ClubAction):
     """Saves the confirmed registration and answers with its code."""
+
+    failure_response = "utter_registration_failed"
+    failure_events = tuple(RESET)
 
     def name(self) -> str:
         return "action_submit_volunteer_registration"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
+    def answer(self, session, dispatcher, tracker, domain) -> Events:
         if tracker.get_slot("volunteer_confirm") != "yes":
             return RESET  # the form ended early and has already said why
-        try:
-            with club_session() as session, session.begin():
-                campaign = find_campaign(session, tracker.get_slot("campaign"))
-                phone = tracker.get_slot("phone")
-                if is_full(session, campaign):
-                    dispatcher.utter_message(
-                        response="utter_campaign_full", campaign=campaign.name
-                    )
-                    return RESET
-                if found := existing_registration(session, campaign, phone):
-                    dispatcher.utter_message(
-                        response="utter_already_registered",
-                        phone=phone,
-                        campaign=campaign.name,
-                        code=found.code,
-                    )
-                    return RESET
-                registration = VolunteerRegistration(
-                    code=new_code(session),
-                    campaign_id=campaign.id,
-                    full_name=tracker.get_slot("full_name"),
-                    phone=phone,
-                    birth_year=int(tracker.get_slot("birth_year")),
-                    school_or_work=tracker.get_slot("school_or_work"),
-                    conversation_id=tracker.sender_id,
+        with session.begin():
+            campaign = find_campaign(session, tracker.get_slot("campaign"))
+            phone = tracker.get_slot("phone")
+            if is_full(session, campaign):
+                dispatcher.utter_message(
+                    response="utter_campaign_full", campaign=campaign.name
                 )
-                session.add(registration)
-        except SQLAlchemyError:
-            logger.exception(
-                "saving a registration failed sender=%s", tracker.sender_id
+                return RESET
+            if found := existing_registration(session, campaign, phone):
+                dispatcher.utter_message(
+                    response="utter_already_registered",
+                    phone=phone,
+                    campaign=campaign.name,
+                    code=found.code,
+                )
+                return RESET
+            registration = VolunteerRegistration(
+                code=new_code(session),
+                campaign_id=campaign.id,
+                full_name=tracker.get_slot("full_name"),
+                phone=phone,
+                birth_year=int(tracker.get_slot("birth_year")),
+                school_or_work=tracker.get_slot("school_or_work"),
+                conversation_id=tracker.sender_id,
             )
-            dispatcher.utter_message(response="utter_registration_failed")
-            return RESET
+            session.add(registration)
         dispatcher.utter_message(
             response="utter_volunteer_registered",
             campaign=campaign.name,

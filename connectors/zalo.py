@@ -17,7 +17,7 @@ from typing import Any
 
 import requests
 
-from connectors.base import (
+from connectors.contract import (
     Ignored,
     Inbound,
     SendGiveUp,

@@ -38,7 +38,7 @@ def add_parsers(commands) -> None:
 def _messenger_setup(settings: Settings, _args: argparse.Namespace) -> int:
     from bot.bridge.worker.replies import bridge_message
     from connectors import messenger
-    from connectors.base import SendError
+    from connectors.contract import SendError
 
     cfg = settings.platforms
     if not cfg.messenger_page_token:

@@ -62,11 +62,25 @@ def registrations(session: Session, campaign: Campaign) -> int:
     )
 
 
-def open_for_registration(campaign: Campaign, on: date) -> bool:
+def registration_state(campaign: Campaign, on: date) -> str:
+    """ "open", "planned" or "closed": the one rule for "can people register?",
+    used both to describe a campaign and to accept a registration.
+
+    Open: staff marked it open, the deadline (if any) has not passed and the
+    campaign has not started yet (a running campaign takes no one new).
+    """
+    if campaign.status == "planned":
+        return "planned"
     deadline_ok = campaign.registration_deadline is None or (
         campaign.registration_deadline >= on
     )
-    return campaign.status == "open" and deadline_ok and campaign.start_date >= on
+    if campaign.status == "open" and deadline_ok and campaign.start_date >= on:
+        return "open"
+    return "closed"
+
+
+def open_for_registration(campaign: Campaign, on: date) -> bool:
+    return registration_state(campaign, on) == "open"
 
 
 def is_full(session: Session, campaign: Campaign) -> bool:

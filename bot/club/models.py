@@ -24,9 +24,16 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import declarative_base
 
-Base = declarative_base()
+from bot.club.vocab import (
+    CAMPAIGN_STATUSES,
+    CHILD_STATUSES,
+    REGISTRATION_STATUSES,
+    SPONSOR_REQUEST_STATUSES,
+    TICKET_STATUSES,
+    status_check,
+)
 
-CAMPAIGN_STATUSES = ("planned", "open", "closed", "done", "cancelled")
+Base = declarative_base()
 
 
 def utcnow() -> datetime:
@@ -60,10 +67,7 @@ class Campaign(Base):
         CheckConstraint(
             "capacity IS NULL OR capacity > 0", name="ck_campaign_capacity"
         ),
-        CheckConstraint(
-            "status IN ('planned', 'open', 'closed', 'done', 'cancelled')",
-            name="ck_campaign_status",
-        ),
+        status_check("status", CAMPAIGN_STATUSES, "ck_campaign_status"),
     )
 
     @property
@@ -92,10 +96,7 @@ class VolunteerRegistration(Base):
 
     __table_args__ = (
         UniqueConstraint("campaign_id", "phone", name="uq_registration_campaign_phone"),
-        CheckConstraint(
-            "status IN ('registered', 'confirmed', 'cancelled')",
-            name="ck_registration_status",
-        ),
+        status_check("status", REGISTRATION_STATUSES, "ck_registration_status"),
     )
 
 
@@ -118,12 +119,7 @@ class Child(Base):
     status = Column(String(20), nullable=False, default="waiting")
     updated_at = Column(DateTime, nullable=False, default=utcnow, onupdate=utcnow)
 
-    __table_args__ = (
-        CheckConstraint(
-            "status IN ('waiting', 'sponsored', 'graduated', 'left')",
-            name="ck_child_status",
-        ),
-    )
+    __table_args__ = (status_check("status", CHILD_STATUSES, "ck_child_status"),)
 
 
 class Sponsor(Base):
@@ -182,10 +178,7 @@ class SponsorRequest(Base):
 
     __table_args__ = (
         CheckConstraint("children_count BETWEEN 1 AND 20", name="ck_request_count"),
-        CheckConstraint(
-            "status IN ('pending', 'contacted', 'done', 'cancelled')",
-            name="ck_request_status",
-        ),
+        status_check("status", SPONSOR_REQUEST_STATUSES, "ck_request_status"),
     )
 
 
@@ -248,9 +241,7 @@ class HandoffTicket(Base):
     closed_at = Column(DateTime)
     closed_by = Column(String(100))
 
-    __table_args__ = (
-        CheckConstraint("status IN ('open', 'closed')", name="ck_handoff_status"),
-    )
+    __table_args__ = (status_check("status", TICKET_STATUSES, "ck_handoff_status"),)
 
 
 class LookupAttempt(Base):

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from bot.club.models import Child, Donation, LookupAttempt, Sponsor, Sponsorship
 from bot.club.values import normalize_phone
+from bot.club.vocab import child_code
 
 MAX_FAILURES = 5
 LOCK_WINDOW = timedelta(hours=1)
@@ -38,9 +39,10 @@ class ChildNews:
 
 
 def find_child(session: Session, code: str) -> Child | None:
-    return session.scalars(
-        select(Child).where(Child.code == code.strip().upper())
-    ).first()
+    stored = child_code(code)
+    if stored is None:
+        return None
+    return session.scalars(select(Child).where(Child.code == stored)).first()
 
 
 def active_sponsorship(

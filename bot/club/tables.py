@@ -20,7 +20,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.club.models import (
-    CAMPAIGN_STATUSES,
     Campaign,
     Child,
     Donation,
@@ -29,7 +28,14 @@ from bot.club.models import (
     Sponsor,
     Sponsorship,
 )
-from bot.club.values import normalize_phone, parse_amount
+from bot.club.values import ascii_digits, normalize_phone, parse_amount
+from bot.club.vocab import (
+    CAMPAIGN_STATUSES,
+    CHILD_CODE_EXAMPLE,
+    CHILD_STATUSES,
+    DONATION_SOURCES,
+    child_code,
+)
 from bot.text import nfc
 
 Parser = Callable[[str, Session], Any]
@@ -73,14 +79,20 @@ def text(max_len: int = 500) -> Parser:
     return parse
 
 
+_WHOLE = re.compile(r"-?(?:[0-9]{1,3}(?:([.,])[0-9]{3}(?:\1[0-9]{3})*)|[0-9]+)")
+
+
 def whole(minimum: int = 0, maximum: int = 10**12) -> Parser:
+    """A whole number: "12", "1.200" or "1,200" (groups of three), never "1,5"."""
+
     def parse(raw: str, _s: Session) -> int:
-        value = raw.strip().replace(".", "").replace(",", "")
-        if not value.lstrip("-").isdigit():
+        value = ascii_digits(raw.strip())
+        if not _WHOLE.fullmatch(value):
             raise CellError(f"{raw!r} is not a whole number")
-        if not minimum <= int(value) <= maximum:
-            raise CellError(f"{value} is outside {minimum}–{maximum}")
-        return int(value)
+        number = int(value.replace(".", "").replace(",", ""))
+        if not minimum <= number <= maximum:
+            raise CellError(f"{number} is outside {minimum}–{maximum}")
+        return number
 
     return parse
 
@@ -119,13 +131,11 @@ def one_of(*choices: str) -> Parser:
     return parse
 
 
-CODE = re.compile(r"^[A-Z]{2,5}\d{2,6}$")
-
-
 def code(raw: str, _s: Session) -> str:
-    value = raw.strip().upper()
-    if not CODE.match(value):
-        raise CellError(f"{raw!r} is not a code like NE0123")
+    """A child's code, in the one format the bot can look up (`bot.club.vocab`)."""
+    value = child_code(raw)
+    if value is None:
+        raise CellError(f"{raw!r} is not a child code like {CHILD_CODE_EXAMPLE}")
     return value
 
 
@@ -220,7 +230,7 @@ TABLES: dict[str, Table] = {
             Column("public_note", text(2000), required=False),
             Column("private_note", text(4000), required=False),
             Column("photo_path", text(300), required=False),
-            Column("status", one_of("waiting", "sponsored", "graduated", "left")),
+            Column("status", one_of(*CHILD_STATUSES)),
         ],
         key="code",
         order=Child.code,
@@ -260,7 +270,7 @@ TABLES: dict[str, Table] = {
             link("child_code", Child, "code", code, "child_id", required=False),
             Column("donor_name", text(200), required=False),
             Column("memo", text(500), required=False),
-            Column("source", one_of("bank", "cash", "momo", "goods", "other")),
+            Column("source", one_of(*DONATION_SOURCES)),
             Column("reference", text(100), required=False),
         ],
         key="reference",

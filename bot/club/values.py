@@ -8,17 +8,30 @@ and "1tr2", "1 triệu 2" and "1.200.000đ" are one amount.
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date
 
 from bot.text import nfc, strip_diacritics
 
 _PHONE_CHARS = re.compile(r"[\s.\-()]")
+_DIGITS = re.compile(r"[0-9]+")
+
+
+def ascii_digits(text: str) -> str:
+    """Decimal digits of any script ("１２", "٣") as 0-9; other characters, such
+    as superscripts ("²"), are left as they are and so are not digits."""
+    return "".join(
+        str(unicodedata.decimal(ch)) if unicodedata.category(ch) == "Nd" else ch
+        for ch in text
+    )
+
+
 _MOBILE = re.compile(r"^0[35789]\d{8}$")
 
 
 def normalize_phone(text: str) -> str | None:
     """A Vietnamese mobile number as 10 digits starting with 0, or None."""
-    digits = _PHONE_CHARS.sub("", text or "")
+    digits = _PHONE_CHARS.sub("", ascii_digits(text or ""))
     if digits.startswith("+84"):
         digits = "0" + digits[3:]
     elif digits.startswith("84") and len(digits) == 11:
@@ -47,7 +60,7 @@ _GROUPED = re.compile(r"^\d{1,3}([.,]\d{3})+$")
 
 def _plain(text: str) -> str:
     """Lower case without diacritics, punctuation kept (unlike `fold`)."""
-    return " ".join(strip_diacritics(nfc(text).lower()).split())
+    return " ".join(strip_diacritics(ascii_digits(nfc(text)).lower()).split())
 
 
 def parse_amount(text: str) -> int | None:
@@ -66,7 +79,7 @@ def parse_amount(text: str) -> int | None:
             value += int(rest) * size // 10 ** len(rest)
         if half:
             value += size // 2
-    elif _GROUPED.match(plain) or plain.isdigit():
+    elif _GROUPED.match(plain) or _DIGITS.fullmatch(plain):
         value = int(re.sub(r"[.,]", "", plain))
     if value is None or value <= 0:
         return None

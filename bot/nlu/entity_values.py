@@ -14,7 +14,6 @@ Runs after the entity extractors and `EntitySynonymMapper`:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -26,12 +25,11 @@ from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.club.values import normalize_phone, parse_amount
-
-_CODE_SEPARATORS = re.compile(r"[\s.\-_]")
+from bot.club.vocab import child_code
 
 
 def normalize_child_code(text: str) -> str:
-    return _CODE_SEPARATORS.sub("", text).upper()
+    return child_code(text) or text.strip().upper()
 
 
 NORMALIZERS: dict[str, Callable[[str], Any]] = {

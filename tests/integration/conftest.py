@@ -30,7 +30,7 @@ from bot.ops.processes import (
 from bot.ops.schema import migrate
 from bot.ops.training import train
 from bot.settings import ROOT, Settings, load_settings
-from tests.conftest import sample_campaigns
+from tests.club.factories import sample_campaigns
 
 
 @dataclass

@@ -17,8 +17,11 @@ from collections.abc import Iterator
 
 import pytest
 import requests
+from sqlalchemy import select
 
+from bot.bridge.store.records import InboxMessage
 from bot.bridge.worker.replies import bridge_message
+from bot.club.database import session_scope
 from bot.ops.processes import Service, free_port, service_env
 from bot.settings import Settings
 from bot.simulator import (
@@ -32,7 +35,7 @@ from bot.simulator import (
     post_zalo,
     zalo_event,
 )
-from tests.platform_kit import _SECRET_ORDER, SECRETS
+from tests.bridge.platform_kit import _SECRET_ORDER, SECRETS, wait_settled
 
 
 def platform_bridge(settings: Settings, var_dir, **env: str) -> Service:
@@ -67,9 +70,18 @@ def sim(stack, tmp_path_factory) -> Iterator[Simulator]:
         service.start()
         try:
             service.wait_healthy(60)
-            yield Simulator(state, service.health_url.removesuffix("/health"))
+            simulator = Simulator(state, service.health_url.removesuffix("/health"))
+            simulator.database_url = stack.settings.database_url  # for wait_settled
+            yield simulator
         finally:
             service.stop()
+
+
+def inbox_rows(database_url: str, conversation_id: str) -> list[InboxMessage]:
+    with session_scope(database_url) as session:
+        return session.scalars(
+            select(InboxMessage).where(InboxMessage.conversation_id == conversation_id)
+        ).all()
 
 
 def user() -> str:
@@ -77,12 +89,14 @@ def user() -> str:
 
 
 def turn(sim: Simulator, platform: str, who: str, text: str, payload=None):
+    """One user message and all that the bot sent for it (a turn may send
+    several messages: wait until nothing is pending in the inbox or outbox)."""
     before = len(sim.state.sent_to(platform, who))
     response = sim.say(platform, who, text, payload=payload)
     assert response.status_code == 200, response.text
     assert response.json()["accepted"] == 1
     sim.wait_for(platform, who, before + 1, timeout=60)
-    time.sleep(0.3)  # a turn may send several messages
+    wait_settled(sim.database_url, f"{platform}:{who}", timeout=60)
     return sim.state.sent_to(platform, who)[before:]
 
 
@@ -136,7 +150,9 @@ def test_redelivered_zalo_event_is_answered_once(sim):
     again = post_zalo(sim.bridge_url, sim.state.secrets, body).json()
     assert again["duplicates"] == 1
     sim.wait_for("zalo", who, 1, timeout=60)
-    time.sleep(1)
+    wait_settled(sim.database_url, f"zalo:{who}", timeout=60)
+    rows = inbox_rows(sim.database_url, f"zalo:{who}")  # the redelivery: not stored
+    assert [(r.message_id, r.status) for r in rows] == [(f"dup-{who}", "done")]
     assert len(sim.state.sent_to("zalo", who)) == 1
 
 

@@ -20,8 +20,8 @@ from bot.club.importer import import_table
 from bot.club.models import Sponsorship, VolunteerRegistration
 from bot.club.seed import seed_if_empty
 from bot.ops.schema import migrate
-from tests.actions_kit import responses, run, tracker
-from tests.servers import throwaway_server
+from tests.actions.actions_kit import responses, run, tracker
+from tests.integration.throwaway import throwaway_server
 
 ROOT = Path(__file__).parents[2]
 

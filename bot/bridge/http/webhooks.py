@@ -22,7 +22,7 @@ from bot.logs import log_event
 from bot.settings import PlatformSettings
 from bot.text import nfc
 from connectors import messenger, zalo
-from connectors.base import Ignored, Inbound
+from connectors.contract import Ignored, Inbound
 
 logger = logging.getLogger(__name__)
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import (
-    CheckConstraint,
     Column,
     DateTime,
     ForeignKey,
@@ -24,7 +23,9 @@ from sqlalchemy import (
 from sqlalchemy.sql import Select
 
 from bot.club.models import Base, utcnow
+from bot.club.vocab import status_check
 
+INBOX_STATUSES = ("pending", "done", "dead")
 OUTBOUND_STATUSES = ("pending", "sent", "given_up", "dead")
 
 
@@ -52,9 +53,7 @@ class InboxMessage(Base):
     __table_args__ = (
         UniqueConstraint("platform", "message_id", name="uq_inbox_platform_message"),
         Index("ix_inbox_conversation_status", "conversation_id", "status"),
-        CheckConstraint(
-            "status IN ('pending', 'done', 'dead')", name="ck_inbox_status"
-        ),
+        status_check("status", INBOX_STATUSES, "ck_inbox_status"),
     )
 
 
@@ -100,10 +99,7 @@ class OutboundMessage(Base):
 
     __table_args__ = (
         Index("ix_outbound_conversation_status", "conversation_id", "status"),
-        CheckConstraint(
-            "status IN ('pending', 'sent', 'given_up', 'dead')",
-            name="ck_outbound_status",
-        ),
+        status_check("status", OUTBOUND_STATUSES, "ck_outbound_status"),
     )
 
 

@@ -19,7 +19,7 @@ from bot.bridge.worker.typing_indicator import DelayedTyping
 from bot.club.database import get_engine
 from bot.logs import log_event
 from connectors import messenger, zalo
-from connectors.base import Sent
+from connectors.contract import Sent
 
 logger = logging.getLogger(__name__)
 

@@ -25,7 +25,7 @@ from bot.bridge.store import outbox
 from bot.bridge.store.records import OutboundMessage
 from bot.bridge.worker.locks import Locks
 from bot.logs import log_event
-from connectors.base import SendGiveUp, SendRefused, SendRetry
+from connectors.contract import SendGiveUp, SendRefused, SendRetry
 
 logger = logging.getLogger(__name__)
 

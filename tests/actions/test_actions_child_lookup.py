@@ -10,7 +10,7 @@ from actions.child_lookup import ActionShowChildNews, ValidateChildLookupForm
 from bot.club.database import session_scope
 from bot.club.models import Child, Sponsor
 from bot.club.seed import seed_if_empty
-from tests.actions_kit import responses, run, tracker
+from tests.actions.actions_kit import responses, run, tracker
 
 FORM = "child_lookup_form"
 PRIVATE = [

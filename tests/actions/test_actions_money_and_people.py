@@ -19,7 +19,7 @@ from bot.club.models import LookupAttempt, SponsorRequest
 from bot.club.seed import seed_if_empty
 from bot.club.sponsors import is_locked
 from bot.club.tickets import is_paused, release
-from tests.actions_kit import DOMAIN, responses, run, tracker
+from tests.actions.actions_kit import DOMAIN, responses, run, tracker
 
 TRANG = {"verified_sponsor_id": 1}  # Nguyễn Thu Trang, first sponsor of the demo
 
@@ -43,13 +43,15 @@ def test_explanation_uses_live_figures_and_public_summaries_only():
     assert "7 km" not in messages[1]["children"]  # private note of NE0104
 
 
-def sponsor_answer(slot: str, text: str, intent: str = "inform"):
+def sponsor_answer(
+    slot: str, text: str, filled: dict | None = None, intent: str = "inform"
+):
     return run(
         ValidateSponsorForm(),
         tracker(
             text,
             intent=intent,
-            slots={"requested_slot": slot},
+            slots={**(filled or {}), "requested_slot": slot},
             set_now={slot: text},
             form="sponsor_form",
         ),
@@ -66,6 +68,23 @@ def test_sponsor_form_answers():
     assert slots["district_preference"] == any_district  # "không" answers here
     _, slots = sponsor_answer("district_preference", "Mường Lát")
     assert slots["district_preference"] == "Mường Lát"
+    assert sponsor_answer("children_count", "năm")[1]["children_count"] == "5"
+    assert sponsor_answer("children_count", "nam")[1]["children_count"] == "5"
+    messages, _ = sponsor_answer("children_count", "bọn mình")  # not "bốn"
+    assert responses(messages) == ["utter_children_count_invalid"]
+
+
+@pytest.mark.parametrize("typed", ["Đúng", "dung", "đúng rồi ạ"])
+def test_yes_confirms_the_sponsor_form(typed):
+    filled = {
+        "full_name": "Trần Thị Bình",
+        "phone": "0912888777",
+        "children_count": "1",
+        "district_preference": "Mường Lát",
+    }
+    messages, slots = sponsor_answer("sponsor_confirm", typed, filled)
+    assert "utter_form_stopped" not in responses(messages)
+    assert slots["sponsor_confirm"] == "yes"
 
 
 def test_sponsor_request_is_saved_for_staff(demo):

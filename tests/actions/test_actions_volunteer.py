@@ -12,7 +12,7 @@ from actions.volunteer import (
 )
 from bot.club.database import session_scope
 from bot.club.models import Campaign, VolunteerRegistration
-from tests.actions_kit import responses, run, tracker
+from tests.actions.actions_kit import responses, run, tracker
 
 FORM = "volunteer_form"
 FILLED = {
@@ -164,6 +164,64 @@ def test_user_can_stop_at_any_step(typed, club):
 def test_negative_looking_answer_is_not_a_stop():
     messages, slots = answer("school_or_work", "ĐH Hồng Đức", FILLED, intent="deny")
     assert messages == [] and slots["school_or_work"] == "ĐH Hồng Đức"
+
+
+@pytest.mark.parametrize(
+    ("typed", "intent"),
+    [
+        ("Đúng", "affirm"),
+        ("Đúng", "deny"),  # whatever the classifier thought
+        ("dung", "inform"),  # no diacritics: at a confirmation, "đúng" wins
+        ("đúng r", "inform"),
+        ("Đúng ạ", "inform"),
+        ("vâng", "inform"),
+    ],
+)
+def test_yes_at_the_confirmation_is_yes(typed, intent, club):
+    messages, slots = answer("volunteer_confirm", typed, FILLED, intent=intent)
+    assert "utter_form_stopped" not in responses(messages)
+    assert slots["volunteer_confirm"] == "yes"
+
+
+@pytest.mark.parametrize("typed", ["dừng", "Dừng lại", "dung lai", "thôi"])
+def test_stop_at_the_confirmation_stops(typed, club):
+    messages, slots = answer("volunteer_confirm", typed, FILLED, intent="deny")
+    assert responses(messages) == ["utter_form_stopped"]
+    assert slots["requested_slot"] is None
+
+
+@pytest.mark.parametrize(
+    ("slot", "typed"),
+    [
+        ("phone", "dừng"),  # typed with diacritics: a stop wherever it is said
+        ("phone", "dung"),  # without: away from a confirmation, a stop too
+        ("school_or_work", "khỏi"),
+    ],
+)
+def test_stop_words_mid_form(slot, typed, club):
+    messages, slots = answer(slot, typed, FILLED, intent="inform")
+    assert responses(messages) == ["utter_form_stopped"]
+
+
+@pytest.mark.parametrize(
+    ("slot", "typed"),
+    [
+        ("school_or_work", "Khối 12"),  # "khối" is not "khỏi"
+        ("full_name", "Lê Văn Dũng"),
+    ],
+)
+def test_words_that_only_fold_like_a_stop_word_are_answers(slot, typed, club):
+    messages, slots = answer(slot, typed, FILLED, intent="deny")
+    assert "utter_form_stopped" not in responses(messages)
+    assert slots[slot] is not None
+
+
+def test_a_word_that_only_folds_like_a_correction_is_not_one():
+    # "đợi" (wait) folds like "đổi" (change): not a request to change the name.
+    messages, slots = answer("volunteer_confirm", "đợi tên mình chút", FILLED)
+    assert slots.get("full_name", FILLED["full_name"]) == FILLED["full_name"]
+    _, fixed = answer("volunteer_confirm", "doi ten", FILLED)  # unaccented: "đổi"
+    assert fixed["full_name"] is None
 
 
 def test_confirmed_registration_is_saved_with_a_code(club):

@@ -7,7 +7,7 @@ from bot.club.campaign_queries import find_campaign, upcoming_campaigns
 from bot.club.database import session_scope
 from bot.club.models import Campaign
 from bot.club.seed import seed_if_empty
-from tests.conftest import campaign
+from tests.club.factories import campaign
 
 
 def test_upcoming_excludes_past_and_cancelled_and_sorts_by_start(club_db):

@@ -17,10 +17,7 @@ from bot.club import tickets
 from bot.club.database import session_scope
 from bot.simulator import messenger_batch, messenger_event, post_messenger
 from connectors import messenger
-from tests import platform_kit
-from tests.platform_kit import echo, running_bridge, wait_until
-
-bridge = platform_kit.bridge  # the fixture
+from tests.bridge.platform_kit import echo, running_bridge, wait_settled, wait_until
 
 USER = "psid-1"
 
@@ -119,7 +116,7 @@ def test_typing_indicator_only_when_the_turn_takes_a_while(
         b.sim.wait_for("messenger", USER, 1)
         say(b, "chậm")
         b.sim.wait_for("messenger", USER, 2)
-        time.sleep(0.3)
+        wait_settled(db_url, f"messenger:{USER}")  # both turns over
         assert b.state.typing == [USER]  # for the slow turn only
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from bot.club.database import session_scope
 from bot.club.importer import export_table, import_table
-from bot.club.models import Child, Donation, Sponsor, Sponsorship
+from bot.club.models import Campaign, Child, Donation, Sponsor, Sponsorship
 from bot.club.seed import SEED_DIR, seed_if_empty
 from bot.club.staff import StaffError, create_staff, verify_staff
 from bot.club.tables import LOAD_ORDER, CellError
@@ -46,6 +46,54 @@ Trần Chi,+84 903 111 222,,,
         "line 4: column full_name: a value is required",
     ]
     assert (result.created, count(db_url, Sponsor)) == (0, 0)
+
+
+def test_numbers_are_read_as_written_or_refused(db_url, tmp_path):
+    header = "name,synonyms,description,district,province,start_date,end_date,"
+    header += "registration_deadline,capacity,requirements,cost,status"
+    row = (
+        "Chuyến {n},,Mô tả,Quan Sơn,Thanh Hóa,2027-07-01,2027-07-05,,{cap},,{cost},open"
+    )
+    rows = [
+        row.format(n=1, cap='"1,5"', cost="0"),  # a decimal, not fifteen
+        row.format(n=2, cap="3²", cost="0"),  # a superscript is no digit
+        row.format(n=3, cap="30", cost="5²00000"),
+        row.format(n=4, cap="1.200", cost="１２０.０００"),  # full-width digits
+    ]
+    csv = write(tmp_path / "campaigns.csv", "\n".join([header, *rows]))
+    result = import_table(db_url, "campaigns", csv)
+    assert result.errors == [
+        "line 2: column capacity: '1,5' is not a whole number",
+        "line 3: column capacity: '3²' is not a whole number",
+        "line 4: column cost: '5²00000' is not a whole number",
+    ]
+    fixed = write(tmp_path / "ok.csv", "\n".join([header, rows[3]]))
+    assert import_table(db_url, "campaigns", fixed).errors == []
+    with session_scope(db_url) as session:
+        campaign = session.scalars(select(Campaign)).one()
+    assert (campaign.capacity, campaign.cost) == (1200, 120_000)
+
+
+@pytest.mark.parametrize("code", ["AB12", "NE123", "NE01234", "XY0101"])
+def test_only_child_codes_the_bot_can_look_up_are_imported(db_url, tmp_path, code):
+    header = "code,given_name,birth_year,school,grade,district,needs,public_note,"
+    header += "private_note,photo_path,status"
+    line = f"{code},Mai,2016,Trường Na Mèo,Lớp 4,Quan Sơn,,,,,waiting"
+    result = import_table(
+        db_url, "children", write(tmp_path / "c.csv", header + "\n" + line)
+    )
+    assert result.errors == [
+        f"line 2: column code: {code!r} is not a child code like NE0123"
+    ]
+    ok = line.replace(code, "ne 0101")
+    assert (
+        import_table(
+            db_url, "children", write(tmp_path / "d.csv", header + "\n" + ok)
+        ).errors
+        == []
+    )
+    with session_scope(db_url) as session:
+        assert session.scalars(select(Child.code)).all() == ["NE0101"]
 
 
 def test_references_and_constraints_are_checked(db_url, tmp_path):

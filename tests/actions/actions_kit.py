@@ -10,7 +10,7 @@ import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-DOMAIN = yaml.safe_load((Path(__file__).parents[1] / "domain.yml").read_text("utf-8"))
+DOMAIN = yaml.safe_load((Path(__file__).parents[2] / "domain.yml").read_text("utf-8"))
 
 
 def tracker(

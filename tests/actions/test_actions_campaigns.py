@@ -13,6 +13,9 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.campaigns import ActionListCampaigns, ActionShowCampaignDetail
+from actions.volunteer import ActionAskVolunteerFormCampaign
+from bot.club.database import session_scope
+from tests.club.factories import campaign
 
 DOMAIN = yaml.safe_load((Path(__file__).parents[2] / "domain.yml").read_text("utf-8"))
 
@@ -166,3 +169,22 @@ def test_detail_without_any_campaign_gives_the_general_answer(club_db, use_db):
         ActionShowCampaignDetail(), tracker("đi tình nguyện cần mang gì ạ")
     )
     assert [m["response"] for m in messages] == ["utter_campaigns_general"]
+
+
+def test_a_running_campaign_without_deadline_is_described_as_the_form_treats_it(
+    db_url, use_db
+):
+    """One rule for "registration is open": what the bot says and what the
+    volunteer form accepts cannot disagree."""
+    use_db(db_url)
+    with session_scope(db_url) as session, session.begin():
+        session.add(campaign("Đang chạy", -2, days=10, registration_deadline=None))
+    closed = DOMAIN["responses"]["utter_campaign_status_closed"][0]["text"]
+    entities = [{"entity": "campaign", "value": "đang chạy"}]
+    messages, _ = run(ActionShowCampaignDetail(), tracker(entities=entities))
+    assert messages[0]["status"] == closed
+    assert messages[0]["buttons"] == []  # no register button
+    listing, _ = run(ActionListCampaigns(), tracker())
+    assert closed in listing[0]["campaigns"]
+    form, _ = run(ActionAskVolunteerFormCampaign(), tracker())
+    assert form[0]["buttons"] == []  # not offered by the form either

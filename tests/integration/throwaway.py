@@ -10,7 +10,7 @@ from pathlib import Path
 
 from bot.ops.processes import free_port
 
-SCRIPTS = Path(__file__).parents[1] / "scripts"
+SCRIPTS = Path(__file__).parents[2] / "scripts"
 
 
 def throwaway_server(script: str, env_url: str, prefix: str) -> Iterator[str]:

@@ -15,19 +15,12 @@ from bot.bridge.store.records import InboxMessage
 from bot.bridge.worker.replies import bridge_message
 from bot.club.database import session_scope
 from bot.settings import load_settings
-from tests.fakes import FakeRasa
 
 SESSION = "test-session-1"
 
 
 @pytest.fixture
-def rasa():
-    with FakeRasa() as fake:
-        yield fake
-
-
-@pytest.fixture
-def bridge(tmp_path, db_url, rasa, monkeypatch):
+def web(tmp_path, db_url, rasa, monkeypatch):
     """Flask test client plus a running huey consumer (threads)."""
     for name, value in {
         "DATABASE_URL": db_url,
@@ -72,8 +65,8 @@ def wait_for_bot(client, count=1, timeout=15.0):
     raise AssertionError(f"no {count} bot replies within {timeout} s: {data}")
 
 
-def test_message_goes_through_queue_to_rasa_and_back(bridge, rasa):
-    client, _ = bridge
+def test_message_goes_through_queue_to_rasa_and_back(web, rasa):
+    client, _ = web
     response = send(client, "/ask_campaigns", display_text="Chiến dịch sắp tới")
     assert response.status_code == 202
     assert isinstance(response.get_json()["message_id"], int)
@@ -90,15 +83,15 @@ def test_message_goes_through_queue_to_rasa_and_back(bridge, rasa):
     assert payload["metadata"]["web"]["session_id"] == SESSION
 
 
-def test_text_is_nfc_normalised_before_rasa(bridge, rasa):
-    client, _ = bridge
+def test_text_is_nfc_normalised_before_rasa(web, rasa):
+    client, _ = web
     send(client, unicodedata.normalize("NFD", "  nuôi em  "))
     wait_for_bot(client)
     assert rasa.texts() == ["nuôi em"]
 
 
-def test_messages_of_one_user_are_answered_in_order(bridge, rasa):
-    client, _ = bridge
+def test_messages_of_one_user_are_answered_in_order(web, rasa):
+    client, _ = web
     texts = [f"tin nhắn {i}" for i in range(6)]
     for text in texts:
         assert send(client, text).status_code == 202
@@ -108,13 +101,15 @@ def test_messages_of_one_user_are_answered_in_order(bridge, rasa):
     assert bot == [f"echo: {t}" for t in texts]
 
 
-def test_redelivered_message_is_answered_once(bridge, rasa):
-    client, queue = bridge
+def test_redelivered_message_is_answered_once(web, rasa, db_url):
+    client, queue = web
     first = queue.submit("web", "mid-1", f"web:{SESSION}", "xin chào", {})
     again = queue.submit("web", "mid-1", f"web:{SESSION}", "xin chào", {})
     assert first is not None and again is None
     wait_for_bot(client)
-    time.sleep(0.3)
+    with session_scope(db_url) as session:  # the redelivery was never stored
+        rows = session.scalars(select(InboxMessage)).all()
+    assert [(r.message_id, r.status) for r in rows] == [("mid-1", "done")]
     assert rasa.texts() == ["xin chào"]
 
 
@@ -128,16 +123,16 @@ def test_redelivered_message_is_answered_once(bridge, rasa):
         (["not", "an", "object"], 400, "JSON"),
     ],
 )
-def test_bad_requests_get_a_reason(bridge, rasa, body, status, reason):
-    client, _ = bridge
+def test_bad_requests_get_a_reason(web, rasa, body, status, reason):
+    client, _ = web
     response = client.post("/chat/api/messages", json=body)
     assert response.status_code == status
     assert reason in response.get_json()["error"]
     assert rasa.received == []
 
 
-def test_malformed_json_and_bad_poll(bridge):
-    client, _ = bridge
+def test_malformed_json_and_bad_poll(web):
+    client, _ = web
     response = client.post(
         "/chat/api/messages", data="{not json", content_type="application/json"
     )
@@ -147,9 +142,9 @@ def test_malformed_json_and_bad_poll(bridge):
     assert client.get(bad_after).status_code == 400
 
 
-def test_empty_rasa_reply_becomes_busy_message_and_is_logged(bridge, rasa, caplog):
-    client, _ = bridge
-    rasa.mode, rasa.actions_up = "empty", False
+def test_empty_rasa_reply_becomes_busy_message_and_is_logged(web, rasa, caplog):
+    client, _ = web
+    rasa.replies, rasa.actions_up = (lambda _payload: []), False
     with caplog.at_level(logging.ERROR, logger="bot.bridge.worker.turns"):
         send(client, "có chiến dịch nào không")
         messages = wait_for_bot(client)
@@ -161,8 +156,8 @@ def test_empty_rasa_reply_becomes_busy_message_and_is_logged(bridge, rasa, caplo
     )
 
 
-def test_rasa_down_then_back_nothing_lost(bridge, rasa, db_url):
-    client, _ = bridge
+def test_rasa_down_then_back_nothing_lost(web, rasa, db_url):
+    client, _ = web
     rasa.fail_next = 2  # the first try and first retry fail
     send(client, "chào ad")
     messages = wait_for_bot(client, timeout=20)
@@ -172,9 +167,9 @@ def test_rasa_down_then_back_nothing_lost(bridge, rasa, db_url):
     assert (row.status, row.attempts) == ("done", 2)
 
 
-def test_rasa_down_for_good_marks_dead_and_tells_user(bridge, rasa, db_url):
-    client, _ = bridge
-    rasa.mode = "down"
+def test_rasa_down_for_good_marks_dead_and_tells_user(web, rasa, db_url):
+    client, _ = web
+    rasa.down = True
     send(client, "chào ad")
     messages = wait_for_bot(client, timeout=20)
     assert messages[-1]["text"] == bridge_message("utter_bot_busy")["text"]
@@ -184,8 +179,8 @@ def test_rasa_down_for_good_marks_dead_and_tells_user(bridge, rasa, db_url):
     assert "503" in row.last_error
 
 
-def test_web_chat_page_is_served(bridge):
-    client, _ = bridge
+def test_web_chat_page_is_served(web):
+    client, _ = web
     page = client.get("/")
     assert page.status_code == 200
     assert "webchat.js" in page.get_data(as_text=True)

@@ -17,7 +17,7 @@ from bot.bridge.worker.replies import bridge_message
 from bot.bridge.worker.turns import inbox_metadata
 from bot.club.database import session_scope
 from bot.simulator import messenger_batch, messenger_event, post_messenger
-from tests.platform_kit import running_bridge, wait_until
+from tests.bridge.platform_kit import running_bridge, wait_until
 
 
 def say(b, user: str, text: str):

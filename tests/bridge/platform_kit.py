@@ -18,10 +18,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-import pytest
 from flask.testing import FlaskClient
 
 from bot.bridge.app import build_queue, create_app
+from bot.bridge.store import inbox, outbox
 from bot.bridge.worker.queue import ConversationQueue
 from bot.settings import Settings, load_settings
 from bot.simulator import Secrets, Simulator, SimulatorServer, SimulatorState
@@ -40,11 +40,17 @@ def echo(payload: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 class ScriptedRasa:
-    """Rasa's REST channel on loopback; `replies` decides the answer, `down` 503s."""
+    """Rasa's REST channel on loopback, and the action server's health.
+
+    `replies` decides the answer; `down` answers 503 to every turn and
+    `fail_next` to the next N; `actions_up` is what `/health` says.
+    """
 
     def __init__(self, replies: Replies = echo) -> None:
         self.replies = replies
         self.down = False
+        self.fail_next = 0
+        self.actions_up = True
         self.delay = 0.0
         self.received: list[dict[str, Any]] = []
         self.lock = threading.Lock()
@@ -63,12 +69,16 @@ class ScriptedRasa:
                 self.wfile.write(data)
 
             def do_GET(self) -> None:
-                self._json(200, {"status": "ok"})
+                up = fake.actions_up or self.path != "/health"
+                self._json(200 if up else 503, {"status": "ok" if up else "down"})
 
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", 0))
                 payload = json.loads(self.rfile.read(length))
-                if fake.down:
+                with fake.lock:
+                    failing = fake.down or fake.fail_next > 0
+                    fake.fail_next = max(0, fake.fail_next - 1)
+                if failing:
                     self._json(503, {"error": "down"})
                     return
                 time.sleep(fake.delay)
@@ -220,7 +230,14 @@ def wait_until(predicate: Callable[[], Any], timeout: float = 15.0, what: str = 
     raise AssertionError(f"timed out after {timeout} s waiting for {what}")
 
 
-@pytest.fixture
-def bridge(tmp_path, db_url, monkeypatch) -> Iterator[PlatformBridge]:
-    with running_bridge(tmp_path, db_url, monkeypatch) as running:
-        yield running
+def wait_settled(database_url: str, conversation_id: str, timeout: float = 15.0):
+    """Until the conversation has nothing pending in the inbox or the outbox:
+    every stored message answered and every answer sent (or given up)."""
+    wait_until(
+        lambda: (
+            not inbox.has_pending(database_url, conversation_id)
+            and not outbox.has_pending(database_url, conversation_id)
+        ),
+        timeout,
+        f"{conversation_id} to settle",
+    )
