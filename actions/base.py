@@ -25,6 +25,22 @@ logger = logging.getLogger(__name__)
 Events = list[dict[str, Any]]
 
 
+def account_of(tracker: Tracker) -> tuple[str, str]:
+    """(platform, user id) from the conversation id `<platform>:<user id>`."""
+    platform, _, user_id = tracker.sender_id.partition(":")
+    return platform, user_id
+
+
+def source_of(tracker: Tracker) -> str:
+    """Who is trying: the web client's (hashed) address the bridge put in the
+    metadata, else the chat user (a Messenger/Zalo user is one person)."""
+    metadata = tracker.latest_message.get("metadata") or {}
+    client = (metadata.get("web") or {}).get("client")
+    if tracker.sender_id.startswith("web:") and isinstance(client, str) and client:
+        return f"web-client:{client}"[:200]
+    return tracker.sender_id[:200]
+
+
 class ClubAction(Action):
     """A plain action answered from the club database."""
 

@@ -143,6 +143,8 @@ class ActionShowCampaignDetail(ClubAction):
         synonyms live in the database), else the campaign talked about before."""
         entity = next(tracker.get_latest_entity_values("campaign"), None)
         for wanted in (entity, text_of(tracker), tracker.get_slot("campaign")):
+            if not isinstance(wanted, str):  # an entity value can be anything
+                continue
             if wanted and (campaign := find_campaign(session, wanted)):
                 return campaign
         return None

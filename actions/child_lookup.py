@@ -1,10 +1,11 @@
-"""Child look-up by code, with sponsor verification (see bot/sponsors.py).
+"""Child look-up by code, with sponsor verification (see bot/club/sponsors.py).
 
-Anyone gets the public summary (given name, grade, district). The full news goes
-only to the child's sponsor, verified by the registered phone or by a chat
-account linked at an earlier verification. A code that does not exist and a
-wrong phone get the same answer and both count as failed tries; five failures in
-an hour lock look-ups for that chat user.
+A child waiting for a sponsor is public: anyone gets the summary (given name,
+grade, district). For any other code, existing or not, the answer is the same
+question (the sponsor's phone) until the phone is checked, so the register
+cannot be enumerated; every wrong code-and-phone counts as a failure of that
+code, of that source and overall, and past a limit look-ups are locked for
+unverified chats. The news goes only to the child's verified sponsor.
 """
 
 from __future__ import annotations
@@ -17,17 +18,18 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from sqlalchemy.orm import Session
 
-from actions.base import ClubAction, Events
-from actions.db import club_session, today
+from actions.base import ClubAction, Events, account_of, source_of
+from actions.db import club_session, settings, today
 from actions.forms import END_FORM, SafeFormValidation, text_of
 from actions.responses import money
+from bot.club.limits import lock_reason, record_attempt
 from bot.club.models import Sponsor
 from bot.club.sponsors import (
     child_news,
     find_child,
-    is_locked,
+    is_waiting,
     link_account,
-    record_attempt,
+    session_verification_holds,
     sponsor_for_account,
     sponsors_child,
     verify_sponsor,
@@ -40,31 +42,31 @@ logger = logging.getLogger(__name__)
 VERIFIED = "verified"
 
 
-def account_of(tracker: Tracker) -> tuple[str, str]:
-    """(platform, user id) from the conversation id `<platform>:<user id>`."""
-    platform, _, user_id = tracker.sender_id.partition(":")
-    return platform, user_id
-
-
 def known_sponsor(session: Session, tracker: Tracker) -> Sponsor | None:
-    """The sponsor verified earlier in this conversation or linked to the account."""
-    sponsor_id = tracker.get_slot("verified_sponsor_id")
-    if sponsor_id:
-        sponsor = session.get(Sponsor, int(sponsor_id))
-        if sponsor:
-            return sponsor
-    return sponsor_for_account(session, *account_of(tracker))
+    """The sponsor this chat has proved to be, re-checked on every call: the
+    account's link (if verified within LOOKUP_VERIFY_DAYS), else a phone check
+    made in this conversation within that time and still standing."""
+    now = datetime.utcnow()
+    days = settings().lookup_verify_days
+    platform, user_id = account_of(tracker)
+    if linked := sponsor_for_account(session, platform, user_id, now, days):
+        return linked
+    sponsor_id, checked_at = (
+        tracker.get_slot("verified_sponsor_id"),
+        tracker.get_slot("verified_at"),
+    )
+    if not sponsor_id or not isinstance(checked_at, (int, float)):
+        return None
+    if now.timestamp() - checked_at > days * 86400:
+        return None
+    if not session_verification_holds(session, int(sponsor_id), platform, user_id):
+        return None
+    return session.get(Sponsor, int(sponsor_id))
 
 
-def _fail(session: Session, tracker: Tracker, dispatcher, slot: str) -> dict[str, Any]:
-    """Count a failed try and answer the same way whatever failed."""
-    record_attempt(session, tracker.sender_id, succeeded=False)
-    session.flush()
-    if is_locked(session, tracker.sender_id, datetime.utcnow()):
-        dispatcher.utter_message(response="utter_lookup_locked")
-        return {slot: None, **END_FORM}
-    dispatcher.utter_message(response="utter_lookup_mismatch")
-    return {slot: None}
+def _locked(dispatcher, slot: str) -> dict[str, Any]:
+    dispatcher.utter_message(response="utter_lookup_locked")
+    return {slot: None, **END_FORM}
 
 
 class ValidateChildLookupForm(SafeFormValidation):
@@ -81,27 +83,26 @@ class ValidateChildLookupForm(SafeFormValidation):
 
     def validate_child_code(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
         code = child_code_in(str(value or ""))
-        with club_session() as session, session.begin():
-            if is_locked(session, tracker.sender_id, datetime.utcnow()):
-                dispatcher.utter_message(response="utter_lookup_locked")
-                return {"child_code": None, **END_FORM}
-            if code is None:
-                dispatcher.utter_message(response="utter_child_code_invalid")
-                return {"child_code": None}
+        if code is None:
+            dispatcher.utter_message(response="utter_child_code_invalid")
+            return {"child_code": None}
+        with club_session() as session:
             child = find_child(session, code)
-            if child is None:
-                return _fail(session, tracker, dispatcher, "child_code")
             sponsor = known_sponsor(session, tracker)
-            if sponsor and sponsors_child(session, sponsor, child, today()):
+            if child and sponsor and sponsors_child(session, sponsor, child, today()):
                 return {"child_code": code, "lookup_phone": VERIFIED}
-            dispatcher.utter_message(
-                response="utter_child_public",
-                code=child.code,
-                given_name=child.given_name,
-                grade=child.grade,
-                district=child.district,
-            )
-            return {"child_code": code}
+            if child and is_waiting(session, child, today()):
+                dispatcher.utter_message(
+                    response="utter_child_waiting",
+                    code=child.code,
+                    given_name=child.given_name,
+                    grade=child.grade,
+                    district=child.district,
+                )
+                return {"child_code": None, **END_FORM}
+            if lock_reason(session, code, source_of(tracker), datetime.utcnow()):
+                return _locked(dispatcher, "child_code")
+        return {"child_code": code}  # existing or not: the phone is asked next
 
     def validate_lookup_phone(self, value, dispatcher, tracker, domain) -> dict:
         if value == VERIFIED:
@@ -109,17 +110,29 @@ class ValidateChildLookupForm(SafeFormValidation):
         if normalize_phone(str(value or "")) is None:
             dispatcher.utter_message(response="utter_phone_invalid")
             return {"lookup_phone": None}
+        code = tracker.get_slot("child_code") or ""
+        source, now = source_of(tracker), datetime.utcnow()
         with club_session() as session, session.begin():
-            if is_locked(session, tracker.sender_id, datetime.utcnow()):
-                dispatcher.utter_message(response="utter_lookup_locked")
-                return {"lookup_phone": None, **END_FORM}
-            child = find_child(session, tracker.get_slot("child_code") or "")
-            sponsor = verify_sponsor(session, child, str(value), today())
+            if lock_reason(session, code, source, now):
+                return _locked(dispatcher, "lookup_phone")
+            sponsor = verify_sponsor(
+                session, find_child(session, code), str(value), today()
+            )
             if sponsor is None:
-                return _fail(session, tracker, dispatcher, "lookup_phone")
-            record_attempt(session, tracker.sender_id, succeeded=True)
-            link_account(session, sponsor, *account_of(tracker))
-            return {"lookup_phone": VERIFIED, "verified_sponsor_id": sponsor.id}
+                record_attempt(session, tracker.sender_id, False, code, source)
+                session.flush()
+                if lock_reason(session, code, source, now):
+                    return _locked(dispatcher, "lookup_phone")
+                dispatcher.utter_message(response="utter_lookup_mismatch")
+                return {"lookup_phone": None}
+            record_attempt(session, tracker.sender_id, True, code, source)
+            link = link_account(session, sponsor, *account_of(tracker), now)
+            logger.info("lookup_verified sender=%s link=%s", tracker.sender_id, link)
+            return {
+                "lookup_phone": VERIFIED,
+                "verified_sponsor_id": sponsor.id,
+                "verified_at": now.timestamp(),
+            }
 
 
 RESET = [SlotSet("child_code", None), SlotSet("lookup_phone", None)]

@@ -9,18 +9,22 @@ from functools import lru_cache
 from sqlalchemy.orm import Session
 
 from bot.club.database import session_scope
-from bot.settings import load_settings
+from bot.settings import Settings, load_settings
 
 
 @lru_cache(maxsize=8)
-def _url_for(_database_url_variable: str) -> str:
-    return load_settings().database_url
+def _settings_for(_database_url_variable: str) -> Settings:
+    return load_settings()
+
+
+def settings() -> Settings:
+    """The settings, read once (not on every action call) and again only if
+    DATABASE_URL changes."""
+    return _settings_for(os.environ.get("DATABASE_URL", ""))
 
 
 def database_url() -> str:
-    """The club database URL, read from the settings once (not on every action
-    call) and again only if DATABASE_URL changes."""
-    return _url_for(os.environ.get("DATABASE_URL", ""))
+    return settings().database_url
 
 
 def club_session() -> Session:

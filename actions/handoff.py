@@ -6,8 +6,7 @@ import logging
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from actions.base import ClubAction, Events
-from actions.child_lookup import account_of
+from actions.base import ClubAction, Events, account_of, source_of
 from actions.db import database_url
 from actions.forms import text_of
 from actions.responses import phrase
@@ -39,8 +38,15 @@ class ActionHandoff(ClubAction):
     def answer(self, session, dispatcher, tracker, domain) -> Events:
         platform, _ = account_of(tracker)
         ticket = open_ticket(
-            database_url(), tracker.sender_id, platform, text_of(tracker)
+            database_url(),
+            tracker.sender_id,
+            platform,
+            text_of(tracker),
+            source_of(tracker),
         )
+        if ticket is None:
+            dispatcher.utter_message(response="utter_daily_limit")
+            return []
         logger.info(
             "handoff_opened conversation=%s ticket=%s", tracker.sender_id, ticket
         )

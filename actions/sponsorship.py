@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import datetime
 from typing import Any
 
 from rasa_sdk.events import SlotSet
 from sqlalchemy import select
 
-from actions.base import ClubAction, Events
+from actions.base import ClubAction, Events, source_of
 from actions.db import today
 from actions.forms import SafeFormValidation, intent_of
 from actions.responses import money, phrase
 from actions.typed_words import is_one_of, number_word
+from bot.club.limits import too_many_today
 from bot.club.models import SponsorRequest, Sponsorship
 from bot.club.sponsors import programme_figures, waiting_children
 from bot.text import fold, nfc
@@ -132,8 +134,14 @@ class ActionSubmitSponsorRequest(ClubAction):
             children_count=int(tracker.get_slot("children_count")),
             district_preference=district,
             conversation_id=tracker.sender_id,
+            source=source_of(tracker),
         )
         with session.begin():
+            if too_many_today(
+                session, SponsorRequest, request.source, datetime.utcnow()
+            ):
+                dispatcher.utter_message(response="utter_daily_limit")
+                return RESET
             session.add(request)
         dispatcher.utter_message(
             response="utter_sponsor_request_saved",

@@ -5,14 +5,14 @@ from __future__ import annotations
 import logging
 import re
 import secrets
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from rasa_sdk.events import SlotSet
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from actions.base import ClubAction, Events
+from actions.base import ClubAction, Events, source_of
 from actions.campaigns import status_text
 from actions.db import club_session, today
 from actions.forms import (
@@ -27,6 +27,7 @@ from bot.club.campaign_queries import (
     open_for_registration,
     upcoming_campaigns,
 )
+from bot.club.limits import too_many_today
 from bot.club.models import VolunteerRegistration
 from bot.text import fold, nfc
 
@@ -192,6 +193,11 @@ class ActionSubmitVolunteerRegistration(ClubAction):
                     response="utter_campaign_full", campaign=campaign.name
                 )
                 return RESET
+            if too_many_today(
+                session, VolunteerRegistration, source_of(tracker), datetime.utcnow()
+            ):
+                dispatcher.utter_message(response="utter_daily_limit")
+                return RESET
             if found := existing_registration(session, campaign, phone):
                 dispatcher.utter_message(
                     response="utter_already_registered",
@@ -208,6 +214,7 @@ class ActionSubmitVolunteerRegistration(ClubAction):
                 birth_year=int(tracker.get_slot("birth_year")),
                 school_or_work=tracker.get_slot("school_or_work"),
                 conversation_id=tracker.sender_id,
+                source=source_of(tracker),
             )
             session.add(registration)
         dispatcher.utter_message(

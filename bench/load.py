@@ -45,6 +45,7 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bot.bridge.worker.rasa_client import CHANNEL_PATH, SECRET_HEADER  # noqa: E402
 from bot.club.seed import seed_if_empty  # noqa: E402
 from bot.ops.processes import (  # noqa: E402
     Service,
@@ -190,7 +191,11 @@ class Recorder:
 
 
 def direct(
-    rasa_url: str, turns: int, workers: int, rate: float | None = None
+    rasa_url: str,
+    secret: str,
+    turns: int,
+    workers: int,
+    rate: float | None = None,
 ) -> tuple[list[float], float]:
     """The same turns straight to Rasa's REST channel, `workers` at a time
     (as fast as possible, or started at a fixed `rate` per second)."""
@@ -203,8 +208,9 @@ def direct(
         sender = f"direct-{run}-{conversation(i, 20)}"
         started = time.perf_counter()
         response = http(rasa_url).post(
-            f"{rasa_url}/webhooks/rest/webhook",
+            f"{rasa_url}{CHANNEL_PATH}",
             json={"sender": sender, "message": next(texts)},
+            headers={SECRET_HEADER: secret},
             timeout=60,
         )
         response.raise_for_status()
@@ -348,10 +354,11 @@ def main() -> int:
     ):
         recorder = Recorder(stack.sim_url)
         rasa_url = stack.settings.rasa_url
+        secret = stack.settings.secrets.channel_secret
         per_turn = calibrate(stack.bridge_url, recorder)
-        direct(rasa_url, 10, args.workers)  # warm up
+        direct(rasa_url, secret, 10, args.workers)  # warm up
         cpu_before = stack.cpu()
-        direct_lat, capacity = direct(rasa_url, args.direct_turns, args.workers)
+        direct_lat, capacity = direct(rasa_url, secret, args.direct_turns, args.workers)
         cpu_after = stack.cpu()
         direct_cpu = {
             name: (cpu_after[name] - cpu_before[name]) * 1000 / args.direct_turns
@@ -365,7 +372,9 @@ def main() -> int:
         steady = Load(stack.bridge_url, recorder, per_turn, "steady")
         for _ in range(args.rounds):
             seconds = args.steady_seconds / args.rounds
-            lat, _ = direct(rasa_url, int(rate * seconds), args.workers, rate=rate)
+            lat, _ = direct(
+                rasa_url, secret, int(rate * seconds), args.workers, rate=rate
+            )
             paced_lat += lat
             steady.run(args.users, rate, seconds)
             steady.wait_drained(args.drain_timeout)

@@ -8,6 +8,9 @@ from pathlib import Path
 
 from dotenv import load_dotenv
 
+from bot.service_secrets import FILE_NAME as SECRETS_FILE
+from bot.service_secrets import ServiceSecrets, load_service_secrets
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -172,7 +175,9 @@ class Settings:
     tracker_db: Path
     queue_db: Path
     model_dir: Path
-    host: str
+    host: str  # the bridge's address (BIND_HOST)
+    rasa_host: str  # Rasa's and the action server's: loopback unless set
+    action_host: str
     bridge_port: int
     rasa_port: int
     action_port: int
@@ -183,6 +188,12 @@ class Settings:
     log_level: str
     env_file_found: bool
     platforms: PlatformSettings
+    secrets: ServiceSecrets
+    lookup_verify_days: int = 30  # a linked account's phone check lasts this long
+    embedded_database: bool = True  # DATABASE_URL unset: the demo may be loaded
+    web_rate: int = 20  # web chat messages a minute per browser address
+    chat_rate: int = 30  # messages a minute one conversation may send to Rasa
+    retention_days: int = 90  # message bodies, transcripts, web trackers kept
 
     @property
     def log_dir(self) -> Path:
@@ -197,6 +208,8 @@ def load_settings(env_file: Path | None = None) -> Settings:
         load_dotenv(env_file, override=False)
     var_dir = _path("VAR_DIR", ROOT / "var")
     host = os.environ.get("BIND_HOST", "127.0.0.1").strip() or "127.0.0.1"
+    rasa_host = os.environ.get("RASA_HOST", "127.0.0.1").strip() or "127.0.0.1"
+    action_host = os.environ.get("ACTION_HOST", "127.0.0.1").strip() or "127.0.0.1"
     rasa_port = _port("RASA_PORT", 5005)
     action_port = _port("ACTION_PORT", 5055)
     database_url = os.environ.get("DATABASE_URL", "").strip()
@@ -223,15 +236,38 @@ def load_settings(env_file: Path | None = None) -> Settings:
         queue_db=_path("QUEUE_DB", var_dir / "queue.db"),
         model_dir=_path("MODEL_DIR", ROOT / "models"),
         host=host,
+        rasa_host=rasa_host,
+        action_host=action_host,
         bridge_port=_port("BRIDGE_PORT", 8000),
         rasa_port=rasa_port,
         action_port=action_port,
-        rasa_url=os.environ.get("RASA_URL", "").strip() or f"http://{host}:{rasa_port}",
+        rasa_url=os.environ.get("RASA_URL", "").strip()
+        or f"http://{rasa_host}:{rasa_port}",
         action_url=os.environ.get("ACTION_SERVER_URL", "").strip()
-        or f"http://{host}:{action_port}",
+        or f"http://{action_host}:{action_port}",
         workers=_positive_int("BRIDGE_WORKERS", 2),
         rasa_timeout=timeout,
         log_level=level,
         env_file_found=found,
         platforms=_platform_settings(host, _port("BRIDGE_PORT", 8000)),
+        secrets=_service_secrets(var_dir),
+        lookup_verify_days=_positive_int("LOOKUP_VERIFY_DAYS", 30),
+        embedded_database=not os.environ.get("DATABASE_URL", "").strip(),
+        web_rate=_positive_int("WEB_RATE_PER_MINUTE", 20),
+        chat_rate=_positive_int("CHAT_RATE_PER_MINUTE", 30),
+        retention_days=_positive_int("RETENTION_DAYS", 90),
     )
+
+
+def _service_secrets(var_dir: Path) -> ServiceSecrets:
+    try:
+        found = load_service_secrets(var_dir)
+    except OSError as error:
+        raise SettingsError(
+            f"cannot read or create {var_dir / SECRETS_FILE}: {error.strerror}"
+        ) from None
+    if not all(found.values()):
+        raise SettingsError(
+            f"{var_dir / SECRETS_FILE} lacks a value; delete it to make a new one"
+        )
+    return found

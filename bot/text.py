@@ -96,9 +96,18 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 _SPACES = re.compile(r"\s+")
 
 
+_LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def scrub(text: str) -> str:
+    """Lone UTF-16 surrogates (valid in JSON, not in UTF-8) become U+FFFD, so
+    the text can be stored and sent anywhere."""
+    return _LONE_SURROGATE.sub("\ufffd", text)
+
+
 def nfc(text: str) -> str:
-    """Compose decomposed input (some keyboards send NFD) and trim."""
-    return unicodedata.normalize("NFC", text or "").strip()
+    """Compose decomposed input (some keyboards send NFD), scrub, and trim."""
+    return unicodedata.normalize("NFC", scrub(text or "")).strip()
 
 
 def strip_diacritics(text: str) -> str:

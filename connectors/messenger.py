@@ -54,7 +54,8 @@ def verify_signature(app_secret: str, body: bytes, header: str | None) -> bool:
     """Constant-time check of X-Hub-Signature-256 against the raw body."""
     if not app_secret or not header:
         return False
-    return hmac.compare_digest(signature(app_secret, body), header.strip())
+    given = header.strip().encode("utf-8", "replace")  # any header text
+    return hmac.compare_digest(signature(app_secret, body).encode(), given)
 
 
 def _message_event(

@@ -87,14 +87,15 @@ def verify_signature(
     if not app_id or not oa_secret or not header:
         return False
     expected = mac(app_id, body, timestamp, oa_secret)
-    return hmac.compare_digest(expected, header.strip())
+    given = header.strip().encode("utf-8", "replace")  # any header text
+    return hmac.compare_digest(expected.encode(), given)
 
 
 def is_fresh(timestamp: str, window: float, now: float | None = None) -> bool:
     """Events older (or further in the future) than `window` seconds are replays."""
     try:
         sent = int(str(timestamp)) / 1000
-    except ValueError:
+    except (ValueError, OverflowError):  # not a number, or 400 digits long
         return False
     now = time.time() if now is None else now
     return abs(now - sent) <= window

@@ -7,6 +7,7 @@ MODEL=$(.venv/bin/python -m bot train | tail -n 1)
 LOG=var/log/test-stories.log
 # endpoints.yml reads these; rasa test predicts actions without calling them.
 export ACTION_ENDPOINT_URL=http://127.0.0.1:9/webhook TRACKER_DB=var/results/tracker.db
+export ACTION_SECRET=unused-by-rasa-test
 rm -rf var/results/*
 if .venv/bin/rasa test core --model "$MODEL" --stories tests/test_stories.yml \
     --endpoints endpoints.yml --e2e --fail-on-prediction-errors --out var/results >"$LOG" 2>&1; then

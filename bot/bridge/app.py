@@ -5,14 +5,18 @@ from __future__ import annotations
 import logging
 import sys
 import threading
+from collections.abc import Callable
+from datetime import datetime
 from functools import partial
 from pathlib import Path
 
 from flask import Flask, jsonify
 from waitress import create_server
 
+from bot.bridge.http.rate_limit import RateLimiter
 from bot.bridge.http.webchat import bp as webchat_bp
 from bot.bridge.http.webhooks import bp as webhooks_bp
+from bot.bridge.store.retention import forget, schedule_nightly
 from bot.bridge.worker.delivery import (
     Delivery,
     MessengerPlatform,
@@ -72,8 +76,25 @@ def build_queue(settings: Settings) -> ConversationQueue:
     huey = make_huey(settings.queue_db, cfg.queue_url, cfg.queue_poll)
     locks = Locks(huey)
     platforms = build_platforms(settings, huey, locks)
-    rasa = RasaClient(settings.rasa_url, settings.action_url, settings.rasa_timeout)
-    turns = TurnProcessor(rasa, Delivery(settings.database_url, platforms))
+    rasa = RasaClient(
+        settings.rasa_url,
+        settings.action_url,
+        settings.secrets.channel_secret,
+        settings.rasa_timeout,
+        api_token=settings.secrets.rasa_token,
+    )
+    turns = TurnProcessor(
+        rasa, Delivery(settings.database_url, platforms), settings.chat_rate
+    )
+    schedule_nightly(
+        huey,
+        lambda: forget(
+            settings.database_url,
+            settings.tracker_db,
+            settings.retention_days,
+            datetime.utcnow(),
+        ),
+    )
     return ConversationQueue(
         settings.database_url,
         settings.queue_db,
@@ -98,6 +119,8 @@ def create_app(settings: Settings, queue: ConversationQueue | None = None) -> Fl
         MAX_CONTENT_LENGTH=settings.platforms.webhook_max_bytes,
         JSON_AS_ASCII=False,
         SIMULATOR=None,
+        CLIENT_KEY=settings.secrets.channel_secret.encode(),
+        WEB_LIMIT=RateLimiter(settings.web_rate, 60),
     )
     app.json.ensure_ascii = False
     app.register_blueprint(webchat_bp)
@@ -126,23 +149,32 @@ def create_app(settings: Settings, queue: ConversationQueue | None = None) -> Fl
     return app
 
 
+def http_server(settings: Settings, app: Flask) -> tuple[Callable, Callable]:
+    """(run, close) of the bridge's HTTP server: waitress, which refuses a body
+    over WEBHOOK_MAX_BYTES before reading it; in simulator mode the standard
+    library's server, which keeps the `access_token` header the simulated OA
+    API needs (see bot.simulator.wsgi)."""
+    if settings.platforms.simulator:
+        from bot.simulator import http_server as dev_server
+
+        dev = dev_server(app, settings.host, settings.bridge_port)
+        return dev.serve_forever, dev.shutdown
+    server = create_server(
+        app,
+        host=settings.host,
+        port=settings.bridge_port,
+        threads=8,
+        max_request_body_size=settings.platforms.webhook_max_bytes,
+    )
+    return server.run, server.close
+
+
 def serve(settings: Settings) -> None:
     """Serve HTTP in a thread; the huey consumer owns the main thread and signals."""
     sys.setswitchinterval(GIL_SWITCH_INTERVAL)
     queue = build_queue(settings)
     app = create_app(settings, queue)
-    if settings.platforms.simulator:
-        # Local simulation only: wsgiref keeps the `access_token` header the
-        # simulated OA API needs (see bot.simulator.wsgi).
-        from bot.simulator import http_server
-
-        dev = http_server(app, settings.host, settings.bridge_port)
-        run, close = dev.serve_forever, dev.shutdown
-    else:
-        server = create_server(
-            app, host=settings.host, port=settings.bridge_port, threads=8
-        )
-        run, close = server.run, server.close
+    run, close = http_server(settings, app)
     threading.Thread(target=run, name="http", daemon=True).start()
     resumed = queue.resume()
     queue.start_keeper()

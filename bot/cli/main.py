@@ -6,7 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from bot.cli import platform_commands
+from bot.cli import platform_commands, privacy_commands
+from bot.club.database import shown_url
 from bot.settings import Settings, SettingsError, load_settings
 
 
@@ -30,6 +31,12 @@ def _parser() -> argparse.ArgumentParser:
         )
         sub.add_argument("table", help="campaigns, funds, children, sponsors, ...")
         sub.add_argument("file", type=Path)
+        if name == "import":
+            sub.add_argument(
+                "--remove-demo",
+                action="store_true",
+                help="first delete the demo club's rows (data/seed/)",
+            )
     commands.add_parser("handoffs", help="list conversations waiting for a person")
     release = commands.add_parser(
         "release", help="give a handed-over conversation back to the bot"
@@ -42,6 +49,7 @@ def _parser() -> argparse.ArgumentParser:
         "--password-stdin", action="store_true", help="read the password from stdin"
     )
     platform_commands.add_parsers(commands)
+    privacy_commands.add_parsers(commands)
     return parser
 
 
@@ -55,6 +63,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from sqlalchemy.exc import OperationalError
 
+    from bot.club.importer import DemoDataError
     from bot.club.seed import SeedError
     from bot.club.staff import StaffError
     from bot.club.tables import CellError
@@ -65,15 +74,20 @@ def main(argv: list[str] | None = None) -> int:
     setup_logging(settings.log_level)
     try:
         return COMMANDS[args.command](settings, args)
-    except (PortBusyError, TrainingError, SeedError, CellError, StaffError) as error:
+    except (
+        PortBusyError,
+        TrainingError,
+        SeedError,
+        CellError,
+        StaffError,
+        DemoDataError,
+    ) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     except OperationalError as error:
         reason = str(error.orig).splitlines()[0]
-        print(
-            f"error: cannot use the database {settings.database_url}: {reason}",
-            file=sys.stderr,
-        )
+        shown = shown_url(settings.database_url)
+        print(f"error: cannot use the database {shown}: {reason}", file=sys.stderr)
         return 1
 
 
@@ -94,7 +108,7 @@ def _init_db(settings: Settings, _args) -> int:
     from bot.ops.schema import migrate
 
     migrate(settings.database_url)
-    print(f"database ready: {settings.database_url}")
+    print(f"database ready: {shown_url(settings.database_url)}")
     return 0
 
 
@@ -119,9 +133,13 @@ def _train(settings: Settings, _args) -> int:
 
 def _import(settings: Settings, args) -> int:
     from bot.club.importer import import_table
+    from bot.club.seed import remove_demo
     from bot.ops.schema import migrate
 
     migrate(settings.database_url)
+    if args.remove_demo:
+        removed = remove_demo(settings.database_url)
+        print(f"{removed} demo rows removed")
     result = import_table(settings.database_url, args.table, args.file)
     if not result.ok:
         for error in result.errors:
@@ -188,4 +206,5 @@ COMMANDS = {
     "handoffs": _handoffs,
     "release": _release,
     **platform_commands.COMMANDS,
+    **privacy_commands.COMMANDS,
 }

@@ -7,10 +7,14 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Engine, Row
+from sqlalchemy.engine import Engine, Row, make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 from sqlalchemy.sql import Executable
+
+# How long a writer waits for another one on SQLite (the PRAGMA overrides the
+# driver's `timeout`, so both say the same).
+BUSY_TIMEOUT_MS = 30_000
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -24,7 +28,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.close()
 
 
@@ -39,20 +43,29 @@ def get_engine(url: str) -> Engine:
         engine = create_engine(
             url,
             future=True,
-            connect_args={"timeout": 30, "check_same_thread": False},
+            connect_args={
+                "timeout": BUSY_TIMEOUT_MS / 1000,
+                "check_same_thread": False,
+            },
             poolclass=QueuePool,
             pool_size=8,
             max_overflow=-1,
+            hide_parameters=True,  # no phones or names in error messages and logs
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
         return engine
-    return create_engine(url, future=True, pool_pre_ping=True)
+    return create_engine(url, future=True, pool_pre_ping=True, hide_parameters=True)
 
 
 @cache
 def get_sessionmaker(url: str) -> sessionmaker:
     return sessionmaker(get_engine(url), future=True, expire_on_commit=False)
+
+
+def shown_url(url: str) -> str:
+    """The URL as it may be printed or logged: without its password."""
+    return make_url(url).render_as_string(hide_password=True)
 
 
 def session_scope(url: str) -> Session:

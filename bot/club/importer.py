@@ -6,12 +6,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.club.database import session_scope
+from bot.club.models import DemoData
 from bot.club.tables import TABLES, CellError, Table, read_rows, write_rows
+
+
+class DemoDataError(RuntimeError):
+    """The database holds the demo club: real data must not mix with it."""
+
+
+DEMO_MESSAGE = (
+    "this database holds the demo club (data/seed/); real data must not mix "
+    "with it. Remove the demo rows first: add --remove-demo to the import "
+    "command (python -m bot import TABLE FILE --remove-demo)"
+)
 
 
 @dataclass
@@ -82,8 +94,15 @@ def _constraint_reason(error: IntegrityError) -> str:
     return f"breaks a rule of the database ({message})"
 
 
-def import_table(url: str, name: str, path: Path) -> ImportResult:
-    """Import `path` into table `name`; writes nothing unless every row is valid."""
+def import_table(
+    url: str, name: str, path: Path, allow_demo: bool = False
+) -> ImportResult:
+    """Import `path` into table `name`; writes nothing unless every row is valid.
+
+    Raises DemoDataError when the database holds the demo club (unless
+    `allow_demo`: the demo loader itself)."""
+    if not allow_demo and _holds_demo(url):
+        raise DemoDataError(DEMO_MESSAGE)
     if name not in TABLES:
         raise CellError(f"unknown table {name!r}; tables: {', '.join(TABLES)}")
     if not path.is_file():
@@ -108,6 +127,11 @@ def import_table(url: str, name: str, path: Path) -> ImportResult:
         else:
             session.commit()
     return result
+
+
+def _holds_demo(url: str) -> bool:
+    with session_scope(url) as session:
+        return bool(session.scalar(select(func.count()).select_from(DemoData)))
 
 
 def export_table(url: str, name: str, path: Path) -> int:

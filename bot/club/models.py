@@ -27,6 +27,7 @@ from sqlalchemy.orm import declarative_base
 from bot.club.vocab import (
     CAMPAIGN_STATUSES,
     CHILD_STATUSES,
+    LINK_REQUEST_STATUSES,
     REGISTRATION_STATUSES,
     SPONSOR_REQUEST_STATUSES,
     TICKET_STATUSES,
@@ -91,6 +92,7 @@ class VolunteerRegistration(Base):
     birth_year = Column(Integer, nullable=False)
     school_or_work = Column(String(200), nullable=False, default="")
     conversation_id = Column(String(200))
+    source = Column(String(200), index=True)  # who asked (see DAILY_REQUESTS)
     status = Column(String(20), nullable=False, default="registered")
     created_at = Column(DateTime, nullable=False, default=utcnow)
 
@@ -133,6 +135,10 @@ class Sponsor(Base):
     email = Column(String(200))
     messenger_id = Column(String(100), unique=True)
     zalo_id = Column(String(100), unique=True)
+    # When the linked account last proved the phone: a link older than
+    # LOOKUP_VERIFY_DAYS no longer counts as verified (bot.club.sponsors).
+    messenger_verified_at = Column(DateTime)
+    zalo_verified_at = Column(DateTime)
     created_at = Column(DateTime, nullable=False, default=utcnow)
 
 
@@ -173,6 +179,7 @@ class SponsorRequest(Base):
     children_count = Column(Integer, nullable=False, default=1)
     district_preference = Column(String(100), nullable=False, default="")
     conversation_id = Column(String(200))
+    source = Column(String(200), index=True)
     status = Column(String(20), nullable=False, default="pending")
     created_at = Column(DateTime, nullable=False, default=utcnow)
 
@@ -236,6 +243,7 @@ class HandoffTicket(Base):
     conversation_id = Column(String(200), nullable=False, index=True)
     platform = Column(String(20), nullable=False, default="")
     last_message = Column(Text, nullable=False, default="")
+    source = Column(String(200), index=True)
     status = Column(String(20), nullable=False, default="open")
     created_at = Column(DateTime, nullable=False, default=utcnow)
     closed_at = Column(DateTime)
@@ -245,17 +253,47 @@ class HandoffTicket(Base):
 
 
 class LookupAttempt(Base):
-    """A child look-up verification try; five failures in an hour lock the user."""
+    """A child look-up verification try. Failures count per child code, per
+    source (a web client's hashed address, a Messenger/Zalo user) and overall
+    (bot.club.sponsors); staff clear them with `python -m bot lookup-locks`."""
 
     __tablename__ = "lookup_attempts"
 
     id = Column(Integer, primary_key=True)
     conversation_id = Column(String(200), nullable=False)
+    child_code = Column(String(20))
+    source = Column(String(200))
     succeeded = Column(Boolean, nullable=False, default=False)
+    cleared = Column(Boolean, nullable=False, default=False)
     created_at = Column(DateTime, nullable=False, default=utcnow)
 
     __table_args__ = (
         Index("ix_lookup_conversation_time", "conversation_id", "created_at"),
+        Index("ix_lookup_code_time", "child_code", "created_at"),
+        Index("ix_lookup_source_time", "source", "created_at"),
+        Index("ix_lookup_time", "created_at"),
+    )
+
+
+class LinkRequest(Base):
+    """A chat account that proved a sponsor's phone while the sponsor already
+    has another account linked (or the account another sponsor): it is verified
+    for its own conversation only, until staff approve the link."""
+
+    __tablename__ = "link_requests"
+
+    id = Column(Integer, primary_key=True)
+    sponsor_id = Column(Integer, ForeignKey("sponsors.id"), nullable=False)
+    platform = Column(String(20), nullable=False)
+    user_id = Column(String(100), nullable=False)
+    status = Column(String(20), nullable=False, default="pending")
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+    decided_at = Column(DateTime)
+    decided_by = Column(String(100))
+
+    __table_args__ = (
+        status_check("status", LINK_REQUEST_STATUSES, "ck_link_request_status"),
+        Index("ix_link_request_account", "platform", "user_id"),
     )
 
 
@@ -268,3 +306,14 @@ class StaffUser(Base):
     username = Column(String(100), nullable=False, unique=True)
     password_hash = Column(String(300), nullable=False)
     created_at = Column(DateTime, nullable=False, default=utcnow)
+
+
+class DemoData(Base):
+    """The demo club's rows, per table: every row up to `max_id` was loaded from
+    data/seed/ (bot.club.seed); imports refuse to mix real data with them."""
+
+    __tablename__ = "demo_data"
+
+    table_name = Column(String(50), primary_key=True)
+    max_id = Column(Integer, nullable=False)
+    loaded_at = Column(DateTime, nullable=False, default=utcnow)

@@ -1,10 +1,13 @@
-"""Nuôi em: sponsor verification, the child look-up lock, what a sponsor may see.
+"""Nuôi em: sponsor verification, the look-up locks, what a sponsor may see.
 
 Privacy rule: a child's school, notes and payments go only to the verified
 sponsor of that child. A sponsor is verified by the phone registered with the
-club (compared in normalised form); the chat account is then linked to the
-sponsor so later look-ups need no phone. Failed tries are counted per chat
-user and lock look-ups for an hour after five.
+club (compared in normalised form). The Messenger/Zalo account that proved it
+is linked to the sponsor, so later look-ups need no phone for
+`verify_days`; a second account never replaces a link silently: it is
+verified for its own conversation and waits in `link_requests` for staff.
+
+Failed tries and their locks are in `bot.club.limits`.
 """
 
 from __future__ import annotations
@@ -15,12 +18,18 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.club.models import Child, Donation, LookupAttempt, Sponsor, Sponsorship
+from bot.club.database import session_scope
+from bot.club.models import (
+    Child,
+    Donation,
+    LinkRequest,
+    Sponsor,
+    Sponsorship,
+)
 from bot.club.values import normalize_phone
 from bot.club.vocab import child_code
 
-MAX_FAILURES = 5
-LOCK_WINDOW = timedelta(hours=1)
+VERIFY_DAYS = 30
 LINKABLE_PLATFORMS = {"messenger": "messenger_id", "zalo": "zalo_id"}
 
 
@@ -57,31 +66,49 @@ def active_sponsorship(
     return session.scalars(query).first()
 
 
-def is_locked(session: Session, conversation_id: str, now: datetime) -> bool:
-    failures = session.scalar(
-        select(func.count())
-        .select_from(LookupAttempt)
-        .where(LookupAttempt.conversation_id == conversation_id)
-        .where(LookupAttempt.succeeded.is_(False))
-        .where(LookupAttempt.created_at > now - LOCK_WINDOW)
-    )
-    return failures >= MAX_FAILURES
-
-
-def record_attempt(session: Session, conversation_id: str, succeeded: bool) -> None:
-    session.add(LookupAttempt(conversation_id=conversation_id, succeeded=succeeded))
-
-
-def sponsor_for_account(
-    session: Session, platform: str, user_id: str
-) -> Sponsor | None:
-    """The sponsor already linked to this Messenger/Zalo account, if any."""
+def _linked(session: Session, platform: str, user_id: str) -> Sponsor | None:
     attr = LINKABLE_PLATFORMS.get(platform)
     if not attr or not user_id:
         return None
     return session.scalars(
         select(Sponsor).where(getattr(Sponsor, attr) == user_id)
     ).first()
+
+
+def sponsor_for_account(
+    session: Session, platform: str, user_id: str, now: datetime, days: int
+) -> Sponsor | None:
+    """The sponsor linked to this Messenger/Zalo account, if the account proved
+    the phone within the last `days` days."""
+    sponsor = _linked(session, platform, user_id)
+    if sponsor is None:
+        return None
+    verified_at = getattr(sponsor, f"{platform}_verified_at")
+    fresh = verified_at is not None and verified_at > now - timedelta(days=days)
+    return sponsor if fresh else None
+
+
+def session_verification_holds(
+    session: Session, sponsor_id: int, platform: str, user_id: str
+) -> bool:
+    """A phone check made in a Messenger/Zalo conversation still counts only
+    while the account is linked to that sponsor or its link request is not
+    rejected (staff removing the link revokes it). The web chat has no account
+    to link: its check lasts as long as the conversation's slot."""
+    if platform not in LINKABLE_PLATFORMS:
+        return True
+    linked = _linked(session, platform, user_id)
+    if linked is not None:
+        return linked.id == sponsor_id
+    return bool(
+        session.scalar(
+            select(func.count())
+            .select_from(LinkRequest)
+            .where(LinkRequest.sponsor_id == sponsor_id)
+            .where(LinkRequest.platform == platform, LinkRequest.user_id == user_id)
+            .where(LinkRequest.status == "pending")
+        )
+    )
 
 
 def verify_sponsor(
@@ -99,17 +126,40 @@ def verify_sponsor(
 
 
 def link_account(
-    session: Session, sponsor: Sponsor, platform: str, user_id: str
-) -> None:
-    """Remember the chat account so the sponsor is not asked again."""
+    session: Session, sponsor: Sponsor, platform: str, user_id: str, now: datetime
+) -> str:
+    """After a phone check: link the account, refresh its link, or (when the
+    sponsor has another account or the account another sponsor) ask staff.
+    Returns "linked", "refreshed", "requested" or "none" (web chat)."""
     attr = LINKABLE_PLATFORMS.get(platform)
     if not attr or not user_id:
-        return
-    other = sponsor_for_account(session, platform, user_id)
-    if other is not None and other.id != sponsor.id:
-        setattr(other, attr, None)  # an account belongs to one sponsor at a time
-        session.flush()
-    setattr(sponsor, attr, user_id)
+        return "none"
+    current = getattr(sponsor, attr)
+    other = _linked(session, platform, user_id)
+    if current == user_id:
+        setattr(sponsor, f"{platform}_verified_at", now)
+        return "refreshed"
+    if current is None and other is None:
+        setattr(sponsor, attr, user_id)
+        setattr(sponsor, f"{platform}_verified_at", now)
+        return "linked"
+    pending = session.scalars(
+        select(LinkRequest)
+        .where(LinkRequest.sponsor_id == sponsor.id, LinkRequest.status == "pending")
+        .where(LinkRequest.platform == platform, LinkRequest.user_id == user_id)
+    ).first()
+    if pending is None:
+        session.add(
+            LinkRequest(sponsor_id=sponsor.id, platform=platform, user_id=user_id)
+        )
+    return "requested"
+
+
+def is_waiting(session: Session, child: Child, today: date) -> bool:
+    """A child the club presents publicly: waiting for a sponsor, none active."""
+    return (
+        child.status == "waiting" and active_sponsorship(session, child, today) is None
+    )
 
 
 def sponsors_child(
@@ -159,3 +209,55 @@ def waiting_children(session: Session, limit: int = 5) -> list[Child]:
     """Children waiting for a sponsor (only their public fields are shown)."""
     query = select(Child).where(Child.status == "waiting").order_by(Child.code)
     return list(session.scalars(query.limit(limit)))
+
+
+class LinkError(ValueError):
+    """A link request or account staff named does not exist or is decided."""
+
+
+def link_requests(url: str, status: str = "pending") -> list[LinkRequest]:
+    with session_scope(url) as session:
+        query = select(LinkRequest).where(LinkRequest.status == status)
+        return list(session.scalars(query.order_by(LinkRequest.id)))
+
+
+def decide(url: str, request_id: int, approve: bool, by: str) -> LinkRequest:
+    """Approve (the account replaces the sponsor's link) or reject a request."""
+    with session_scope(url) as session, session.begin():
+        request = session.get(LinkRequest, request_id)
+        if request is None or request.status != "pending":
+            raise LinkError(f"no pending link request {request_id}")
+        request.status = "approved" if approve else "rejected"
+        request.decided_at, request.decided_by = datetime.utcnow(), by
+        if approve:
+            _move_link(session, request)
+        return request
+
+
+def _move_link(session, request: LinkRequest) -> None:
+    attr = LINKABLE_PLATFORMS[request.platform]
+    holder = session.scalars(
+        select(Sponsor).where(getattr(Sponsor, attr) == request.user_id)
+    ).first()
+    if holder is not None:
+        setattr(holder, attr, None)  # the account leaves its former sponsor
+        session.flush()
+    sponsor = session.get(Sponsor, request.sponsor_id)
+    setattr(sponsor, attr, request.user_id)
+    setattr(sponsor, f"{request.platform}_verified_at", request.created_at)
+
+
+def unlink(url: str, platform: str, user_id: str) -> bool:
+    """Remove an account's link: its look-ups need the phone again."""
+    attr = LINKABLE_PLATFORMS.get(platform)
+    if attr is None:
+        raise LinkError(f"{platform!r} accounts are not linked (messenger, zalo)")
+    with session_scope(url) as session, session.begin():
+        sponsor = session.scalars(
+            select(Sponsor).where(getattr(Sponsor, attr) == user_id)
+        ).first()
+        if sponsor is None:
+            return False
+        setattr(sponsor, attr, None)
+        setattr(sponsor, f"{platform}_verified_at", None)
+        return True

@@ -338,7 +338,30 @@ def read_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
     with path.open(encoding="utf-8-sig", newline="") as handle:
         for line, row in enumerate(csv.DictReader(handle), start=2):
             if any((v or "").strip() for v in row.values()):
-                yield line, {k.strip(): v or "" for k, v in row.items() if k}
+                yield line, {k.strip(): _from_csv(v or "") for k, v in row.items() if k}
+
+
+# A spreadsheet runs a cell that starts with one of these as a formula
+# ("=HYPERLINK(...)" in a donor's memo). Exports keep such text as text: a
+# string cell in XLSX, a leading apostrophe in CSV (removed again on import).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_text(value: Any) -> str:
+    text = _cell(value)
+    return (
+        f"'{text}"
+        if isinstance(value, str) and text.startswith(FORMULA_START)
+        else text
+    )
+
+
+def _from_csv(text: str) -> str:
+    return (
+        text[1:]
+        if text.startswith("'") and text[1:].startswith(FORMULA_START)
+        else text
+    )
 
 
 def write_rows(path: Path, header: list[str], rows: Iterable[list[Any]]) -> int:
@@ -349,8 +372,11 @@ def write_rows(path: Path, header: list[str], rows: Iterable[list[Any]]) -> int:
         book = Workbook()
         sheet = book.active
         sheet.append(header)
-        for row in rows:
+        for line, row in enumerate(rows, start=2):
             sheet.append([_cell(v) for v in row])
+            for cell in sheet[line]:
+                if isinstance(cell.value, str):
+                    cell.data_type = "s"  # never a formula
             count += 1
         book.save(path)
         return count
@@ -358,6 +384,6 @@ def write_rows(path: Path, header: list[str], rows: Iterable[list[Any]]) -> int:
         writer = csv.writer(handle)
         writer.writerow(header)
         for row in rows:
-            writer.writerow([_cell(v) for v in row])
+            writer.writerow([_csv_text(v) for v in row])
             count += 1
     return count

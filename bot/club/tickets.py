@@ -9,6 +9,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.sql import ColumnElement
 
 from bot.club.database import read, session_scope
+from bot.club.limits import too_many_today
 from bot.club.models import HandoffTicket
 
 
@@ -23,18 +24,27 @@ _OPEN = select(HandoffTicket.id).where(_open(bindparam("conversation_id"))).limi
 
 
 def open_ticket(
-    url: str, conversation_id: str, platform: str, last_message: str
-) -> int:
-    """Open (or reuse) the conversation's ticket; returns its id."""
+    url: str,
+    conversation_id: str,
+    platform: str,
+    last_message: str,
+    source: str | None = None,
+) -> int | None:
+    """Open (or reuse) the conversation's ticket; returns its id, or None when
+    `source` has opened DAILY_REQUESTS tickets today already."""
     with session_scope(url) as session, session.begin():
         ticket = session.scalars(
             select(HandoffTicket).where(_open(conversation_id))
         ).first()
         if ticket is None:
+            source = source or conversation_id
+            if too_many_today(session, HandoffTicket, source, datetime.utcnow()):
+                return None
             ticket = HandoffTicket(
                 conversation_id=conversation_id,
                 platform=platform,
                 last_message=last_message[:2000],
+                source=source,
             )
             session.add(ticket)
             session.flush()

@@ -98,7 +98,9 @@ def service_env(settings: Settings) -> dict[str, str]:
         DATABASE_URL=settings.database_url,
         ACTION_ENDPOINT_URL=f"{settings.action_url}/webhook",
         TRACKER_DB=str(settings.tracker_db),
-        SANIC_HOST=settings.host,
+        **settings.secrets.as_env(),
+        RASA_HOST=settings.rasa_host,
+        ACTION_HOST=settings.action_host,
         VAR_DIR=str(settings.var_dir),
         QUEUE_DB=str(settings.queue_db),
         RASA_URL=settings.rasa_url,
@@ -107,6 +109,10 @@ def service_env(settings: Settings) -> dict[str, str]:
         RASA_PORT=str(settings.rasa_port),
         ACTION_PORT=str(settings.action_port),
         BIND_HOST=settings.host,
+        WEB_RATE_PER_MINUTE=str(settings.web_rate),
+        CHAT_RATE_PER_MINUTE=str(settings.chat_rate),
+        LOOKUP_VERIFY_DAYS=str(settings.lookup_verify_days),
+        RETENTION_DAYS=str(settings.retention_days),
     )
     return env
 
@@ -114,15 +120,7 @@ def service_env(settings: Settings) -> dict[str, str]:
 def action_service(settings: Settings) -> Service:
     return Service(
         "action server",
-        [
-            rasa_bin(),
-            "run",
-            "actions",
-            "--actions",
-            "actions",
-            "--port",
-            str(settings.action_port),
-        ],
+        [sys.executable, "-m", "actions.server", "--port", str(settings.action_port)],
         f"{settings.action_url}/health",
         settings.log_dir / "actions.log",
         service_env(settings),
@@ -143,11 +141,13 @@ def rasa_service(settings: Settings, model: Path) -> Service:
             "--credentials",
             "credentials.yml",
             "--interface",
-            settings.host,
+            settings.rasa_host,
             "--port",
             str(settings.rasa_port),
+            "--auth-token",
+            settings.secrets.rasa_token,
         ],
-        f"{settings.rasa_url}/status",
+        f"{settings.rasa_url}/status?token={settings.secrets.rasa_token}",
         settings.log_dir / "rasa.log",
         service_env(settings),
     )

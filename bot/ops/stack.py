@@ -5,6 +5,7 @@ from __future__ import annotations
 import signal
 import time
 
+from bot.club.database import shown_url
 from bot.club.seed import seed_if_empty
 from bot.ops.processes import (
     Service,
@@ -24,24 +25,25 @@ class PortBusyError(RuntimeError):
 
 
 def check_ports(settings: Settings) -> None:
-    for variable, port in (
-        ("BRIDGE_PORT", settings.bridge_port),
-        ("RASA_PORT", settings.rasa_port),
-        ("ACTION_PORT", settings.action_port),
+    for variable, host, port in (
+        ("BRIDGE_PORT", settings.host, settings.bridge_port),
+        ("RASA_PORT", settings.rasa_host, settings.rasa_port),
+        ("ACTION_PORT", settings.action_host, settings.action_port),
     ):
-        if port_in_use(settings.host, port):
+        if port_in_use(host, port):
             raise PortBusyError(
-                f"port {port} ({variable}) on {settings.host} is already in use: "
+                f"port {port} ({variable}) on {host} is already in use: "
                 f"stop the program using it or set {variable} to another port in .env"
             )
 
 
 def prepare(settings: Settings) -> None:
-    """Create or upgrade the database, load the demo club when it is empty."""
+    """Create or upgrade the database; load the demo club into the embedded
+    default database when it is empty (never into one DATABASE_URL names)."""
     migrate(settings.database_url)
-    added = seed_if_empty(settings.database_url)
+    added = seed_if_empty(settings.database_url) if settings.embedded_database else 0
     note = f", {added} demo rows loaded from data/seed/" if added else ""
-    print(f"==> database ready ({settings.database_url}){note}", flush=True)
+    print(f"==> database ready ({shown_url(settings.database_url)}){note}", flush=True)
 
 
 MAX_RESTARTS = 5  # per service within RESTART_WINDOW seconds, then give up

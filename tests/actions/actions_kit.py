@@ -21,6 +21,7 @@ def tracker(
     form: str | None = None,
     sender: str = "web:test-session",
     entities: list | None = None,
+    metadata: dict[str, Any] | None = None,
 ) -> Tracker:
     """A tracker after one user message; `set_now` are the slots that message set
     (what a form validator validates)."""
@@ -29,6 +30,7 @@ def tracker(
         "text": text,
         "intent": {"name": intent, "confidence": 0.99},
         "entities": entities or [],
+        "metadata": metadata or {},
     }
     events = [{"event": "user", "text": text, "parse_data": parse}] + [
         {"event": "slot", "name": k, "value": v} for k, v in (set_now or {}).items()

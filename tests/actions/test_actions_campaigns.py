@@ -7,7 +7,6 @@ import json
 from datetime import date, timedelta
 from pathlib import Path
 
-import pytest
 import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -37,14 +36,6 @@ def run(action, tracker_: Tracker):
     dispatcher = CollectingDispatcher()
     events = asyncio.run(action.run(dispatcher, tracker_, DOMAIN))
     return dispatcher.messages, events
-
-
-@pytest.fixture
-def use_db(monkeypatch):
-    def use(url: str) -> None:
-        monkeypatch.setenv("DATABASE_URL", url)
-
-    return use
 
 
 def test_list_shows_upcoming_campaigns_with_detail_buttons(club_db, use_db):
@@ -188,3 +179,10 @@ def test_a_running_campaign_without_deadline_is_described_as_the_form_treats_it(
     assert closed in listing[0]["campaigns"]
     form, _ = run(ActionAskVolunteerFormCampaign(), tracker())
     assert form[0]["buttons"] == []  # not offered by the form either
+
+
+def test_a_campaign_entity_that_is_not_text_is_ignored(club_db, use_db):
+    use_db(club_db)
+    entities = [{"entity": "campaign", "value": {"a": 1}}]
+    messages, _ = run(ActionShowCampaignDetail(), tracker(entities=entities))
+    assert [m["response"] for m in messages] == ["utter_campaign_not_found"]

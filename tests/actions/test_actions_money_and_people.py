@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -15,20 +16,15 @@ from actions.sponsorship import (
     ValidateSponsorForm,
 )
 from bot.club.database import session_scope
+from bot.club.limits import lock_reason
 from bot.club.models import LookupAttempt, SponsorRequest
-from bot.club.seed import seed_if_empty
-from bot.club.sponsors import is_locked
 from bot.club.tickets import is_paused, release
 from tests.actions.actions_kit import DOMAIN, responses, run, tracker
 
-TRANG = {"verified_sponsor_id": 1}  # Nguyễn Thu Trang, first sponsor of the demo
+pytestmark = pytest.mark.usefixtures("demo")
 
-
-@pytest.fixture(autouse=True)
-def demo(db_url, monkeypatch):
-    seed_if_empty(db_url)
-    monkeypatch.setenv("DATABASE_URL", db_url)
-    return db_url
+# Nguyễn Thu Trang, first sponsor of the demo, checked by phone in this web chat
+TRANG = {"verified_sponsor_id": 1, "verified_at": time.time()}
 
 
 def test_explanation_uses_live_figures_and_public_summaries_only():
@@ -151,6 +147,20 @@ def test_handoff_pauses_the_bot_until_released(demo):
     assert not is_paused(demo, "zalo:77")
 
 
+def test_one_source_opens_at_most_three_handoff_tickets_a_day(demo):
+    metadata = {"web": {"session_id": "s", "client": "198.51.100.3"}}
+    for i in range(3):
+        opened, _ = run(
+            ActionHandoff(), tracker("gặp người", sender=f"web:h{i}", metadata=metadata)
+        )
+        assert responses(opened) == ["utter_handoff_created"]
+    refused, _ = run(
+        ActionHandoff(), tracker("gặp người", sender="web:h9", metadata=metadata)
+    )
+    assert responses(refused) == ["utter_daily_limit"]
+    assert not is_paused(demo, "web:h9")
+
+
 def test_handoff_says_when_a_person_answers():
     vietnam = timezone(timedelta(hours=7))
     soon = DOMAIN["responses"]["utter_handoff_when_soon"][0]["text"]
@@ -175,12 +185,20 @@ def test_lock_expires_after_an_hour(demo):
     old = datetime.utcnow() - timedelta(minutes=61)
     with session_scope(demo) as session, session.begin():
         session.add_all(
-            LookupAttempt(conversation_id="web:x", succeeded=False, created_at=old)
+            LookupAttempt(
+                conversation_id="web:x",
+                child_code="NE0101",
+                source="web:x",
+                succeeded=False,
+                created_at=old,
+            )
             for _ in range(5)
         )
     with session_scope(demo) as session:
-        assert not is_locked(session, "web:x", datetime.utcnow())
-        assert is_locked(session, "web:x", old + timedelta(minutes=30))
+        assert lock_reason(session, "NE0101", "web:y", datetime.utcnow()) is None
+        during = old + timedelta(minutes=30)
+        assert lock_reason(session, "NE0101", "web:y", during) == "code"
+        assert lock_reason(session, "NE0102", "web:x", during) == "source"
 
 
 def test_fallback_offers_the_two_likeliest_topics_then_none():

@@ -14,6 +14,8 @@ from bot.club.database import session_scope
 from bot.club.models import Campaign, VolunteerRegistration
 from tests.actions.actions_kit import responses, run, tracker
 
+pytestmark = pytest.mark.usefixtures("club")
+
 FORM = "volunteer_form"
 FILLED = {
     "campaign": "Áo ấm cho em",
@@ -22,12 +24,6 @@ FILLED = {
     "birth_year": "2003",
     "school_or_work": "ĐH Hồng Đức",
 }
-
-
-@pytest.fixture(autouse=True)
-def club(club_db, monkeypatch):
-    monkeypatch.setenv("DATABASE_URL", club_db)
-    return club_db
 
 
 def answer(slot: str, text: str, slots: dict | None = None, intent: str = "inform"):
@@ -248,3 +244,34 @@ def test_database_failure_ends_the_form_politely(tmp_path, monkeypatch):
     done = tracker(slots={**FILLED, "volunteer_confirm": "yes"})
     messages, _ = run(ActionSubmitVolunteerRegistration(), done)
     assert responses(messages) == ["utter_registration_failed"]
+
+
+def submit(slots: dict, sender: str, address: str):
+    metadata = {"web": {"session_id": "s", "client": address}}
+    done = tracker(
+        slots={**slots, "volunteer_confirm": "yes"}, sender=sender, metadata=metadata
+    )
+    return run(ActionSubmitVolunteerRegistration(), done)
+
+
+@pytest.mark.parametrize("typed", ["０９１２ ８８８ ７７７", "0９１２８８８７７７"])
+def test_other_digits_do_not_get_past_one_phone_per_campaign(club, typed):
+    """ "0" and full-width digits used to be stored as typed, a second phone."""
+    fresh, slots = answer("phone", typed, FILLED)
+    assert slots["phone"] == "0912888777"  # normalised before any check
+    submit(FILLED, "web:first", "198.51.100.1")
+    again, slots = answer("phone", typed, FILLED)
+    assert responses(again) == ["utter_already_registered"]
+    assert slots["phone"] is None
+
+
+def test_one_source_registers_at_most_three_times_a_day(club):
+    for i in range(3):
+        filled = {**FILLED, "phone": f"091288877{i}"}
+        done, _ = submit(filled, f"web:s{i}", "198.51.100.7")
+        assert responses(done) == ["utter_volunteer_registered"]
+    refused, _ = submit({**FILLED, "phone": "0912888779"}, "web:s9", "198.51.100.7")
+    assert responses(refused) == ["utter_daily_limit"]
+    elsewhere, _ = submit({**FILLED, "phone": "0912888779"}, "web:x", "203.0.113.1")
+    assert responses(elsewhere) == ["utter_volunteer_registered"]
+    assert len(registrations(club)) == 4

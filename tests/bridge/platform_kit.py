@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from flask.testing import FlaskClient
 
@@ -43,7 +44,9 @@ class ScriptedRasa:
     """Rasa's REST channel on loopback, and the action server's health.
 
     `replies` decides the answer; `down` answers 503 to every turn and
-    `fail_next` to the next N; `actions_up` is what `/health` says.
+    `fail_next` to the next N; `actions_up` is what `/health` says. Each turn
+    is kept as tracker events (`/conversations/<id>/tracker`), written like
+    Rasa writes them: the user event first, the answer after `delay`.
     """
 
     def __init__(self, replies: Replies = echo) -> None:
@@ -53,6 +56,7 @@ class ScriptedRasa:
         self.actions_up = True
         self.delay = 0.0
         self.received: list[dict[str, Any]] = []
+        self.events: dict[str, list[dict[str, Any]]] = {}
         self.lock = threading.Lock()
         fake = self
 
@@ -69,6 +73,12 @@ class ScriptedRasa:
                 self.wfile.write(data)
 
             def do_GET(self) -> None:
+                if self.path.startswith("/conversations/"):
+                    sender = unquote(self.path.split("/")[2])
+                    with fake.lock:
+                        events = list(fake.events.get(sender, []))
+                    self._json(200, {"sender_id": sender, "events": events})
+                    return
                 up = fake.actions_up or self.path != "/health"
                 self._json(200 if up else 503, {"status": "ok" if up else "down"})
 
@@ -81,10 +91,28 @@ class ScriptedRasa:
                 if failing:
                     self._json(503, {"error": "down"})
                     return
-                time.sleep(fake.delay)
+                user = {
+                    "event": "user",
+                    "text": payload["message"],
+                    "metadata": payload.get("metadata") or {},
+                }
                 with fake.lock:
                     fake.received.append(payload)
-                self._json(200, fake.replies(payload))
+                    fake.events.setdefault(payload["sender"], []).append(user)
+                time.sleep(fake.delay)
+                answer = fake.replies(payload)
+                bot = [
+                    {
+                        "event": "bot",
+                        "text": r.get("text"),
+                        "data": {"buttons": r.get("buttons")},
+                    }
+                    for r in answer
+                ]
+                listen = {"event": "action", "name": "action_listen"}
+                with fake.lock:
+                    fake.events[payload["sender"]] += [*bot, listen]
+                self._json(200, answer)
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"

@@ -174,3 +174,41 @@ def test_a_message_stored_while_the_holder_finishes_is_not_left_behind(
         assert injected
         assert b.rasa.texts("messenger:late") == ["một", "hai"]
         assert texts_sent(b, "late") == ["echo: một", "echo: hai"]
+
+
+def test_an_unexpected_send_error_is_a_dead_letter_not_pending_forever(
+    tmp_path, db_url, monkeypatch
+):
+    with session_scope(db_url) as session, session.begin():
+        session.add(
+            OutboundMessage(
+                platform="messenger",
+                conversation_id="messenger:broken",
+                recipient_id="broken",
+                body_json="{not json",
+            )
+        )
+    with running_bridge(tmp_path, db_url, monkeypatch) as b:
+        b.queue.sender.flush("messenger:broken")
+    with session_scope(db_url) as session:
+        row = session.scalars(select(OutboundMessage)).one()
+    assert row.status == "dead" and row.last_error.startswith("unexpected")
+    assert [x["kind"] for x in outbox.dead_letters(db_url)] == ["outbound"]
+
+
+def test_a_turn_that_timed_out_at_rasa_is_not_run_twice(tmp_path, db_url, monkeypatch):
+    """Rasa finished the turn after the bridge gave up waiting: the retry
+    finds the answer in the tracker instead of asking Rasa again."""
+    env = {"RASA_TIMEOUT": "0.3", "QUEUE_RETRY_DELAY": "0.5"}
+    with running_bridge(tmp_path, db_url, monkeypatch, **env) as b:
+        b.rasa.delay = 0.8  # longer than the bridge waits
+        say(b, "slow", "sai số điện thoại")
+        b.sim.wait_for("messenger", "slow", 1, timeout=20)
+        assert b.rasa.texts("messenger:slow") == ["sai số điện thoại"]  # once
+        assert texts_sent(b, "slow") == ["echo: sai số điện thoại"]
+        [row] = rows(db_url)
+        assert row.status == "done" and row.attempts >= 1  # it was retried
+        b.rasa.delay = 0
+        say(b, "slow", "tiếp")  # the next message is asked as usual
+        b.sim.wait_for("messenger", "slow", 2)
+        assert b.rasa.texts("messenger:slow") == ["sai số điện thoại", "tiếp"]

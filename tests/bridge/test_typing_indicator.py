@@ -1,4 +1,8 @@
-"""The typing indicator goes out only for turns still running at their due time."""
+"""The typing indicator goes out only for turns still running at their due time.
+
+"Not shown" is checked without sleeping: the indicator thread decides turns in
+the order they started, so once a later marker turn has been shown, every
+earlier turn has been decided for good (`decided`)."""
 
 from __future__ import annotations
 
@@ -19,13 +23,22 @@ def recorder():
     return shown, event, show
 
 
+def decided(typing: DelayedTyping, shown: list[str]) -> list[str]:
+    """What was shown for the turns so far (a marker turn closes the list)."""
+    with typing.during("marker"):
+        deadline = time.monotonic() + 5
+        while "marker" not in shown and time.monotonic() < deadline:
+            time.sleep(0.005)
+    assert shown[-1] == "marker"
+    return shown[:-1]
+
+
 def test_a_quick_turn_shows_no_indicator():
     shown, _, show = recorder()
     typing = DelayedTyping(show, delay=0.2)
     with typing.during("quick"):
         time.sleep(0.01)
-    time.sleep(0.4)
-    assert shown == []
+    assert decided(typing, shown) == []
 
 
 def test_a_slow_turn_shows_it_once_while_running():
@@ -33,8 +46,7 @@ def test_a_slow_turn_shows_it_once_while_running():
     typing = DelayedTyping(show, delay=0.1)
     with typing.during("slow"):
         assert event.wait(2)  # shown before the turn ended
-    time.sleep(0.2)
-    assert shown == ["slow"]
+    assert decided(typing, shown) == ["slow"]
 
 
 def test_turns_in_a_row_each_get_their_own_due_time():
@@ -46,8 +58,7 @@ def test_turns_in_a_row_each_get_their_own_due_time():
         pass
     with typing.during("c"):
         time.sleep(0.3)
-    time.sleep(0.2)
-    assert shown == ["a", "c"]
+    assert decided(typing, shown) == ["a", "c"]
 
 
 def test_delay_zero_shows_it_for_every_turn_and_survives_errors():
@@ -62,5 +73,4 @@ def test_delay_zero_shows_it_for_every_turn_and_survives_errors():
     for user in ("boom", "x"):
         with typing.during(user):
             time.sleep(0.05)
-    time.sleep(0.1)
-    assert shown == ["x"]
+    assert decided(typing, shown) == ["x"]

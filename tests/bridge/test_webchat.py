@@ -57,7 +57,9 @@ def send(client, text, **extra):
 def wait_for_bot(client, count=1, timeout=15.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        data = client.get(f"/chat/api/messages?session_id={SESSION}&after=0").get_json()
+        data = client.get(
+            "/chat/api/messages?after=0", headers={"X-Chat-Session": SESSION}
+        ).get_json()
         bot = [m for m in data["messages"] if m["from"] == "bot"]
         if len(bot) >= count and not data["pending"]:
             return data["messages"]
@@ -67,20 +69,47 @@ def wait_for_bot(client, count=1, timeout=15.0):
 
 def test_message_goes_through_queue_to_rasa_and_back(web, rasa):
     client, _ = web
-    response = send(client, "/ask_campaigns", display_text="Chiến dịch sắp tới")
+    response = send(client, "chào ad")
     assert response.status_code == 202
     assert isinstance(response.get_json()["message_id"], int)
     messages = wait_for_bot(client)
     assert [m["from"] for m in messages] == ["user", "bot"]
-    assert messages[0]["text"] == "Chiến dịch sắp tới"  # what the user saw
-    assert messages[1]["text"] == "echo: /ask_campaigns"
+    assert messages[1]["text"] == "echo: chào ad"
     assert messages[1]["buttons"] == [
         {"title": "Chiến dịch", "payload": "/ask_campaigns"}
     ]
-    [payload] = rasa.received
+    send(client, "/ask_campaigns", display_text="Chiến dịch")  # the button
+    messages = wait_for_bot(client, count=2)
+    assert messages[2]["text"] == "Chiến dịch"  # what the user saw
+    assert messages[3]["text"] == "echo: /ask_campaigns"  # a payload for Rasa
+    payload = rasa.received[-1]
     assert payload["sender"] == f"web:{SESSION}"
     assert payload["input_channel"] == "web"
     assert payload["metadata"]["web"]["session_id"] == SESSION
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        '/ask_campaign_detail{"campaign": {"a": 1}}',
+        '  /lookup_child{"child_code": "NE0101"}',
+        "/affirm",
+    ],
+)
+def test_a_typed_payload_the_bot_did_not_offer_is_plain_text(web, rasa, typed):
+    client, _ = web
+    send(client, typed)
+    wait_for_bot(client)
+    [received] = rasa.texts()
+    assert not received.strip().startswith("/")  # Rasa cannot read an intent
+    assert received.strip()[1:] == typed.strip()[1:]  # the words are kept
+
+
+def test_the_messenger_menu_payloads_are_always_offered(web, rasa):
+    client, _ = web
+    send(client, "/greet")  # Get Started
+    wait_for_bot(client)
+    assert rasa.texts() == ["/greet"]
 
 
 def test_text_is_nfc_normalised_before_rasa(web, rasa):
@@ -137,7 +166,15 @@ def test_malformed_json_and_bad_poll(web):
         "/chat/api/messages", data="{not json", content_type="application/json"
     )
     assert response.status_code == 400
-    assert client.get("/chat/api/messages?session_id=x&after=0").status_code == 400
+    assert (
+        client.get(
+            "/chat/api/messages?after=0", headers={"X-Chat-Session": "x"}
+        ).status_code
+        == 400
+    )
+    # The session id in the URL is not accepted: it would end up in logs.
+    in_url = f"/chat/api/messages?session_id={SESSION}&after=0"
+    assert client.get(in_url).status_code == 400
     bad_after = f"/chat/api/messages?session_id={SESSION}&after=-1"
     assert client.get(bad_after).status_code == 400
 

@@ -70,10 +70,13 @@ def test_a_tapped_button_arrives_as_its_title_and_goes_to_rasa_as_payload(bridge
 def test_forged_signature_stale_event_and_malformed_json_are_refused(bridge, db_url):
     forged = platform_kit.Secrets(**{**bridge.secrets.__dict__, "zalo_oa_secret": "x"})
     assert post(bridge, zalo_event(USER, text="hi"), forged).status_code == 403
+    # Signed but outside the replay window (a redelivery after an outage, or a
+    # replay): 200 so Zalo stops retrying, and nothing is stored or answered.
     old = int((time.time() - 301) * 1000)
-    assert say(bridge, "hi", timestamp=old).status_code == 403  # replay window
+    stale = say(bridge, "hi", timestamp=old)
+    assert stale.status_code == 200 and stale.json()["stale"] == 1
     future = int((time.time() + 301) * 1000)
-    assert say(bridge, "hi", timestamp=future).status_code == 403
+    assert say(bridge, "hi", timestamp=future).json()["accepted"] == 0
     bad = bridge.client.post("/webhooks/zalo", data=b"[1,", headers={})
     assert bad.status_code == 400
     with session_scope(db_url) as session:
@@ -257,6 +260,43 @@ def test_a_refused_refresh_token_is_not_retried_forever(db_url):
 
     store = TokenStore(db_url, "zalo", ("a", "r"), refresher)
     with pytest.raises(SendRefused):
+        store.refresh(stale="a")
+    assert store.access_token() == "a"
+
+
+def test_a_refresh_that_times_out_rereads_the_pair_and_tries_once_more(db_url):
+    calls = []
+
+    def refresher(token):
+        calls.append(token)
+        if len(calls) == 1:
+            raise SendRetry("zalo oauth unreachable: ReadTimeout")
+        return ("fresh-access", "fresh-refresh", 3600)
+
+    store = TokenStore(db_url, "zalo", ("a", "r"), refresher)
+    assert store.refresh(stale="a") == "fresh-access"
+    assert calls == ["r", "r"]
+    assert store.access_token() == "fresh-access"
+
+
+def test_a_refresh_that_times_out_uses_a_pair_stored_meanwhile(db_url):
+    store = TokenStore(db_url, "zalo", ("a", "r"), refresher=None)
+    store.access_token()  # the first pair is stored
+
+    def refresher(_token):
+        store.replace("other-access", "other-refresh")  # another process won
+        raise SendRetry("zalo oauth unreachable: ReadTimeout")
+
+    store.refresher = refresher
+    assert store.refresh(stale="a") == "other-access"
+
+
+def test_twice_unreachable_gives_up_for_now(db_url):
+    def refresher(_token):
+        raise SendRetry("zalo oauth unreachable: ReadTimeout")
+
+    store = TokenStore(db_url, "zalo", ("a", "r"), refresher)
+    with pytest.raises(SendRetry):
         store.refresh(stale="a")
     assert store.access_token() == "a"
 

@@ -97,3 +97,28 @@ def test_staff_list_and_release_handoffs(tmp_path):
     assert released.returncode == 0 and not is_paused(url, "zalo:42")
     again = run_bot(tmp_path, "release", "zalo:42", DATABASE_URL=url)
     assert again.returncode == 1 and "no open handoff" in again.stderr
+
+
+def test_an_unreachable_database_is_named_without_its_password(tmp_path):
+    url = "postgresql://club:s3cret-pw@127.0.0.1:9/club"
+    result = run_bot(tmp_path, "init-db", DATABASE_URL=url)
+    assert result.returncode == 1
+    assert "cannot use the database postgresql://club:***@127.0.0.1:9/club" in (
+        result.stderr
+    )
+    assert "s3cret-pw" not in result.stderr + result.stdout
+    assert "Traceback" not in result.stderr
+
+
+def test_lookup_locks_and_links_commands(tmp_path):
+    run_bot(tmp_path, "seed-demo")
+    locks = run_bot(tmp_path, "lookup-locks")
+    assert locks.returncode == 0 and "0 lock(s) in force" in locks.stdout
+    cleared = run_bot(tmp_path, "lookup-locks", "--clear", "NE0101")
+    assert cleared.returncode == 0 and "0 failed tries cleared" in cleared.stdout
+    links = run_bot(tmp_path, "links")
+    assert links.returncode == 0 and "0 link request(s) waiting" in links.stdout
+    missing = run_bot(tmp_path, "links", "--approve", "42")
+    assert missing.returncode == 1 and "no pending link request 42" in missing.stderr
+    forgotten = run_bot(tmp_path, "retention")
+    assert forgotten.returncode == 0 and "older than 90 days" in forgotten.stdout

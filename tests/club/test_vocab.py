@@ -24,6 +24,7 @@ CHECKS = {
     ("children", "ck_child_status"): vocab.CHILD_STATUSES,
     ("sponsor_requests", "ck_request_status"): vocab.SPONSOR_REQUEST_STATUSES,
     ("handoff_tickets", "ck_handoff_status"): vocab.TICKET_STATUSES,
+    ("link_requests", "ck_link_request_status"): vocab.LINK_REQUEST_STATUSES,
     ("inbox_messages", "ck_inbox_status"): records.INBOX_STATUSES,
     ("outbound_messages", "ck_outbound_status"): records.OUTBOUND_STATUSES,
 }

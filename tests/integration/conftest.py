@@ -59,7 +59,10 @@ class Stack:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             data = requests.get(
-                api, params={"session_id": session, "after": 0}, timeout=10
+                api,
+                params={"after": 0},
+                headers={"X-Chat-Session": session},
+                timeout=10,
             )
             data = data.json()
             bot = [m for m in data["messages"] if m["from"] == "bot"]
@@ -70,7 +73,9 @@ class Stack:
 
     def _bot_messages(self, session: str) -> list[dict]:
         api = f"{self.bridge_url}/chat/api/messages"
-        data = requests.get(api, params={"session_id": session, "after": 0}, timeout=10)
+        data = requests.get(
+            api, params={"after": 0}, headers={"X-Chat-Session": session}, timeout=10
+        )
         return [m for m in data.json()["messages"] if m["from"] == "bot"]
 
 
@@ -81,6 +86,7 @@ def _settings(var_dir: Path) -> Settings:
         "BRIDGE_PORT": str(free_port()),
         "RASA_PORT": str(free_port()),
         "ACTION_PORT": str(free_port()),
+        "WEB_RATE_PER_MINUTE": "1000",  # every test talks from 127.0.0.1
     }
     saved = {key: os.environ.get(key) for key in overrides}
     os.environ.update(overrides)

@@ -116,7 +116,8 @@ def test_messenger_ids_and_channel_reach_rasa(sim, stack):
     who = user()
     turn(sim, "messenger", who, "xin chào")
     url = f"{stack.settings.rasa_url}/conversations/messenger:{who}/tracker"
-    tracker = requests.get(url, timeout=10).json()
+    token = {"token": stack.settings.secrets.rasa_token}
+    tracker = requests.get(url, params=token, timeout=10).json()
     assert tracker["latest_input_channel"] == "messenger"
     assert tracker["latest_message"]["metadata"]["messenger"]["psid"] == who
 
@@ -180,7 +181,9 @@ def test_web_chat_as_messenger_or_zalo_goes_through_the_simulator(simulated, cha
     assert requests.post(api, json=body, timeout=10).status_code == 202
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        data = requests.get(api, params={"session_id": session, "after": 0}, timeout=10)
+        data = requests.get(
+            api, params={"after": 0}, headers={"X-Chat-Session": session}, timeout=10
+        )
         bot = [m for m in data.json()["messages"] if m["from"] == "bot"]
         if bot and not data.json()["pending"]:
             break
@@ -202,7 +205,9 @@ def test_web_chat_as_messenger_or_zalo_goes_through_the_simulator(simulated, cha
     assert requests.post(api, json=body, timeout=10).status_code == 202
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        data = requests.get(api, params={"session_id": session, "after": 0}, timeout=10)
+        data = requests.get(
+            api, params={"after": 0}, headers={"X-Chat-Session": session}, timeout=10
+        )
         bot = [m for m in data.json()["messages"] if m["from"] == "bot"]
         if len(bot) >= 2 and not data.json()["pending"]:
             break

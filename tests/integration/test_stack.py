@@ -46,7 +46,8 @@ def test_small_talk_answers_come_from_the_domain(stack, session_id):
 def test_conversation_id_channel_and_metadata_reach_rasa(stack, session_id):
     stack.say("xin chào", session_id)
     url = f"{stack.settings.rasa_url}/conversations/web:{session_id}/tracker"
-    tracker = requests.get(url, timeout=10).json()
+    token = {"token": stack.settings.secrets.rasa_token}
+    tracker = requests.get(url, params=token, timeout=10).json()
     latest = tracker["latest_message"]
     assert tracker["sender_id"] == f"web:{session_id}"
     assert latest["metadata"]["web"]["session_id"] == session_id

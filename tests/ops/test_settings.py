@@ -66,3 +66,39 @@ def test_malformed_settings_name_the_variable(
     monkeypatch.setenv(name, value)
     with pytest.raises(SettingsError, match=message):
         load_settings(tmp_path / "missing.env")
+
+
+def test_rasa_and_actions_stay_on_loopback_when_the_bridge_is_public(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setenv("VAR_DIR", str(tmp_path))
+    monkeypatch.setenv("BIND_HOST", "0.0.0.0")
+    settings = load_settings(tmp_path / "none.env")
+    assert settings.host == "0.0.0.0"
+    assert (settings.rasa_host, settings.action_host) == ("127.0.0.1", "127.0.0.1")
+    assert settings.rasa_url.startswith("http://127.0.0.1:")
+
+
+def test_service_secrets_are_generated_once_private_and_env_wins(tmp_path, monkeypatch):
+    for name in ("RASA_TOKEN", "RASA_CHANNEL_SECRET", "ACTION_SECRET"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("VAR_DIR", str(tmp_path))
+    first = load_settings(tmp_path / "none.env").secrets
+    assert all(len(value) >= 32 for value in first.values())
+    assert len(set(first.values())) == 3
+    stored = tmp_path / "service-secrets.env"
+    assert stored.stat().st_mode & 0o777 == 0o600
+    assert load_settings(tmp_path / "none.env").secrets == first  # same file
+    monkeypatch.setenv("ACTION_SECRET", "from-the-environment")
+    assert load_settings(tmp_path / "none.env").secrets.action_secret == (
+        "from-the-environment"
+    )
+
+
+def test_a_damaged_secrets_file_is_a_clear_error(tmp_path, monkeypatch):
+    for name in ("RASA_TOKEN", "RASA_CHANNEL_SECRET", "ACTION_SECRET"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("VAR_DIR", str(tmp_path))
+    (tmp_path / "service-secrets.env").write_text("RASA_TOKEN=x\n")
+    with pytest.raises(SettingsError, match="lacks a value; delete it"):
+        load_settings(tmp_path / "none.env")

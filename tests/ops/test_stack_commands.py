@@ -36,3 +36,24 @@ def test_a_crashed_service_is_restarted_then_given_up(tmp_path, monkeypatch):
         assert not stack._restart(service, history)  # the third crash in the window
     finally:
         service.stop()
+
+
+def test_demo_club_only_goes_into_the_embedded_database(tmp_path, monkeypatch):
+    from sqlalchemy import func, select
+
+    from bot.club.database import session_scope
+    from bot.club.models import Campaign, DemoData
+    from bot.settings import load_settings
+
+    monkeypatch.setenv("VAR_DIR", str(tmp_path))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    embedded = load_settings(tmp_path / "none.env")
+    stack.prepare(embedded)
+    with session_scope(embedded.database_url) as session:
+        assert session.scalar(select(func.count()).select_from(Campaign)) > 0
+        assert session.scalar(select(func.count()).select_from(DemoData)) > 0
+    named = f"sqlite:///{tmp_path / 'real.db'}"
+    monkeypatch.setenv("DATABASE_URL", named)
+    stack.prepare(load_settings(tmp_path / "none.env"))
+    with session_scope(named) as session:
+        assert session.scalar(select(func.count()).select_from(Campaign)) == 0

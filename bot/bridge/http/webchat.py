@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 import uuid
 
@@ -14,14 +16,35 @@ from bot.text import nfc
 bp = Blueprint("webchat", __name__)
 
 MAX_TEXT = 2000
+SLOW_DOWN = "Dạ, bạn gửi tin nhanh quá ạ. Bạn đợi một phút rồi nhắn tiếp giúp mình nhé."
 CHANNELS = ("web", "messenger", "zalo")
 SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+AFTER = re.compile(r"[0-9]{1,18}")  # a message id: fits a 64-bit integer
+SESSION_HEADER = "X-Chat-Session"
 WEB_USER_PREFIX = "web-"
 
 
 def web_user(session_id: str) -> str:
     """The simulated platform user behind a web chat session shown "as" a platform."""
     return f"{WEB_USER_PREFIX}{session_id}"
+
+
+# The page loads only its own script and style; images may come from https.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' https: data:; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+@bp.after_app_request
+def security_headers(response):
+    """On every response of the bridge (the page, its API, the webhooks)."""
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response
 
 
 def _error(reason: str, status: int = 400):
@@ -35,7 +58,10 @@ def index():
 
 @bp.post("/chat/api/messages")
 def send_message():
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:  # absurdly deep nesting
+        body = None
     if not isinstance(body, dict):
         return _error("Dữ liệu gửi lên không phải JSON hợp lệ.")
     session_id = str(body.get("session_id") or "")
@@ -55,6 +81,11 @@ def send_message():
     if channel not in CHANNELS:
         return _error("Kênh trò chuyện không hợp lệ.")
 
+    client = _client()
+    if not current_app.config["WEB_LIMIT"].allow(client):
+        response = jsonify({"error": SLOW_DOWN})
+        response.headers["Retry-After"] = "60"
+        return response, 429
     url = current_app.config["DATABASE_URL"]
     conversation_id = f"web:{session_id}"
     shown_id = transcripts.add_user_message(url, conversation_id, display)
@@ -68,11 +99,20 @@ def send_message():
         if response.status_code != 200:
             return _error("Không gửi được tin nhắn qua trình mô phỏng.", 502)
         return jsonify({"accepted": True, "message_id": shown_id}), 202
-    metadata = {"web": {"session_id": session_id, "render_as": channel}}
+    web = {"session_id": session_id, "render_as": channel, "client": client}
+    metadata = {"web": web}
     current_app.config["QUEUE"].submit(
         "web", str(uuid.uuid4()), conversation_id, text, metadata
     )
     return jsonify({"accepted": True, "message_id": shown_id}), 202
+
+
+def _client() -> str:
+    """The browser's address, keyed (not stored as is): look-up failures are
+    counted per client, whatever session id it makes up."""
+    secret = current_app.config["CLIENT_KEY"]
+    address = (request.remote_addr or "unknown").encode()
+    return hmac.new(secret, address, hashlib.sha256).hexdigest()[:20]
 
 
 def _pending(url: str, session_id: str) -> bool:
@@ -88,10 +128,14 @@ def _pending(url: str, session_id: str) -> bool:
 
 @bp.get("/chat/api/messages")
 def list_messages():
-    session_id = request.args.get("session_id", "")
+    # The session id reads the transcript: it travels in a header, never in
+    # the URL (URLs end up in logs, proxies and browser history).
+    session_id = request.headers.get(SESSION_HEADER, "")
     after = request.args.get("after", "0")
-    if not SESSION_ID.match(session_id) or not after.isdigit():
-        return _error("Tham số session_id hoặc after không hợp lệ.")
+    if not SESSION_ID.match(session_id) or not AFTER.fullmatch(after):
+        return _error(
+            f"Thiếu tiêu đề {SESSION_HEADER} hoặc tham số after không hợp lệ."
+        )
     url = current_app.config["DATABASE_URL"]
     conversation_id = f"web:{session_id}"
     messages = transcripts.messages_after(url, conversation_id, int(after))

@@ -36,7 +36,7 @@ def _platforms() -> PlatformSettings:
 def _json_body(raw: bytes) -> Any:
     try:
         return json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
         return None
 
 
@@ -153,5 +153,9 @@ def zalo_events():
     ):
         return _refuse("zalo", 403, "bad signature")
     if not zalo.is_fresh(timestamp, settings.zalo_replay_window):
-        return _refuse("zalo", 403, "event too old (replay)")
+        # Signed, but outside the replay window: Zalo redelivering after an
+        # outage, or a replay. A 403 would make Zalo retry for nothing; message
+        # ids are deduplicated anyway, so answer 200 and drop it.
+        log_event(logger, logging.WARNING, "event_stale_dropped", platform="zalo")
+        return jsonify({"accepted": 0, "duplicates": 0, "ignored": 1, "stale": 1})
     return accept([zalo.parse_event(body)], started)

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.bridge.store.records import InboxMessage, pending_queries
 from bot.club.database import get_engine, read, session_scope
+from bot.text import scrub
 
 _INSERT = insert(InboxMessage)
 _PENDING, _ANY_PENDING = pending_queries(InboxMessage, limit=10)
@@ -33,7 +34,7 @@ def accept(
         "message_id": message_id,
         "conversation_id": conversation_id,
         "text": text,
-        "metadata_json": json.dumps(metadata, ensure_ascii=False),
+        "metadata_json": scrub(json.dumps(metadata, ensure_ascii=False)),
     }
     try:
         with get_engine(url).begin() as conn:

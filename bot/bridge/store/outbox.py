@@ -13,12 +13,11 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import Connection
 
 from bot.bridge.store.records import (
     InboxMessage,
-    OfferedButton,
     OutboundMessage,
     pending_queries,
 )
@@ -30,10 +29,6 @@ _COMPLETE = (
     .values(status="done", processed_at=bindparam("now"), last_error=None)
 )
 _STAGE = insert(OutboundMessage)
-_FORGET_BUTTONS = delete(OfferedButton).where(
-    OfferedButton.conversation_id == bindparam("conversation_id")
-)
-_OFFER_BUTTON = insert(OfferedButton)
 
 
 def complete_inbox(conn: Connection, row: InboxMessage) -> None:
@@ -65,32 +60,6 @@ def stage(
             for body in bodies
         ],
     )
-
-
-def remember_buttons(
-    conn: Connection, conversation_id: str, mapping: dict[str, str]
-) -> None:
-    """Replace the buttons a conversation was last shown (Zalo taps are text)."""
-    if not mapping:
-        return
-    conn.execute(_FORGET_BUTTONS, {"conversation_id": conversation_id})
-    conn.execute(
-        _OFFER_BUTTON,
-        [
-            {
-                "conversation_id": conversation_id,
-                "title_key": title_key[:200],
-                "payload": payload,
-            }
-            for title_key, payload in mapping.items()
-        ],
-    )
-
-
-def offered_payload(url: str, conversation_id: str, title_key: str) -> str | None:
-    with session_scope(url) as session:
-        button = session.get(OfferedButton, (conversation_id, title_key[:200]))
-        return button.payload if button else None
 
 
 _PENDING, _ANY_PENDING = pending_queries(OutboundMessage, limit=20)

@@ -145,3 +145,15 @@ def pending_queries(model: Any, limit: int) -> tuple[Select, Select]:
     )
     rows = select(model.__table__).where(pending).order_by(model.id).limit(limit)
     return rows, select(model.id).where(pending).limit(1)
+
+
+class OfferedPayload(Base):
+    """A button payload ("/intent{...}") the bot showed a conversation: only
+    these (and the standing menu payloads) reach Rasa as payloads
+    (`bot.bridge.store.offers`)."""
+
+    __tablename__ = "offered_payloads"
+
+    conversation_id = Column(String(200), primary_key=True)
+    payload = Column(String(1000), primary_key=True)
+    offered_at = Column(DateTime, nullable=False, default=utcnow)

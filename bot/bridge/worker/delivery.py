@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 from sqlalchemy.engine import Connection
 
-from bot.bridge.store import outbox, transcripts
+from bot.bridge.store import offers, outbox, transcripts
 from bot.bridge.store.records import InboxMessage
 from bot.bridge.worker.typing_indicator import DelayedTyping
 from bot.club.database import get_engine
@@ -102,7 +102,7 @@ class ZaloPlatform:
     def rasa_text(self, row: InboxMessage) -> str:
         """A tapped `oa.query.show` button arrives as its title: map it back."""
         key = zalo.fold_title(row.text)
-        payload = outbox.offered_payload(self.database_url, row.conversation_id, key)
+        payload = offers.offered_payload(self.database_url, row.conversation_id, key)
         if payload:
             log_event(
                 logger,
@@ -118,7 +118,7 @@ class ZaloPlatform:
     ) -> None:
         user = recipient(row)
         outbox.stage(conn, row, user, zalo.render(replies, user))
-        outbox.remember_buttons(conn, row.conversation_id, zalo.offered(replies))
+        offers.remember_buttons(conn, row.conversation_id, zalo.offered(replies))
 
     def send(self, body: dict[str, Any]) -> Sent:
         return self.client.send(body)
@@ -137,4 +137,5 @@ class Delivery:
         platform = self.platforms[row.platform]
         with get_engine(self.database_url).begin() as conn:
             platform.stage(conn, row, replies)
+            offers.remember_payloads(conn, row.conversation_id, replies)
             outbox.complete_inbox(conn, row)

@@ -58,6 +58,8 @@ HEARTBEAT_EVERY = (
     5.0  # seconds between a process's heartbeats (see bot.bridge.worker.locks)
 )
 RETRY_OWNER_GRACE = 120.0  # a retry owner this late is presumed lost (crash)
+WEB_PREFIX = "web:"
+WEB_WAIT = 0.2  # a web drain finding no free web slot tries again this much later
 
 
 class QueueStorage(SqliteStorage):
@@ -165,6 +167,7 @@ class ConversationQueue:
         )
         self._keeper: threading.Thread | None = None
         self._stop = threading.Event()
+        self._web_slots = threading.BoundedSemaphore(1)  # set by `consumer`
 
     def submit(
         self,
@@ -271,6 +274,20 @@ class ConversationQueue:
         return task_id
 
     def _drain(self, conversation_id: str, task: Task | None = None) -> None:
+        """Answer a conversation's pending messages. Web chat conversations
+        use at most `web_share` workers at once, so Messenger and Zalo users
+        are never all waiting behind web chat load (see `consumer`)."""
+        if not conversation_id.startswith(WEB_PREFIX):
+            return self._drain_line(conversation_id, task)
+        if not self._web_slots.acquire(blocking=False):
+            self._drain_task.schedule(args=(conversation_id,), delay=WEB_WAIT)
+            return None
+        try:
+            return self._drain_line(conversation_id, task)
+        finally:
+            self._web_slots.release()
+
+    def _drain_line(self, conversation_id: str, task: Task | None = None) -> None:
         me = task.id if task is not None else "direct"
         owner_key = f"retry-owner:{conversation_id}"
         lock = f"conversation:{conversation_id}"
@@ -351,10 +368,11 @@ class ConversationQueue:
     def consumer(self, workers: int):
         """huey's consumer (its polling delays matter only for a storage
         that does not block; both of ours do, see `make_huey`)."""
+        self._web_slots = threading.BoundedSemaphore(max(1, workers - 1))
         return self.huey.create_consumer(
             workers=workers,
             worker_type="thread",
-            periodic=False,
+            periodic=True,  # the nightly retention (bot.bridge.store.retention)
             check_worker_health=True,
             initial_delay=self.poll_interval,
             max_delay=self.poll_interval,

@@ -1,12 +1,19 @@
-"""Talks to Rasa's REST channel and checks the action server's health."""
+"""Talks to Rasa through the bridge channel (`bot.rasa_channel`, Rasa's REST
+channel behind a shared secret) and checks the action server's health."""
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 import requests
 
 from connectors.http_session import session_for
+
+CHANNEL_NAME = "bridge"
+CHANNEL_PATH = f"/webhooks/{CHANNEL_NAME}/webhook"
+SECRET_HEADER = "X-Bridge-Secret"
+MESSAGE_ID_KEY = "bridge_message_id"  # in the metadata of every user message
 
 
 class RasaUnavailable(RuntimeError):
@@ -14,11 +21,21 @@ class RasaUnavailable(RuntimeError):
 
 
 class RasaClient:
-    def __init__(self, rasa_url: str, action_url: str, timeout: float = 30.0) -> None:
+    def __init__(
+        self,
+        rasa_url: str,
+        action_url: str,
+        secret: str,
+        timeout: float = 30.0,
+        api_token: str = "",
+    ) -> None:
         self.rasa_url = rasa_url.rstrip("/")
         self.action_url = action_url.rstrip("/")
         self.timeout = timeout
+        self.api_token = api_token
         self.http = session_for(self.rasa_url)
+        self.http.headers[SECRET_HEADER] = secret
+        self.health_http = session_for(self.action_url)  # no secret: not Rasa
 
     def send(
         self, sender: str, text: str, input_channel: str, metadata: dict[str, Any]
@@ -32,7 +49,7 @@ class RasaClient:
         }
         try:
             response = self.http.post(
-                f"{self.rasa_url}/webhooks/rest/webhook",
+                f"{self.rasa_url}{CHANNEL_PATH}",
                 json=payload,
                 timeout=self.timeout,
             )
@@ -48,14 +65,61 @@ class RasaClient:
             raise RasaUnavailable("rasa answered with invalid JSON") from error
         return messages if isinstance(messages, list) else []
 
-    def _healthy(self, url: str) -> bool:
+    def earlier_answer(
+        self, sender: str, message_id: str
+    ) -> list[dict[str, Any]] | None:
+        """What Rasa already answered to this message, if an earlier try reached
+        it (the bridge timed out, Rasa did not): then the turn is not run twice.
+
+        None when Rasa never saw the message; raises RasaUnavailable while that
+        earlier turn is still running (retry later)."""
         try:
-            return self.http.get(url, timeout=3).status_code == 200
-        except requests.RequestException:
-            return False
+            response = self.http.get(
+                f"{self.rasa_url}/conversations/{quote(sender, safe='')}/tracker",
+                params={"token": self.api_token},
+                timeout=self.timeout,
+            )
+            events = response.json().get("events") or [] if response.ok else None
+        except (requests.RequestException, ValueError, AttributeError) as error:
+            raise RasaUnavailable(f"rasa tracker unreadable: {error}") from error
+        if events is None:
+            raise RasaUnavailable(f"rasa tracker: HTTP {response.status_code}")
+        return answer_in(events, message_id)
 
     def rasa_healthy(self) -> bool:
-        return self._healthy(f"{self.rasa_url}/")
+        return _healthy(self.http, f"{self.rasa_url}/")
 
     def actions_healthy(self) -> bool:
-        return self._healthy(f"{self.action_url}/health")
+        return _healthy(self.health_http, f"{self.action_url}/health")
+
+
+def answer_in(events: list[dict[str, Any]], message_id: str) -> list[dict] | None:
+    """The bot messages after the user event that carried `message_id`."""
+    start = next(
+        (
+            i
+            for i, e in enumerate(events)
+            if e.get("event") == "user"
+            and (e.get("metadata") or {}).get(MESSAGE_ID_KEY) == message_id
+        ),
+        None,
+    )
+    if start is None:
+        return None
+    replies: list[dict[str, Any]] = []
+    for event in events[start + 1 :]:
+        if event.get("event") == "user":
+            break
+        if event.get("event") == "bot":
+            data = {k: v for k, v in (event.get("data") or {}).items() if v}
+            replies.append({"text": event.get("text"), **data})
+        if event.get("event") == "action" and event.get("name") == "action_listen":
+            return replies
+    raise RasaUnavailable("the earlier try of this turn is still running in rasa")
+
+
+def _healthy(http: requests.Session, url: str) -> bool:
+    try:
+        return http.get(url, timeout=3).status_code == 200
+    except requests.RequestException:
+        return False

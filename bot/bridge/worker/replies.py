@@ -8,12 +8,25 @@ from pathlib import Path
 import yaml
 
 from bot.settings import ROOT
+from connectors.messenger import GET_STARTED_PAYLOAD
 
 
 @cache
 def _responses(domain_file: Path) -> dict:
     with domain_file.open(encoding="utf-8") as handle:
         return yaml.safe_load(handle).get("responses", {})
+
+
+@cache
+def standing_payloads(domain_file: Path = ROOT / "domain.yml") -> frozenset[str]:
+    """Payloads offered to everyone at any time: Messenger's Get Started and
+    persistent menu (set by `python -m bot messenger-setup`)."""
+    menu = [
+        bridge_message(name, domain_file)["buttons"]
+        for name in ("utter_messenger_menu", "utter_messenger_menu_person")
+    ]
+    payloads = {str(b.get("payload") or "") for buttons in menu for b in buttons}
+    return frozenset({GET_STARTED_PAYLOAD, *(p for p in payloads if p.startswith("/"))})
 
 
 def bridge_message(name: str, domain_file: Path = ROOT / "domain.yml") -> dict:

@@ -152,6 +152,11 @@ class OutboundSender:
                 outbox.record_failure(self.url, row, str(error), "dead")
                 log_event(logger, logging.ERROR, "send_refused", error=error, **fields)
                 continue
+            except Exception as error:  # a bug or an unknown failure: never pending
+                reason = f"unexpected {type(error).__name__}: {error}"[:500]
+                outbox.record_failure(self.url, row, reason, "dead")
+                logger.exception("send_failed_unexpectedly outbound_id=%s", row.id)
+                continue
             sent_rows.append((row, sent.platform_message_id))
             log_event(
                 logger,

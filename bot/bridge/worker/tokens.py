@@ -21,6 +21,7 @@ from bot.bridge.store.records import PlatformToken
 from bot.bridge.worker.locks import Locks
 from bot.club.database import session_scope
 from bot.logs import log_event
+from connectors.contract import SendRetry
 
 logger = logging.getLogger(__name__)
 
@@ -90,6 +91,21 @@ class TokenStore:
             )
             return result.rowcount == 1
 
+    def _refresh_once_more(
+        self, row: PlatformToken, stale: str
+    ) -> tuple[PlatformToken | None, tuple[str, str, int]]:
+        """Refresh; after a timeout (Zalo may have rotated the pair while the
+        answer was lost) re-read the stored pair and, if nobody replaced it,
+        try once more before giving up. (None, pair) when someone else did."""
+        try:
+            return row, self.refresher(row.refresh_token)
+        except SendRetry as error:
+            log_event(logger, logging.WARNING, "token_refresh_retry", error=error)
+            again = self._row()
+            if again.access_token != stale:
+                return None, (again.access_token, again.refresh_token, 0)
+            return again, self.refresher(again.refresh_token)
+
     def refresh(self, stale: str) -> str:
         """A fresh access token; refreshes only if `stale` is still the current one."""
         with self._lock():
@@ -97,7 +113,9 @@ class TokenStore:
             if row.access_token != stale:
                 log_event(logger, logging.INFO, "token_already_refreshed")
                 return row.access_token
-            access, refresh, expires = self.refresher(row.refresh_token)
+            row, (access, refresh, expires) = self._refresh_once_more(row, stale)
+            if row is None:
+                return access  # someone else stored a new pair meanwhile
             if not self._store(row.version, access, refresh, expires):
                 log_event(logger, logging.ERROR, "token_store_conflict")
                 return self._row().access_token

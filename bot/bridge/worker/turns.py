@@ -6,9 +6,11 @@ import json
 import logging
 from typing import TYPE_CHECKING, Any
 
+from bot.bridge.http.rate_limit import RateLimiter
+from bot.bridge.store import offers
 from bot.bridge.store.records import InboxMessage
-from bot.bridge.worker.rasa_client import RasaClient
-from bot.bridge.worker.replies import bridge_message
+from bot.bridge.worker.rasa_client import MESSAGE_ID_KEY, RasaClient
+from bot.bridge.worker.replies import bridge_message, standing_payloads
 from bot.logs import log_event
 
 logger = logging.getLogger(__name__)
@@ -21,6 +23,13 @@ BRIDGE_ANSWERS = {
     "attachment": "utter_attachment_received",
     "info": "utter_info_received",
 }
+
+
+def as_plain_text(text: str) -> str:
+    """What the user typed, so that Rasa reads it as words, not as an intent:
+    its leading "/" becomes a full-width "／" (Rasa strips spaces first)."""
+    stripped = text.lstrip()
+    return "／" + stripped[1:] if stripped.startswith("/") else text
 
 
 def inbox_metadata(platform_ids: dict[str, Any], kind: str) -> dict[str, Any]:
@@ -37,10 +46,17 @@ class TurnProcessor:
     payload.
     """
 
-    def __init__(self, rasa: RasaClient, deliver: Delivery) -> None:
+    def __init__(
+        self, rasa: RasaClient, deliver: Delivery, per_minute: int = 30
+    ) -> None:
         self.rasa = rasa
         self.deliver = deliver
         self.platforms = deliver.platforms
+        # A conversation sending faster than a person types is not passed to
+        # Rasa; it is told once per minute to slow down, then not answered.
+        # Only first tries count: a retry while Rasa was down is not the user.
+        self.limit = RateLimiter(per_minute, 60)
+        self.warned = RateLimiter(1, 60)
 
     def process(self, row: InboxMessage) -> None:
         """Raises RasaUnavailable when Rasa is down, so the queue retries later."""
@@ -49,12 +65,14 @@ class TurnProcessor:
         platform = self.platforms[row.platform]
         if kind in BRIDGE_ANSWERS:
             replies = [bridge_message(BRIDGE_ANSWERS[kind])]
+        elif not row.attempts and not self.limit.allow(row.conversation_id):
+            replies = self._too_fast(row)
         else:
             text = platform.rasa_text(row)
+            if kind == "text" and not self._may_be_payload(row, text):
+                text = as_plain_text(text)
             with platform.thinking(row):
-                replies = self.rasa.send(
-                    row.conversation_id, text, row.platform, metadata
-                )
+                replies = self._ask_rasa(row, text, metadata)
             if not replies:
                 replies = [self._busy(row)]
         self.deliver(row, replies)
@@ -67,6 +85,55 @@ class TurnProcessor:
             kind=kind,
             replies=len(replies),
         )
+
+    def _too_fast(self, row: InboxMessage) -> list[dict[str, Any]]:
+        log_event(
+            logger,
+            logging.WARNING,
+            "turn_rate_limited",
+            conversation=row.conversation_id,
+            message_id=row.message_id,
+        )
+        if self.warned.allow(row.conversation_id):
+            return [bridge_message("utter_slow_down")]
+        return []
+
+    def _ask_rasa(
+        self, row: InboxMessage, text: str, metadata: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        """Rasa's answer; a retried message is first looked up in the tracker,
+        so a turn Rasa finished after the bridge gave up waiting is not run a
+        second time (two look-up failures, two sponsor requests)."""
+        if row.attempts:
+            earlier = self.rasa.earlier_answer(row.conversation_id, row.message_id)
+            if earlier is not None:
+                log_event(
+                    logger,
+                    logging.INFO,
+                    "turn_answer_reused",
+                    conversation=row.conversation_id,
+                    message_id=row.message_id,
+                )
+                return earlier
+        metadata = {**metadata, MESSAGE_ID_KEY: row.message_id}
+        return self.rasa.send(row.conversation_id, text, row.platform, metadata)
+
+    def _may_be_payload(self, row: InboxMessage, text: str) -> bool:
+        """A "/..." text is a payload only when the bot offered it (see
+        `bot.bridge.store.offers`); other texts are never payloads."""
+        payload = text.strip()
+        if not payload.startswith("/") or payload in standing_payloads():
+            return True
+        if offers.was_offered(self.deliver.database_url, row.conversation_id, payload):
+            return True
+        log_event(
+            logger,
+            logging.WARNING,
+            "payload_not_offered",
+            conversation=row.conversation_id,
+            message_id=row.message_id,
+        )
+        return False
 
     def _busy(self, row: InboxMessage) -> dict[str, Any]:
         """Rasa answered nothing: most often the action server is down."""

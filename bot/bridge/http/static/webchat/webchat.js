@@ -161,8 +161,11 @@
     if (polling) { pollAgain = true; return; }
     polling = true;
     var sid = sessionId;
-    var url = API + "?session_id=" + encodeURIComponent(sid) + "&after=" + lastId;
-    fetch(url, { headers: { Accept: "application/json" }, cache: "no-store" })
+    var url = API + "?after=" + lastId;  // the session id never goes in the URL
+    fetch(url, {
+      headers: { Accept: "application/json", "X-Chat-Session": sid },
+      cache: "no-store",
+    })
       .then(function (res) { return res.ok ? res.json() : null; })
       .then(function (data) { if (data && sid === sessionId) render(data); })
       .catch(function () { /* offline: just try again on the next tick */ })

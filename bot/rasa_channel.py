@@ -1,0 +1,54 @@
+"""The bridge's way into Rasa: Rasa's REST channel behind a shared secret.
+
+Rasa's own `rest` channel answers anyone who reaches its port, and its HTTP
+API's token does not cover channels. This channel (named in `credentials.yml`,
+loaded by Rasa) refuses every request without the `RASA_CHANNEL_SECRET` the
+bridge sends (`bot.bridge.worker.rasa_client`), so only the bridge can talk
+to the bot as a user.
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from rasa.core.channels.channel import UserMessage
+from rasa.core.channels.rest import RestInput
+from sanic import Blueprint, response
+from sanic.request import Request
+
+from bot.bridge.worker.rasa_client import CHANNEL_NAME, SECRET_HEADER
+
+
+class BridgeInput(RestInput):
+    def __init__(self, secret: str) -> None:
+        if not secret:
+            raise ValueError(
+                "RASA_CHANNEL_SECRET is empty: start Rasa with `python -m bot run`, "
+                "or export the variable (see README, Environment variables)"
+            )
+        self.secret = secret.encode()
+
+    @classmethod
+    def name(cls) -> str:
+        return CHANNEL_NAME
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> BridgeInput:
+        return cls(os.environ.get("RASA_CHANNEL_SECRET", ""))
+
+    def blueprint(
+        self, on_new_message: Callable[[UserMessage], Awaitable[None]]
+    ) -> Blueprint:
+        channel = super().blueprint(on_new_message)
+
+        @channel.middleware("request")
+        async def only_the_bridge(request: Request):
+            given = request.headers.get(SECRET_HEADER, "").encode()
+            if not hmac.compare_digest(given, self.secret):
+                return response.json({"error": "forbidden"}, status=403)
+            return None
+
+        return channel
