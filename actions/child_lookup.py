@@ -11,6 +11,7 @@ unverified chats. The news goes only to the child's verified sponsor.
 from __future__ import annotations
 
 import logging
+import re
 from datetime import datetime
 from typing import Any
 
@@ -40,6 +41,10 @@ from bot.club.vocab import child_code_in
 logger = logging.getLogger(__name__)
 
 VERIFIED = "verified"
+# A Vietnamese mobile number inside a sentence (normalised by normalize_phone).
+PHONE_IN_TEXT = re.compile(
+    r"(?<![\d+])(?:\+84|84|0)[ .-]?[35789]\d(?:[ .-]?\d){7}(?!\d)"
+)
 
 
 def known_sponsor(session: Session, tracker: Tracker) -> Sponsor | None:
@@ -81,6 +86,16 @@ class ValidateChildLookupForm(SafeFormValidation):
         code = child_code_in(text_of(tracker))
         return {"child_code": code} if code else {}
 
+    async def extract_lookup_phone(self, dispatcher, tracker, domain) -> dict:
+        """A code and a phone in one message ("NE0101 0912 345 678"): the phone
+        is checked in the same turn."""
+        if tracker.get_slot("requested_slot") not in (None, "child_code"):
+            return {}
+        text = text_of(tracker)
+        if child_code_in(text) and (phone := PHONE_IN_TEXT.search(text)):
+            return {"lookup_phone": phone.group()}
+        return {}
+
     def validate_child_code(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
         code = child_code_in(str(value or ""))
         if code is None:
@@ -110,14 +125,16 @@ class ValidateChildLookupForm(SafeFormValidation):
         if normalize_phone(str(value or "")) is None:
             dispatcher.utter_message(response="utter_phone_invalid")
             return {"lookup_phone": None}
-        code = tracker.get_slot("child_code") or ""
+        # In a one-turn "code and phone" message the code is not a slot yet.
+        code = tracker.get_slot("child_code") or child_code_in(text_of(tracker)) or ""
         source, now = source_of(tracker), datetime.utcnow()
         with club_session() as session, session.begin():
+            child = find_child(session, code)
+            if child and is_waiting(session, child, today()):
+                return {"lookup_phone": None}  # public: already answered
             if lock_reason(session, code, source, now):
                 return _locked(dispatcher, "lookup_phone")
-            sponsor = verify_sponsor(
-                session, find_child(session, code), str(value), today()
-            )
+            sponsor = verify_sponsor(session, child, str(value), today())
             if sponsor is None:
                 record_attempt(session, tracker.sender_id, False, code, source)
                 session.flush()

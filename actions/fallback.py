@@ -1,4 +1,13 @@
-"""The first stage of the two-stage fallback: "did you mean one of these topics?"
+"""Messages that are not a clear request.
+
+`action_route_inform`: a message that only gives information, outside any form,
+is acted on instead of "mình đã nhận thông tin": a child code anywhere starts
+the child look-up (a phone in the same message is checked in the same turn by
+the form); a message that is just a campaign's name or synonym opens that
+campaign; nothing usable gets one short question with the main topics.
+
+`action_default_ask_affirmation`: the first stage of the two-stage fallback,
+"did you mean one of these topics?"
 
 Rasa's own `action_default_ask_affirmation` asks an English yes/no question about
 one intent. When the classifier is unsure, the two most likely topics as buttons
@@ -11,9 +20,15 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.base import ClubAction, Events
+from actions.forms import text_of
 from actions.responses import phrase
+from bot.club.campaign_queries import find_campaign
+from bot.club.vocab import child_code_in
+from bot.text import fold
 
 # Intents worth offering as a topic, with the response that names them.
 TOPICS = {
@@ -59,3 +74,36 @@ class ActionAskTopic(Action):
         buttons.append(none)
         dispatcher.utter_message(response="utter_ask_topic", buttons=buttons)
         return []
+
+
+# A campaign is meant when the message is (almost) only its name.
+MAX_EXTRA_WORDS = 2
+
+
+class ActionRouteInform(ClubAction):
+    failure_response = "utter_inform_ack"
+
+    def name(self) -> str:
+        return "action_route_inform"
+
+    def answer(self, session, dispatcher, tracker, domain) -> Events:
+        text = text_of(tracker)
+        if child_code_in(text):
+            return [FollowupAction("child_lookup_form")]
+        campaign = find_campaign(session, text)
+        if campaign and _names_only(text, campaign):
+            return [FollowupAction("action_show_campaign_detail")]
+        dispatcher.utter_message(response="utter_inform_ack")
+        return []
+
+
+def _names_only(text: str, campaign) -> bool:
+    """The message is a campaign name or synonym with at most a word or two more."""
+    words = fold(text).split()
+    names = [fold(campaign.name)] + [fold(s) for s in campaign.synonym_list]
+    return any(
+        name
+        and name in fold(text)
+        and len(words) - len(name.split()) <= MAX_EXTRA_WORDS
+        for name in names
+    )

@@ -66,6 +66,8 @@ class Report:
     errors: list[str] = field(default_factory=list)
     # (top intent correct, confidence, margin) per example, for the threshold table
     scored: list[tuple[bool, float, float]] = field(default_factory=list)
+    # (gold intent, predicted intent) per example, for the confusion matrix
+    pairs: list[tuple[str, str]] = field(default_factory=list)
 
 
 @contextlib.contextmanager
@@ -221,7 +223,27 @@ def evaluate(parser: Parser, examples: list[Example]) -> Report:
             (example.intent == prediction.top, prediction.confidence, prediction.margin)
             for example, prediction in zip(examples, predictions, strict=True)
         ],
+        pairs=list(zip(gold, predicted, strict=True)),
     )
+
+
+def write_results(name: str, typed: Report, folded: Report, out: Path) -> None:
+    """`<out>/<name>-confusion.csv` (gold × predicted counts, both spellings)
+    and `<name>-errors.txt`, for staff to read (and the staff console)."""
+    import csv
+
+    out.mkdir(parents=True, exist_ok=True)
+    pairs = typed.pairs + folded.pairs
+    labels = sorted({g for g, _ in pairs} | {p for _, p in pairs})
+    counts = Counter(pairs)
+    with (out / f"{name}-confusion.csv").open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["gold \\ predicted", *labels])
+        for gold in labels:
+            writer.writerow([gold, *(counts[(gold, guess)] for guess in labels)])
+    lines = [f"as written: {e}" for e in typed.errors]
+    lines += [f"diacritics removed: {e}" for e in folded.errors]
+    (out / f"{name}-errors.txt").write_text("\n".join(lines) + "\n", "utf-8")
 
 
 def threshold_rows(
@@ -297,8 +319,33 @@ def format_project(
     return "\n".join(lines)
 
 
+def second_set(parser: Parser, paths: list[Path], out: Path) -> str:
+    """The blind held-out set (written without reading data/nlu/): accuracy
+    both ways, the intents it gets wrong most, and its results files."""
+    examples = load_examples(paths)
+    typed = evaluate(parser, examples)
+    folded = evaluate(parser, without_diacritics(examples))
+    write_results("blind", typed, folded, out)
+    return "\n".join(
+        [
+            "",
+            "",
+            "| second held-out set (blind) | n | intent accuracy | macro F1 |",
+            "|---|---:|---:|---:|",
+            f"| as written | {typed.n} | {typed.accuracy:.3f} | {typed.macro_f1:.3f} |",
+            f"| diacritics removed | {folded.n} | {folded.accuracy:.3f} "
+            f"| {folded.macro_f1:.3f} |",
+            "",
+            "| worst intents, blind set (as written) | F1 | n | mistaken for |",
+            "|---|---:|---:|---|",
+            *(f"| {i} | {f:.3f} | {n} | {c or '-'} |" for i, f, n, c in typed.worst),
+        ]
+    )
+
+
 def run_project(args: argparse.Namespace) -> str:
     tests = sorted(args.test.glob("test_*.yml"))
+    blind = sorted(args.blind.glob("*.yml")) if args.blind.is_dir() else []
     nonsense_file = args.test / "nonsense.txt"
     nonsense = (
         [line for line in nonsense_file.read_text().splitlines() if line.strip()]
@@ -313,9 +360,12 @@ def run_project(args: argparse.Namespace) -> str:
         examples = load_examples(tests)
         typed = evaluate(parser, examples)
         folded = evaluate(parser, without_diacritics(examples))
+        write_results("heldout", typed, folded, args.results)
         fell_back = sum(parser.parse(t).intent == FALLBACK for t in nonsense)
+        second = second_set(parser, blind, args.results) if blind else ""
         parser.close()
     table = format_project(typed, folded, seconds, (fell_back, len(nonsense)))
+    table += second + f"\n\n(confusion matrices and errors: {args.results}/)"
     if args.errors:
         table += "\n\nmistakes:\n" + "\n".join(typed.errors + folded.errors)
     return table
@@ -370,6 +420,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--config", type=Path, default=ROOT / "config.yml")
     parser.add_argument("--data", type=Path, default=ROOT / "data" / "nlu")
     parser.add_argument("--test", type=Path, default=ROOT / "tests" / "nlu")
+    parser.add_argument(
+        "--blind",
+        type=Path,
+        default=ROOT / "tests" / "heldout",
+        help="the second held-out set, written without reading data/nlu/",
+    )
+    parser.add_argument("--results", type=Path, default=ROOT / "var" / "results")
     parser.add_argument("--dataset", type=Path, help="a directory in PhoATIS layout")
     parser.add_argument(
         "--log", type=Path, default=ROOT / "var" / "log" / "bench-nlu.log"

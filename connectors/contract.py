@@ -10,6 +10,16 @@ from typing import Any
 KINDS = ("text", "attachment", "info", "follow")
 
 
+def as_list(value: Any) -> list[Any]:
+    """A field that should be a list, or [] when the sender put anything else."""
+    return value if isinstance(value, list) else []
+
+
+def as_dict(value: Any) -> dict[str, Any]:
+    """A field that should be an object, or {} when it is anything else."""
+    return value if isinstance(value, dict) else {}
+
+
 @dataclass(frozen=True)
 class Inbound:
     """One user event accepted from a platform webhook, ready for the inbox."""

@@ -21,6 +21,8 @@ from connectors.contract import (
     SendRefused,
     SendRetry,
     Sent,
+    as_dict,
+    as_list,
 )
 from connectors.http_session import session_for
 from connectors.render import image_url, shorten, split_text, utf16_len
@@ -68,15 +70,17 @@ def _message_event(
     if not mid:
         return Ignored(PLATFORM, "message_without_id", known=False)
     meta = {**meta, "mid": mid}
-    quick = message.get("quick_reply") or {}
+    quick = as_dict(message.get("quick_reply"))
     if quick.get("payload"):
         return Inbound(PLATFORM, user, mid, str(quick["payload"]), metadata=meta)
     if message.get("text"):
         return Inbound(PLATFORM, user, mid, str(message["text"]), metadata=meta)
-    attachments = [a for a in message.get("attachments") or [] if isinstance(a, dict)]
+    attachments = [
+        a for a in as_list(message.get("attachments")) if isinstance(a, dict)
+    ]
     if attachments or message.get("sticker_id"):
         meta["attachments"] = [
-            {"type": a.get("type"), "url": (a.get("payload") or {}).get("url")}
+            {"type": a.get("type"), "url": as_dict(a.get("payload")).get("url")}
             for a in attachments
         ]
         return Inbound(PLATFORM, user, mid, "", kind="attachment", metadata=meta)
@@ -136,14 +140,14 @@ def parse_webhook(body: Any) -> list[Inbound | Ignored]:
     if not isinstance(body, dict) or body.get("object") != "page":
         return [Ignored(PLATFORM, "not_a_page_object", known=False)]
     results: list[Inbound | Ignored] = []
-    for entry in body.get("entry") or []:
+    for entry in as_list(body.get("entry")):
         if not isinstance(entry, dict):
             continue
         page_id = str(entry.get("id") or "")
-        for event in entry.get("messaging") or []:
+        for event in as_list(entry.get("messaging")):
             if isinstance(event, dict):
                 results.append(parse_event(event, page_id))
-        for _event in entry.get("standby") or []:
+        for _event in as_list(entry.get("standby")):
             results.append(Ignored(PLATFORM, "standby"))
     return results
 

@@ -24,6 +24,8 @@ from connectors.contract import (
     SendRefused,
     SendRetry,
     Sent,
+    as_dict,
+    as_list,
 )
 from connectors.http_session import session_for
 from connectors.render import image_url, shorten, split_text
@@ -77,7 +79,8 @@ IGNORED_EVENTS = {
 
 def mac(app_id: str, body: bytes, timestamp: str, oa_secret: str) -> str:
     """The X-ZEvent-Signature value Zalo sends for `body`."""
-    data = app_id.encode() + body + str(timestamp).encode() + oa_secret.encode()
+    stamp = str(timestamp).encode("utf-8", "replace")  # from an untrusted body
+    data = app_id.encode() + body + stamp + oa_secret.encode()
     return "mac=" + hashlib.sha256(data).hexdigest()
 
 
@@ -131,8 +134,8 @@ def parse_event(body: Any) -> Inbound | Ignored:
         if not sender or not msg_id:
             return Ignored(PLATFORM, "incomplete_attachment", known=False)
         meta["attachments"] = [
-            {"type": a.get("type"), "url": (a.get("payload") or {}).get("url")}
-            for a in message.get("attachments") or []
+            {"type": a.get("type"), "url": as_dict(a.get("payload")).get("url")}
+            for a in as_list(message.get("attachments"))
             if isinstance(a, dict)
         ]
         return Inbound(PLATFORM, sender, msg_id, "", kind="attachment", metadata=meta)

@@ -127,7 +127,7 @@ def test_a_code_is_locked_for_every_new_session_after_five_misses():
 def test_a_source_is_locked_across_sessions_and_codes():
     meta = web("203.0.113.50")
     for i in range(5):
-        give_phone("0900000000", code=f"NE01{i:02d}", sender=f"web:x{i}", metadata=meta)
+        give_phone("0900000000", code=f"NE09{i:02d}", sender=f"web:x{i}", metadata=meta)
     messages, _ = ask_code("NE0102", sender="web:x9", metadata=meta)
     assert responses(messages) == ["utter_lookup_locked"]
     elsewhere, _ = ask_code("NE0102", sender="web:y", metadata=web("203.0.113.51"))
@@ -270,3 +270,19 @@ def test_database_failure_is_polite(tmp_path, monkeypatch):
     messages, slots = ask_code("NE0101")
     assert responses(messages) == ["utter_lookup_failed"]
     assert slots["requested_slot"] is None
+
+
+def test_a_code_and_the_phone_in_one_message_take_one_turn():
+    opening = tracker(
+        "NE0101 sđt mình 0912 345 678 ạ", intent="lookup_child", form=FORM
+    )
+    messages, slots = run(ValidateChildLookupForm(), opening)
+    assert messages == []
+    assert slots["child_code"] == "NE0101" and slots["lookup_phone"] == "verified"
+
+
+def test_a_waiting_child_and_a_phone_give_only_the_public_summary():
+    opening = tracker("NE0104 0912 345 678", intent="lookup_child", form=FORM)
+    messages, slots = run(ValidateChildLookupForm(), opening)
+    assert responses(messages) == ["utter_child_waiting"]
+    assert slots["lookup_phone"] is None

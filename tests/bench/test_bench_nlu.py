@@ -59,3 +59,25 @@ def test_a_directory_not_in_phoatis_layout_is_refused(tmp_path):
     result = run_bench("--dataset", str(tmp_path), log=tmp_path / "bench.log")
     assert result.returncode == 2
     assert "seq.in is missing" in result.stderr
+
+
+def test_results_files_give_the_confusion_matrix_and_the_errors(tmp_path):
+    from bench.nlu import Report, write_results
+
+    typed = Report(
+        3,
+        2 / 3,
+        2 / 3,
+        0.5,
+        [],
+        {},
+        errors=["lookup_child -> inform: tra cứu bé NE0101"],
+        pairs=[("greet", "greet"), ("lookup_child", "inform"), ("inform", "inform")],
+    )
+    folded = Report(1, 1.0, 1.0, 1.0, [], {}, pairs=[("lookup_child", "lookup_child")])
+    write_results("blind", typed, folded, tmp_path)
+    rows = (tmp_path / "blind-confusion.csv").read_text().splitlines()
+    assert rows[0] == "gold \\ predicted,greet,inform,lookup_child"
+    assert rows[3] == "lookup_child,0,1,1"
+    errors = (tmp_path / "blind-errors.txt").read_text()
+    assert errors == "as written: lookup_child -> inform: tra cứu bé NE0101\n"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from bot.club.database import session_scope
@@ -76,3 +77,27 @@ def test_handoff_silences_the_bot_until_staff_release(stack, session_id):
     assert stack.say("alo ad ơi", session_id, timeout=5, expect_reply=False) == []
     release(stack.settings.database_url, conversation, staff="test")
     assert "xin chào" in texts(stack.say("chào ad", session_id))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "tra cứu bé NE0101",
+        "tra cuu em NE0101",
+        "NE0101",
+        "kiểm tra em NE0101 giúp mình",
+    ],
+)
+def test_look_up_phrasings_start_the_look_up(stack, session_id, text):
+    asked = texts(stack.say(text, session_id))
+    assert "số điện thoại đã đăng ký" in asked
+
+
+def test_a_code_and_the_phone_in_one_message_give_the_news(stack, session_id):
+    news = texts(stack.say("NE0101 sđt 0912 345 678", session_id))
+    assert "Na Mèo" in news and "tháng tiền ăn trưa" in news
+
+
+def test_a_campaign_name_alone_opens_it(stack, session_id):
+    detail = texts(stack.say("áo ấm cho em", session_id))
+    assert "Áo ấm cho em" in detail

@@ -219,3 +219,25 @@ def test_the_guard_persists_its_vocabulary(guard, tmp_path):
     )
     assert loaded.vocabulary == guard.vocabulary
     assert {"ok", "admin", "hello", "cam on", "nhe"} <= loaded.vocabulary
+
+
+@pytest.mark.parametrize(
+    ("intent", "placed"),
+    [
+        ("nlu_fallback", "lookup_child"),
+        ("out_of_scope", "lookup_child"),
+        ("sponsor_child", "sponsor_child"),  # "nhận nuôi bé NE0104"
+        ("inform", "inform"),  # a code given as an answer
+    ],
+)
+def test_an_unplaced_message_with_a_child_code_is_a_look_up(intent, placed):
+    from bot.nlu.code_intent import ChildCodeIntent
+
+    code = {"entity": "child_code", "value": "NE0104", "start": 0, "end": 7}
+    with_code = Message(
+        data={TEXT: "NE 0104 sao rồi", INTENT: {"name": intent}, ENTITIES: [code]}
+    )
+    without = Message(data={TEXT: "qwxz", INTENT: {"name": intent}, ENTITIES: []})
+    ChildCodeIntent().process([with_code, without])
+    assert with_code.get(INTENT)["name"] == placed
+    assert without.get(INTENT)["name"] == intent

@@ -1,0 +1,45 @@
+"""A message that only gives information is acted on, not just acknowledged."""
+
+from __future__ import annotations
+
+import pytest
+
+from actions.fallback import ActionRouteInform
+from tests.actions.actions_kit import responses, run, tracker
+
+pytestmark = pytest.mark.usefixtures("club")
+
+
+def run_events(text: str):
+    import asyncio
+
+    from rasa_sdk.executor import CollectingDispatcher
+
+    from tests.actions.actions_kit import DOMAIN
+
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(ActionRouteInform().run(dispatcher, tracker(text), DOMAIN))
+    return dispatcher.messages, events
+
+
+@pytest.mark.parametrize("text", ["NE0103", "mã ne 0102 ạ", "em NE0101 0912345678"])
+def test_a_child_code_anywhere_starts_the_look_up(text):
+    messages, events = run_events(text)
+    assert messages == []
+    assert events == [
+        {"event": "followup", "timestamp": None, "name": "child_lookup_form"}
+    ]
+
+
+@pytest.mark.parametrize("text", ["áo ấm", "Xuân yêu thương", "ao am cho em a"])
+def test_a_campaign_name_alone_opens_that_campaign(text):
+    _, events = run_events(text)
+    assert [e["name"] for e in events] == ["action_show_campaign_detail"]
+
+
+@pytest.mark.parametrize(
+    "text", ["Nguyễn Văn An", "2003", "áo ấm thì mình có mấy cái cũ"]
+)
+def test_nothing_usable_gets_a_short_question(text):
+    messages, events = run(ActionRouteInform(), tracker(text))
+    assert responses(messages) == ["utter_inform_ack"] and events == {}
