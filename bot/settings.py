@@ -194,6 +194,7 @@ class Settings:
     web_rate: int = 20  # web chat messages a minute per browser address
     chat_rate: int = 30  # messages a minute one conversation may send to Rasa
     retention_days: int = 90  # message bodies, transcripts, web trackers kept
+    console_session_minutes: int = 480  # an idle console login ends after this
 
     @property
     def log_dir(self) -> Path:
@@ -256,6 +257,7 @@ def load_settings(env_file: Path | None = None) -> Settings:
         web_rate=_positive_int("WEB_RATE_PER_MINUTE", 20),
         chat_rate=_positive_int("CHAT_RATE_PER_MINUTE", 30),
         retention_days=_positive_int("RETENTION_DAYS", 90),
+        console_session_minutes=_positive_int("CONSOLE_SESSION_MINUTES", 480),
     )
 
 

@@ -6,7 +6,7 @@ import logging
 import sys
 import threading
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
 
@@ -28,6 +28,8 @@ from bot.bridge.worker.queue import ConversationQueue, make_huey
 from bot.bridge.worker.rasa_client import RasaClient
 from bot.bridge.worker.tokens import TokenStore, huey_lock
 from bot.bridge.worker.turns import TurnProcessor
+from bot.console.accounts import LoginGuard, login_manager
+from bot.console.views import bp as console_bp
 from bot.logs import log_event
 from bot.settings import Settings
 from connectors import messenger, zalo
@@ -121,10 +123,19 @@ def create_app(settings: Settings, queue: ConversationQueue | None = None) -> Fl
         SIMULATOR=None,
         CLIENT_KEY=settings.secrets.channel_secret.encode(),
         WEB_LIMIT=RateLimiter(settings.web_rate, 60),
+        SECRET_KEY=settings.secrets.console_key,
+        PERMANENT_SESSION_LIFETIME=timedelta(minutes=settings.console_session_minutes),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_NAME="console_session",
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
+        LOGIN_GUARD=LoginGuard(),
     )
     app.json.ensure_ascii = False
     app.register_blueprint(webchat_bp)
     app.register_blueprint(webhooks_bp)
+    app.register_blueprint(console_bp)
+    login_manager(lambda: settings.database_url).init_app(app)
     if settings.platforms.simulator:
         from bot import simulator
 

@@ -46,7 +46,15 @@ def _parser() -> argparse.ArgumentParser:
     staff = commands.add_parser("create-staff", help="add a staff console user")
     staff.add_argument("username")
     staff.add_argument(
-        "--password-stdin", action="store_true", help="read the password from stdin"
+        "--password-stdin",
+        action="store_true",
+        help="read the password from stdin (also when stdin is not a terminal)",
+    )
+    staff.add_argument(
+        "--role",
+        choices=("admin", "volunteer"),
+        default="admin",
+        help="admin: everything; volunteer: conversations, inbox, handoffs",
     )
     platform_commands.add_parsers(commands)
     privacy_commands.add_parsers(commands)
@@ -167,8 +175,8 @@ def _create_staff(settings: Settings, args) -> int:
 
     migrate(settings.database_url)
     password = read_password(from_stdin=args.password_stdin)
-    create_staff(settings.database_url, args.username, password)
-    print(f"staff user {args.username!r} created")
+    create_staff(settings.database_url, args.username, password, args.role)
+    print(f"staff user {args.username!r} created ({args.role})")
     return 0
 
 

@@ -30,6 +30,7 @@ from bot.club.vocab import (
     LINK_REQUEST_STATUSES,
     REGISTRATION_STATUSES,
     SPONSOR_REQUEST_STATUSES,
+    STAFF_ROLES,
     TICKET_STATUSES,
     status_check,
 )
@@ -305,7 +306,23 @@ class StaffUser(Base):
     id = Column(Integer, primary_key=True)
     username = Column(String(100), nullable=False, unique=True)
     password_hash = Column(String(300), nullable=False)
+    role = Column(String(20), nullable=False, default="admin")
     created_at = Column(DateTime, nullable=False, default=utcnow)
+
+    __table_args__ = (status_check("role", STAFF_ROLES, "ck_staff_role"),)
+
+
+class AuditEntry(Base):
+    """One thing a staff member did in the console (bot.console.audit)."""
+
+    __tablename__ = "audit_log"
+
+    id = Column(Integer, primary_key=True)
+    at = Column(DateTime, nullable=False, default=utcnow, index=True)
+    username = Column(String(100), nullable=False)
+    action = Column(String(50), nullable=False)
+    detail = Column(String(500), nullable=False, default="")
+    address = Column(String(100), nullable=False, default="")
 
 
 class DemoData(Base):

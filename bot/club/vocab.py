@@ -20,6 +20,7 @@ CHILD_STATUSES = ("waiting", "sponsored", "graduated", "left")
 SPONSOR_REQUEST_STATUSES = ("pending", "contacted", "done", "cancelled")
 TICKET_STATUSES = ("open", "closed")
 LINK_REQUEST_STATUSES = ("pending", "approved", "rejected")
+STAFF_ROLES = ("admin", "volunteer")
 DONATION_SOURCES = ("bank", "cash", "momo", "goods", "other")
 
 # A child's code: "NE" and four digits, stored as "NE0123". People type it in

@@ -122,3 +122,33 @@ def test_lookup_locks_and_links_commands(tmp_path):
     assert missing.returncode == 1 and "no pending link request 42" in missing.stderr
     forgotten = run_bot(tmp_path, "retention")
     assert forgotten.returncode == 0 and "older than 90 days" in forgotten.stdout
+
+
+def test_create_staff_with_a_role_reads_the_password_from_a_pipe(tmp_path):
+    from bot.club.database import session_scope
+    from bot.club.models import StaffUser
+
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bot",
+            "create-staff",
+            "minh.tnv",
+            "--role",
+            "volunteer",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "VAR_DIR": str(tmp_path)},
+        input="mat-khau-dai-du\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "created (volunteer)" in result.stdout
+    with session_scope(f"sqlite:///{tmp_path / 'club.db'}") as session:
+        [user] = session.query(StaffUser).all()
+    assert (user.username, user.role) == ("minh.tnv", "volunteer")
+    bad = run_bot(tmp_path, "create-staff", "x.y.z", "--role", "owner")
+    assert bad.returncode == 2 and "invalid choice" in bad.stderr

@@ -85,7 +85,7 @@ def test_service_secrets_are_generated_once_private_and_env_wins(tmp_path, monke
     monkeypatch.setenv("VAR_DIR", str(tmp_path))
     first = load_settings(tmp_path / "none.env").secrets
     assert all(len(value) >= 32 for value in first.values())
-    assert len(set(first.values())) == 3
+    assert len(set(first.values())) == len(first.values())  # all different
     stored = tmp_path / "service-secrets.env"
     assert stored.stat().st_mode & 0o777 == 0o600
     assert load_settings(tmp_path / "none.env").secrets == first  # same file
@@ -99,6 +99,23 @@ def test_a_damaged_secrets_file_is_a_clear_error(tmp_path, monkeypatch):
     for name in ("RASA_TOKEN", "RASA_CHANNEL_SECRET", "ACTION_SECRET"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("VAR_DIR", str(tmp_path))
-    (tmp_path / "service-secrets.env").write_text("RASA_TOKEN=x\n")
+    (tmp_path / "service-secrets.env").write_text(
+        "RASA_TOKEN=\nRASA_CHANNEL_SECRET=x\nACTION_SECRET=y\nCONSOLE_SECRET_KEY=z\n"
+    )
     with pytest.raises(SettingsError, match="lacks a value; delete it"):
         load_settings(tmp_path / "none.env")
+
+
+def test_a_secret_added_later_is_appended_to_an_older_file(tmp_path, monkeypatch):
+    for name in ("RASA_TOKEN", "RASA_CHANNEL_SECRET", "ACTION_SECRET"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.delenv("CONSOLE_SECRET_KEY", raising=False)
+    monkeypatch.setenv("VAR_DIR", str(tmp_path))
+    old = "RASA_TOKEN=a" + "1" * 40 + "\nRASA_CHANNEL_SECRET=b" + "2" * 40
+    (tmp_path / "service-secrets.env").write_text(
+        old + "\nACTION_SECRET=c" + "3" * 40 + "\n"
+    )
+    secrets = load_settings(tmp_path / "none.env").secrets
+    assert secrets.rasa_token == "a" + "1" * 40  # kept
+    assert len(secrets.console_key) >= 32
+    assert "CONSOLE_SECRET_KEY=" in (tmp_path / "service-secrets.env").read_text()

@@ -23,6 +23,13 @@ class RateLimiter:
         self._hits: OrderedDict[str, deque[float]] = OrderedDict()
         self._lock = threading.Lock()
 
+    def blocked(self, key: str, now: float | None = None) -> bool:
+        """The limit is reached for `key` (nothing is counted)."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            hits = self._hits.get(key) or ()
+            return sum(1 for hit in hits if hit > now - self.window) >= self.limit
+
     def allow(self, key: str, now: float | None = None) -> bool:
         """Count one event for `key`; False (and not counted) past the limit."""
         now = time.monotonic() if now is None else now

@@ -1,0 +1,115 @@
+"""The console's pages (blueprint `console`, under /admin)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired, Length
+
+from bot.console import audit
+from bot.console.accounts import authenticate, requires_role
+
+HERE = Path(__file__).resolve().parent
+bp = Blueprint(
+    "console",
+    __name__,
+    url_prefix="/admin",
+    template_folder=str(HERE / "templates"),
+    static_folder=str(HERE / "static"),
+    static_url_path="/static",
+)
+
+
+class LoginForm(FlaskForm):
+    username = StringField("Tên đăng nhập", validators=[DataRequired(), Length(max=50)])
+    password = PasswordField("Mật khẩu", validators=[DataRequired(), Length(max=200)])
+
+
+class LogoutForm(FlaskForm):
+    pass
+
+
+@bp.context_processor
+def page_forms() -> dict:
+    """The logout button on every page (it posts with its CSRF token)."""
+    return {"logout": LogoutForm()}
+
+
+def _url() -> str:
+    return current_app.config["DATABASE_URL"]
+
+
+def _address() -> str:
+    return request.remote_addr or "unknown"
+
+
+@bp.get("/login")
+def login_page():
+    if current_user.is_authenticated:
+        return redirect(url_for("console.home"))
+    return render_template("console/login.html", form=LoginForm())
+
+
+@bp.post("/login")
+def login():
+    form = LoginForm()
+    if not form.validate_on_submit():  # CSRF token missing or wrong, empty fields
+        return render_template("console/login.html", form=form), 400
+    username, address = form.username.data.strip(), _address()
+    guard = current_app.config["LOGIN_GUARD"]
+    if guard.blocked(username, address):
+        audit.record(_url(), username, "login_blocked", "", address)
+        flash("Đăng nhập sai nhiều lần quá. Bạn thử lại sau 15 phút nhé.")
+        return render_template("console/login.html", form=form), 429
+    staff = authenticate(_url(), username, form.password.data)
+    if staff is None:
+        guard.failed(username, address)
+        audit.record(_url(), username, "login_failed", "", address)
+        flash("Tên đăng nhập hoặc mật khẩu chưa đúng.")
+        return render_template("console/login.html", form=form), 401
+    session.clear()
+    session.permanent = True  # expires after CONSOLE_SESSION_MINUTES idle
+    login_user(staff)
+    audit.record(_url(), staff.username, "login", staff.role, address)
+    return redirect(url_for("console.home"))
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    if not LogoutForm().validate_on_submit():
+        return redirect(url_for("console.home")), 303
+    audit.record(_url(), current_user.username, "logout", "", _address())
+    logout_user()
+    session.clear()
+    return redirect(url_for("console.login_page"))
+
+
+@bp.get("/")
+@login_required
+def home():
+    return render_template("console/home.html")
+
+
+@bp.get("/audit")
+@requires_role("admin")
+def audit_log():
+    return render_template("console/audit.html", entries=audit.latest(_url()))
+
+
+@bp.app_errorhandler(403)
+def forbidden(_error):
+    return render_template("console/forbidden.html"), 403
