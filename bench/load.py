@@ -129,6 +129,9 @@ class Stack:
             BRIDGE_WORKERS=str(workers),
             PLATFORM_API_BASE=self.sim_url,
             LOG_LEVEL="WARNING",
+            # Each simulated user sends about a message a second, far above
+            # what a person types: the per-conversation limit is not measured.
+            CHAT_RATE_PER_MINUTE="100000",
             **SECRETS,
         )
         self.settings = load_settings(var_dir / "no.env")
