@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 from flask import (
     Blueprint,
+    abort,
     current_app,
     flash,
     redirect,
@@ -16,10 +18,11 @@ from flask import (
 )
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField
+from wtforms import PasswordField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from bot.console import audit
+from bot.club.tickets import release
+from bot.console import audit, handoffs
 from bot.console.accounts import authenticate, requires_role
 
 HERE = Path(__file__).resolve().parent
@@ -39,6 +42,14 @@ class LoginForm(FlaskForm):
 
 
 class LogoutForm(FlaskForm):
+    pass
+
+
+class ReplyForm(FlaskForm):
+    text = TextAreaField("Trả lời", validators=[DataRequired(), Length(max=2000)])
+
+
+class ReleaseForm(FlaskForm):
     pass
 
 
@@ -108,6 +119,73 @@ def home():
 @requires_role("admin")
 def audit_log():
     return render_template("console/audit.html", entries=audit.latest(_url()))
+
+
+@bp.get("/handoffs")
+@login_required
+def handoff_list():
+    tickets = handoffs.open_tickets_newest_first(_url())
+    return render_template("console/handoffs.html", tickets=tickets)
+
+
+def _ticket_or_404(ticket_id: int):
+    found = handoffs.ticket(_url(), ticket_id)
+    if found is None:
+        abort(404)
+    return found
+
+
+@bp.get("/handoffs/<int:ticket_id>")
+@login_required
+def handoff(ticket_id: int):
+    found = _ticket_or_404(ticket_id)
+    now = datetime.utcnow()
+    return render_template(
+        "console/handoff.html",
+        ticket=found,
+        lines=handoffs.conversation(_url(), found.conversation_id),
+        window=handoffs.window(_url(), found.conversation_id, now),
+        now=now,
+        reply=ReplyForm(),
+        release=ReleaseForm(),
+    )
+
+
+@bp.post("/handoffs/<int:ticket_id>/reply")
+@login_required
+def handoff_reply(ticket_id: int):
+    found = _ticket_or_404(ticket_id)
+    form = ReplyForm()
+    if not form.validate_on_submit():
+        flash("Trả lời chưa gửi được: nội dung trống, quá dài, hoặc trang đã cũ.")
+        return redirect(url_for("console.handoff", ticket_id=ticket_id))
+    try:
+        platform = handoffs.send_reply(
+            _url(), found.conversation_id, form.text.data, datetime.utcnow()
+        )
+    except handoffs.ReplyRefused as refused:
+        flash(str(refused))
+        return redirect(url_for("console.handoff", ticket_id=ticket_id))
+    if platform != "web":
+        current_app.config["QUEUE"].sender.schedule(found.conversation_id)
+    detail = f"ticket {ticket_id} {found.conversation_id}"
+    audit.record(_url(), current_user.username, "handoff_reply", detail, _address())
+    flash("Đã gửi.")
+    return redirect(url_for("console.handoff", ticket_id=ticket_id))
+
+
+@bp.post("/handoffs/<int:ticket_id>/release")
+@login_required
+def handoff_release(ticket_id: int):
+    found = _ticket_or_404(ticket_id)
+    if ReleaseForm().validate_on_submit():
+        release(_url(), found.conversation_id, current_user.username)
+        detail = f"ticket {ticket_id} {found.conversation_id}"
+        audit.record(
+            _url(), current_user.username, "handoff_release", detail, _address()
+        )
+        flash("Đã trả cuộc trò chuyện cho bot.")
+    return redirect(url_for("console.handoff_list"))
 
 
 @bp.app_errorhandler(403)

@@ -1,0 +1,168 @@
+"""The handoff desk's data: open tickets, the conversation so far, and staff
+replies sent through the bridge (web chat transcript, or the outbox that the
+bridge's sender delivers to Messenger and Zalo with its retries).
+
+Reply windows (kept here, in one place, since the platforms change them):
+Messenger answers within 24 hours of the user's last message, and a reply a
+person typed may carry the HUMAN_AGENT tag up to 7 days after it; Zalo OA
+answers within 48 hours. A send outside its window is refused with the reason.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, insert, select
+
+from bot.bridge.store import transcripts
+from bot.bridge.store.records import ChatMessage, InboxMessage, OutboundMessage
+from bot.club.database import get_engine, session_scope
+from bot.club.models import HandoffTicket
+from connectors import messenger, zalo
+
+WINDOWS = {
+    "messenger": timedelta(hours=24),
+    "zalo": timedelta(hours=48),
+}
+HUMAN_AGENT_WINDOW = timedelta(days=7)  # Messenger, a reply a person typed
+
+
+class ReplyRefused(ValueError):
+    """The platform would not take this reply now; the message says why."""
+
+
+@dataclass(frozen=True)
+class Line:
+    at: datetime
+    sender: str  # "user", "bot" or "staff"
+    text: str
+
+
+@dataclass(frozen=True)
+class Window:
+    open: bool
+    tagged: bool  # Messenger: only with the HUMAN_AGENT tag
+    closes_at: datetime | None
+
+
+def ticket(url: str, ticket_id: int) -> HandoffTicket | None:
+    with session_scope(url) as session:
+        return session.get(HandoffTicket, ticket_id)
+
+
+def open_tickets_newest_first(url: str) -> list[HandoffTicket]:
+    with session_scope(url) as session:
+        query = select(HandoffTicket).where(HandoffTicket.status == "open")
+        return list(session.scalars(query.order_by(HandoffTicket.created_at.desc())))
+
+
+def conversation(url: str, conversation_id: str, limit: int = 50) -> list[Line]:
+    """The latest `limit` lines, oldest first."""
+    with session_scope(url) as session:
+        if conversation_id.startswith("web:"):
+            rows = session.scalars(
+                select(ChatMessage)
+                .where(ChatMessage.conversation_id == conversation_id)
+                .order_by(ChatMessage.id.desc())
+                .limit(limit)
+            ).all()
+            lines = [Line(r.created_at, r.sender, r.text) for r in rows]
+        else:
+            lines = _platform_lines(session, conversation_id, limit)
+    return sorted(lines, key=lambda line: line.at)[-limit:]
+
+
+def _platform_lines(session, conversation_id: str, limit: int) -> list[Line]:
+    inbox = session.scalars(
+        select(InboxMessage)
+        .where(InboxMessage.conversation_id == conversation_id)
+        .order_by(InboxMessage.id.desc())
+        .limit(limit)
+    ).all()
+    outbox = session.scalars(
+        select(OutboundMessage)
+        .where(OutboundMessage.conversation_id == conversation_id)
+        .order_by(OutboundMessage.id.desc())
+        .limit(limit)
+    ).all()
+    lines = [Line(r.received_at, "user", r.text) for r in inbox]
+    for row in outbox:
+        sender = "bot" if row.inbox_id else "staff"
+        lines.append(Line(row.created_at, sender, _body_text(row.body_json)))
+    return lines
+
+
+def _body_text(body_json: str) -> str:
+    body = json.loads(body_json or "{}")
+    message = body.get("message") or {}
+    if isinstance(message, dict):
+        text = message.get("text") or (
+            ((message.get("attachment") or {}).get("payload") or {}).get("text")
+        )
+        return str(text or "")
+    return ""
+
+
+def window(url: str, conversation_id: str, now: datetime) -> Window:
+    platform = conversation_id.partition(":")[0]
+    if platform not in WINDOWS:
+        return Window(True, False, None)  # the web chat has no window
+    with session_scope(url) as session:
+        last = session.scalar(
+            select(func.max(InboxMessage.received_at)).where(
+                InboxMessage.conversation_id == conversation_id
+            )
+        )
+    if last is None:
+        return Window(False, False, None)
+    if now < last + WINDOWS[platform]:
+        return Window(True, False, last + WINDOWS[platform])
+    if platform == "messenger" and now < last + HUMAN_AGENT_WINDOW:
+        return Window(True, True, last + HUMAN_AGENT_WINDOW)
+    return Window(False, False, None)
+
+
+def send_reply(url: str, conversation_id: str, text: str, now: datetime) -> str:
+    """Send a staff reply; returns the platform. Raises ReplyRefused."""
+    platform, _, user = conversation_id.partition(":")
+    text = text.strip()
+    if not text:
+        raise ReplyRefused("Bạn chưa nhập nội dung trả lời.")
+    if platform == "web":
+        transcripts.add_bot_message(url, conversation_id, {"text": text})
+        return platform
+    if platform not in WINDOWS:
+        raise ReplyRefused(f"Không gửi được tới kênh {platform}.")
+    open_window = window(url, conversation_id, now)
+    if not open_window.open:
+        limit = "7 ngày" if platform == "messenger" else "48 giờ"
+        raise ReplyRefused(
+            f"Đã quá {limit} từ tin nhắn cuối của người dùng: nền tảng không cho "
+            "gửi nữa. Hãy chờ họ nhắn lại."
+        )
+    bodies = _render(platform, user, text, open_window.tagged)
+    rows = [
+        {
+            "platform": platform,
+            "conversation_id": conversation_id,
+            "recipient_id": user,
+            "inbox_id": None,
+            "body_json": json.dumps(body, ensure_ascii=False),
+        }
+        for body in bodies
+    ]
+    with get_engine(url).begin() as conn:
+        conn.execute(insert(OutboundMessage), rows)
+    return platform
+
+
+def _render(platform: str, user: str, text: str, tagged: bool) -> list[dict]:
+    if platform == "zalo":
+        return zalo.render([{"text": text}], user)
+    bodies = messenger.render([{"text": text}], user)
+    if tagged:
+        for body in bodies:
+            body.update(messaging_type="MESSAGE_TAG", tag="HUMAN_AGENT")
+    return bodies

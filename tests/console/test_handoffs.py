@@ -1,0 +1,106 @@
+"""The handoff desk: open tickets, the conversation, replies through the bridge
+within each platform's window, and giving the conversation back to the bot."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from bot.bridge.store import inbox
+from bot.bridge.store.records import ChatMessage, InboxMessage, OutboundMessage
+from bot.club.database import session_scope
+from bot.club.tickets import is_paused, open_ticket
+from tests.console.conftest import log_in
+
+
+def token(page: str) -> str:
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)[1]
+
+
+def user_said(db_url, conversation_id: str, text: str, hours_ago: float = 0):
+    platform, _, user = conversation_id.partition(":")
+    meta = {platform: {"user": user}}
+    inbox.accept(db_url, platform, f"m-{text}", conversation_id, text, meta)
+    with session_scope(db_url) as session, session.begin():
+        for row in session.scalars(select(InboxMessage)):
+            if row.text == text:
+                row.status = "done"
+                row.received_at = datetime.utcnow() - timedelta(hours=hours_ago)
+
+
+def reply(console, ticket_id: int, text: str):
+    page = console.get(f"/admin/handoffs/{ticket_id}").get_data(as_text=True)
+    return console.post(
+        f"/admin/handoffs/{ticket_id}/reply",
+        data={"text": text, "csrf_token": token(page)},
+        follow_redirects=True,
+    )
+
+
+def test_a_volunteer_answers_a_web_chat_then_gives_it_back(console, db_url):
+    conversation = "web:khach-0001"
+    ticket_id = open_ticket(
+        db_url, conversation, "web", "cho mình gặp người <b>thật</b>"
+    )
+    log_in(console, "minh.tnv")
+    listing = console.get("/admin/handoffs").get_data(as_text=True)
+    assert f"#{ticket_id}" in listing and 'http-equiv="refresh"' in listing
+    assert "<b>thật</b>" not in listing  # user text is escaped
+    answered = reply(console, ticket_id, "Dạ, mình là Minh ở CLB, mình giúp bạn nhé")
+    assert "Đã gửi." in answered.get_data(as_text=True)
+    with session_scope(db_url) as session:
+        [line] = session.scalars(select(ChatMessage)).all()
+    assert (line.sender, line.text) == (
+        "bot",
+        "Dạ, mình là Minh ở CLB, mình giúp bạn nhé",
+    )
+    page = console.get(f"/admin/handoffs/{ticket_id}").get_data(as_text=True)
+    console.post(
+        f"/admin/handoffs/{ticket_id}/release", data={"csrf_token": token(page)}
+    )
+    assert not is_paused(db_url, conversation)
+
+
+def test_messenger_replies_go_through_the_outbox_within_the_window(console, db_url):
+    recent, old, stale = "messenger:psid-a", "messenger:psid-b", "messenger:psid-c"
+    user_said(db_url, recent, "alo", hours_ago=2)
+    user_said(db_url, old, "còn đó không", hours_ago=30)
+    user_said(db_url, stale, "chào", hours_ago=24 * 8)
+    tickets = {
+        c: open_ticket(db_url, c, "messenger", "gặp người")
+        for c in (recent, old, stale)
+    }
+    log_in(console, "thu.ha")
+    assert "Đã gửi." in reply(console, tickets[recent], "Dạ CLB đây ạ").get_data(
+        as_text=True
+    )
+    assert "Đã gửi." in reply(
+        console, tickets[old], "Dạ xin lỗi trả lời muộn"
+    ).get_data(as_text=True)
+    refused = reply(console, tickets[stale], "Dạ").get_data(as_text=True)
+    assert "Đã quá 7 ngày" in refused
+    with session_scope(db_url) as session:
+        rows = session.scalars(
+            select(OutboundMessage).order_by(OutboundMessage.id)
+        ).all()
+    bodies = {r.conversation_id: json.loads(r.body_json) for r in rows}
+    assert set(bodies) == {recent, old}
+    assert bodies[recent]["messaging_type"] == "RESPONSE"
+    assert bodies[recent]["message"]["text"] == "Dạ CLB đây ạ"
+    assert bodies[old]["tag"] == "HUMAN_AGENT"  # past 24 h, typed by a person
+    page = console.get(f"/admin/handoffs/{tickets[recent]}").get_data(as_text=True)
+    assert "Dạ CLB đây ạ" in page and "alo" in page
+
+
+def test_an_empty_or_forged_reply_is_not_sent(console, db_url):
+    ticket_id = open_ticket(db_url, "web:khach-0002", "web", "gặp người")
+    log_in(console, "thu.ha")
+    assert "chưa gửi được" in reply(console, ticket_id, "   ").get_data(as_text=True)
+    forged = console.post(f"/admin/handoffs/{ticket_id}/reply", data={"text": "x"})
+    assert forged.status_code == 302
+    with session_scope(db_url) as session:
+        assert session.scalars(select(ChatMessage)).all() == []
+    assert console.get("/admin/handoffs/99999").status_code == 404
