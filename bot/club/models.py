@@ -249,8 +249,21 @@ class HandoffTicket(Base):
     created_at = Column(DateTime, nullable=False, default=utcnow)
     closed_at = Column(DateTime)
     closed_by = Column(String(100))
+    assigned_to = Column(String(100))  # the staff member who took it
 
     __table_args__ = (status_check("status", TICKET_STATUSES, "ck_handoff_status"),)
+
+
+class TicketNote(Base):
+    """A staff-only note on a handoff ticket (never sent to the user)."""
+
+    __tablename__ = "ticket_notes"
+
+    id = Column(Integer, primary_key=True)
+    ticket_id = Column(Integer, ForeignKey("handoff_tickets.id"), nullable=False)
+    username = Column(String(100), nullable=False)
+    text = Column(Text, nullable=False)
+    created_at = Column(DateTime, nullable=False, default=utcnow)
 
 
 class LookupAttempt(Base):

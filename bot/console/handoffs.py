@@ -13,13 +13,15 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 
+import yaml
 from sqlalchemy import func, insert, select
 
 from bot.bridge.store import transcripts
 from bot.bridge.store.records import ChatMessage, InboxMessage, OutboundMessage
 from bot.club.database import get_engine, session_scope
-from bot.club.models import HandoffTicket
+from bot.club.models import HandoffTicket, TicketNote
 from connectors import messenger, zalo
 
 WINDOWS = {
@@ -27,6 +29,7 @@ WINDOWS = {
     "zalo": timedelta(hours=48),
 }
 HUMAN_AGENT_WINDOW = timedelta(days=7)  # Messenger, a reply a person typed
+CANNED_PREFIX = "utter_canned_"
 
 
 class ReplyRefused(ValueError):
@@ -103,6 +106,35 @@ def _body_text(body_json: str) -> str:
         )
         return str(text or "")
     return ""
+
+
+def assign(url: str, ticket_id: int, username: str) -> None:
+    with session_scope(url) as session, session.begin():
+        found = session.get(HandoffTicket, ticket_id)
+        if found is not None:
+            found.assigned_to = username
+
+
+def add_note(url: str, ticket_id: int, username: str, text: str) -> None:
+    with session_scope(url) as session, session.begin():
+        session.add(TicketNote(ticket_id=ticket_id, username=username, text=text))
+
+
+def notes(url: str, ticket_id: int) -> list[TicketNote]:
+    with session_scope(url) as session:
+        query = select(TicketNote).where(TicketNote.ticket_id == ticket_id)
+        return list(session.scalars(query.order_by(TicketNote.id)))
+
+
+def canned_replies(domain_file: Path) -> dict[str, str]:
+    """Ready answers staff send with one click: the `utter_canned_*` responses
+    of domain.yml (users see them, so they live with the bot's other texts)."""
+    responses = yaml.safe_load(domain_file.read_text("utf-8")).get("responses", {})
+    return {
+        name: variants[0].get("text", "")
+        for name, variants in responses.items()
+        if name.startswith(CANNED_PREFIX) and variants
+    }
 
 
 def window(url: str, conversation_id: str, now: datetime) -> Window:

@@ -24,8 +24,10 @@ from wtforms.validators import DataRequired, Length
 from bot.club.tickets import release
 from bot.console import audit, handoffs
 from bot.console.accounts import authenticate, requires_role
+from bot.settings import ROOT
 
 HERE = Path(__file__).resolve().parent
+DOMAIN_FILE = ROOT / "domain.yml"  # the canned replies live with the bot's texts
 bp = Blueprint(
     "console",
     __name__,
@@ -50,6 +52,20 @@ class ReplyForm(FlaskForm):
 
 
 class ReleaseForm(FlaskForm):
+    pass
+
+
+class AssignForm(FlaskForm):
+    pass
+
+
+class NoteForm(FlaskForm):
+    note = TextAreaField(
+        "Ghi chú nội bộ", validators=[DataRequired(), Length(max=2000)]
+    )
+
+
+class CannedForm(FlaskForm):
     pass
 
 
@@ -148,6 +164,11 @@ def handoff(ticket_id: int):
         now=now,
         reply=ReplyForm(),
         release=ReleaseForm(),
+        assign=AssignForm(),
+        note=NoteForm(),
+        canned=CannedForm(),
+        canned_replies=handoffs.canned_replies(DOMAIN_FILE),
+        notes=handoffs.notes(_url(), ticket_id),
     )
 
 
@@ -156,12 +177,17 @@ def handoff(ticket_id: int):
 def handoff_reply(ticket_id: int):
     found = _ticket_or_404(ticket_id)
     form = ReplyForm()
-    if not form.validate_on_submit():
+    canned = handoffs.canned_replies(DOMAIN_FILE).get(request.form.get("canned", ""))
+    if canned and CannedForm().validate_on_submit():
+        text = canned
+    elif form.validate_on_submit():
+        text = form.text.data
+    else:
         flash("Trả lời chưa gửi được: nội dung trống, quá dài, hoặc trang đã cũ.")
         return redirect(url_for("console.handoff", ticket_id=ticket_id))
     try:
         platform = handoffs.send_reply(
-            _url(), found.conversation_id, form.text.data, datetime.utcnow()
+            _url(), found.conversation_id, text, datetime.utcnow()
         )
     except handoffs.ReplyRefused as refused:
         flash(str(refused))
@@ -171,6 +197,34 @@ def handoff_reply(ticket_id: int):
     detail = f"ticket {ticket_id} {found.conversation_id}"
     audit.record(_url(), current_user.username, "handoff_reply", detail, _address())
     flash("Đã gửi.")
+    return redirect(url_for("console.handoff", ticket_id=ticket_id))
+
+
+@bp.post("/handoffs/<int:ticket_id>/assign")
+@login_required
+def handoff_assign(ticket_id: int):
+    _ticket_or_404(ticket_id)
+    if AssignForm().validate_on_submit():
+        handoffs.assign(_url(), ticket_id, current_user.username)
+        audit.record(
+            _url(),
+            current_user.username,
+            "handoff_assign",
+            f"ticket {ticket_id}",
+            _address(),
+        )
+    return redirect(url_for("console.handoff", ticket_id=ticket_id))
+
+
+@bp.post("/handoffs/<int:ticket_id>/note")
+@login_required
+def handoff_note(ticket_id: int):
+    _ticket_or_404(ticket_id)
+    form = NoteForm()
+    if form.validate_on_submit():
+        handoffs.add_note(_url(), ticket_id, current_user.username, form.note.data)
+    else:
+        flash("Ghi chú trống hoặc quá dài.")
     return redirect(url_for("console.handoff", ticket_id=ticket_id))
 
 

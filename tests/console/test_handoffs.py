@@ -104,3 +104,31 @@ def test_an_empty_or_forged_reply_is_not_sent(console, db_url):
     with session_scope(db_url) as session:
         assert session.scalars(select(ChatMessage)).all() == []
     assert console.get("/admin/handoffs/99999").status_code == 404
+
+
+def test_take_a_ticket_note_it_and_answer_with_a_canned_reply(console, db_url):
+    ticket_id = open_ticket(db_url, "web:khach-0003", "web", "gặp người")
+    log_in(console, "minh.tnv")
+    page = console.get(f"/admin/handoffs/{ticket_id}").get_data(as_text=True)
+    assert "Nhận phiếu này" in page
+    console.post(
+        f"/admin/handoffs/{ticket_id}/assign", data={"csrf_token": token(page)}
+    )
+    page = console.get(f"/admin/handoffs/{ticket_id}").get_data(as_text=True)
+    assert "Người nhận: minh.tnv" in page and "Nhận phiếu này" not in page
+    console.post(
+        f"/admin/handoffs/{ticket_id}/note",
+        data={"note": "Chị này hỏi về <NE0101>, đã gọi lại", "csrf_token": token(page)},
+    )
+    page = console.get(f"/admin/handoffs/{ticket_id}").get_data(as_text=True)
+    assert "đã gọi lại" in page and "<NE0101>" not in page  # shown, escaped
+    console.post(
+        f"/admin/handoffs/{ticket_id}/reply",
+        data={"canned": "utter_canned_checking", "csrf_token": token(page)},
+    )
+    with session_scope(db_url) as session:
+        [line] = session.scalars(select(ChatMessage)).all()
+    assert line.text.startswith("Dạ, anh/chị chờ em kiểm tra")
+    with session_scope(db_url) as session:  # the note never reaches the user
+        texts = [m.text for m in session.scalars(select(ChatMessage))]
+    assert not any("đã gọi lại" in t for t in texts)
