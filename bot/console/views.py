@@ -176,6 +176,9 @@ def handoff(ticket_id: int):
 @login_required
 def handoff_reply(ticket_id: int):
     found = _ticket_or_404(ticket_id)
+    if found.status != "open":  # given back to the bot: it answers now
+        flash("Phiếu này đã trả cho bot, không gửi trả lời nữa.")
+        return redirect(url_for("console.handoff", ticket_id=ticket_id))
     form = ReplyForm()
     canned = handoffs.canned_replies(DOMAIN_FILE).get(request.form.get("canned", ""))
     if canned and CannedForm().validate_on_submit():
