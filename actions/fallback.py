@@ -99,11 +99,10 @@ class ActionRouteInform(ClubAction):
 
 def _names_only(text: str, campaign) -> bool:
     """The message is a campaign name or synonym with at most a word or two more."""
-    words = fold(text).split()
+    folded = fold(text)
+    extra = len(folded.split())
     names = [fold(campaign.name)] + [fold(s) for s in campaign.synonym_list]
     return any(
-        name
-        and name in fold(text)
-        and len(words) - len(name.split()) <= MAX_EXTRA_WORDS
+        name and name in folded and extra - len(name.split()) <= MAX_EXTRA_WORDS
         for name in names
     )

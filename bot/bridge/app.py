@@ -6,7 +6,7 @@ import logging
 import sys
 import threading
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 from functools import partial
 from pathlib import Path
 
@@ -16,7 +16,7 @@ from waitress import create_server
 from bot.bridge.http.rate_limit import RateLimiter
 from bot.bridge.http.webchat import bp as webchat_bp
 from bot.bridge.http.webhooks import bp as webhooks_bp
-from bot.bridge.store.retention import forget, schedule_nightly
+from bot.bridge.store.retention import forget_now, schedule_nightly
 from bot.bridge.worker.delivery import (
     Delivery,
     MessengerPlatform,
@@ -40,6 +40,23 @@ STATIC = Path(__file__).resolve().parent / "http" / "static"
 # 0.005). The bridge's threads mostly wait on sockets and SQLite; a worker whose
 # Rasa answer has arrived should not wait 5 ms for a webhook thread's slice.
 GIL_SWITCH_INTERVAL = 0.0005
+
+
+# The page loads only its own script and style; images may come from https.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' https: data:; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+def security_headers(response):
+    """On every response of the bridge (web chat, webhooks, console)."""
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response
 
 
 def build_platforms(settings: Settings, huey, locks: Locks | None = None) -> dict:
@@ -88,15 +105,7 @@ def build_queue(settings: Settings) -> ConversationQueue:
     turns = TurnProcessor(
         rasa, Delivery(settings.database_url, platforms), settings.chat_rate
     )
-    schedule_nightly(
-        huey,
-        lambda: forget(
-            settings.database_url,
-            settings.tracker_db,
-            settings.retention_days,
-            datetime.utcnow(),
-        ),
-    )
+    schedule_nightly(huey, lambda: forget_now(settings))
     return ConversationQueue(
         settings.database_url,
         settings.queue_db,
@@ -135,6 +144,7 @@ def create_app(settings: Settings, queue: ConversationQueue | None = None) -> Fl
     app.register_blueprint(webchat_bp)
     app.register_blueprint(webhooks_bp)
     app.register_blueprint(console_bp)
+    app.after_request(security_headers)
     login_manager(lambda: settings.database_url).init_app(app)
     if settings.platforms.simulator:
         from bot import simulator

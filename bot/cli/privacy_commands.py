@@ -85,14 +85,9 @@ def _links(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _retention(settings: Settings, _args: argparse.Namespace) -> int:
-    from bot.bridge.store.retention import forget
+    from bot.bridge.store.retention import forget_now
 
-    done = forget(
-        settings.database_url,
-        settings.tracker_db,
-        settings.retention_days,
-        datetime.utcnow(),
-    )
+    done = forget_now(settings)
     print(
         f"older than {settings.retention_days} days: {done.inbox_texts} message "
         f"texts and {done.outbox_bodies} sent bodies blanked, {done.transcripts} "

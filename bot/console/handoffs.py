@@ -13,13 +13,12 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 
-import yaml
 from sqlalchemy import func, insert, select
 
 from bot.bridge.store import transcripts
 from bot.bridge.store.records import ChatMessage, InboxMessage, OutboundMessage
+from bot.bridge.worker.replies import responses
 from bot.club.database import get_engine, session_scope
 from bot.club.models import HandoffTicket, TicketNote
 from connectors import messenger, zalo
@@ -126,13 +125,12 @@ def notes(url: str, ticket_id: int) -> list[TicketNote]:
         return list(session.scalars(query.order_by(TicketNote.id)))
 
 
-def canned_replies(domain_file: Path) -> dict[str, str]:
+def canned_replies() -> dict[str, str]:
     """Ready answers staff send with one click: the `utter_canned_*` responses
     of domain.yml (users see them, so they live with the bot's other texts)."""
-    responses = yaml.safe_load(domain_file.read_text("utf-8")).get("responses", {})
     return {
         name: variants[0].get("text", "")
-        for name, variants in responses.items()
+        for name, variants in responses().items()
         if name.startswith(CANNED_PREFIX) and variants
     }
 

@@ -24,10 +24,8 @@ from wtforms.validators import DataRequired, Length
 from bot.club.tickets import release
 from bot.console import audit, handoffs
 from bot.console.accounts import authenticate, requires_role
-from bot.settings import ROOT
 
 HERE = Path(__file__).resolve().parent
-DOMAIN_FILE = ROOT / "domain.yml"  # the canned replies live with the bot's texts
 bp = Blueprint(
     "console",
     __name__,
@@ -167,7 +165,7 @@ def handoff(ticket_id: int):
         assign=AssignForm(),
         note=NoteForm(),
         canned=CannedForm(),
-        canned_replies=handoffs.canned_replies(DOMAIN_FILE),
+        canned_replies=handoffs.canned_replies(),
         notes=handoffs.notes(_url(), ticket_id),
     )
 
@@ -180,7 +178,7 @@ def handoff_reply(ticket_id: int):
         flash("Phiếu này đã trả cho bot, không gửi trả lời nữa.")
         return redirect(url_for("console.handoff", ticket_id=ticket_id))
     form = ReplyForm()
-    canned = handoffs.canned_replies(DOMAIN_FILE).get(request.form.get("canned", ""))
+    canned = handoffs.canned_replies().get(request.form.get("canned", ""))
     if canned and CannedForm().validate_on_submit():
         text = canned
     elif form.validate_on_submit():

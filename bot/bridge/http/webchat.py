@@ -29,24 +29,6 @@ def web_user(session_id: str) -> str:
     return f"{WEB_USER_PREFIX}{session_id}"
 
 
-# The page loads only its own script and style; images may come from https.
-SECURITY_HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; img-src 'self' https: data:; "
-    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
-}
-
-
-@bp.after_app_request
-def security_headers(response):
-    """On every response of the bridge (the page, its API, the webhooks)."""
-    for name, value in SECURITY_HEADERS.items():
-        response.headers.setdefault(name, value)
-    return response
-
-
 def _error(reason: str, status: int = 400):
     return jsonify({"error": reason}), status
 

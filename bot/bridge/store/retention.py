@@ -21,12 +21,13 @@ from pathlib import Path
 
 from huey import crontab
 from huey.api import Huey
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import column, delete, func, select, table, update
 
 from bot.bridge.store.records import ChatMessage, InboxMessage, OutboundMessage
 from bot.club.database import get_engine
 from bot.club.models import LookupAttempt
 from bot.logs import log_event
+from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -70,13 +71,21 @@ def forget(
     return Forgotten(inbox, outbox, transcripts, trackers, attempts)
 
 
+def forget_now(settings: Settings) -> Forgotten:
+    """What the nightly task and `python -m bot retention` run."""
+    return forget(
+        settings.database_url,
+        settings.tracker_db,
+        settings.retention_days,
+        datetime.utcnow(),
+    )
+
+
 def _forget_web_trackers(tracker_db: Path, cutoff: datetime) -> int:
     """Web chat conversations of Rasa's SQL tracker store (its `events` table)
     whose last event is older than `cutoff`; returns how many."""
     if not tracker_db.exists():
         return 0
-    from sqlalchemy import column, table
-
     events = table("events", column("sender_id"), column("timestamp"))
     stale = (
         select(events.c.sender_id)

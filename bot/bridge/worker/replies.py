@@ -12,7 +12,8 @@ from connectors.messenger import GET_STARTED_PAYLOAD
 
 
 @cache
-def _responses(domain_file: Path) -> dict:
+def responses(domain_file: Path = ROOT / "domain.yml") -> dict:
+    """The responses of domain.yml, read once per process."""
     with domain_file.open(encoding="utf-8") as handle:
         return yaml.safe_load(handle).get("responses", {})
 
@@ -31,7 +32,7 @@ def standing_payloads(domain_file: Path = ROOT / "domain.yml") -> frozenset[str]
 
 def bridge_message(name: str, domain_file: Path = ROOT / "domain.yml") -> dict:
     """The first variant of a response as a Rasa-style message dict."""
-    variants = _responses(domain_file).get(name)
+    variants = responses(domain_file).get(name)
     if not variants:
         raise KeyError(f"response {name!r} is missing from {domain_file}")
     variant = variants[0]
