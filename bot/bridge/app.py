@@ -29,7 +29,7 @@ from bot.bridge.worker.rasa_client import RasaClient
 from bot.bridge.worker.tokens import TokenStore, huey_lock
 from bot.bridge.worker.turns import TurnProcessor
 from bot.console.accounts import LoginGuard, login_manager
-from bot.console.views import bp as console_bp
+from bot.console.pages import bp as console_bp
 from bot.logs import log_event
 from bot.settings import Settings
 from connectors import messenger, zalo

@@ -1,0 +1,49 @@
+"""The console's pages: one blueprint (`console`, under /admin), one module per
+area. Each module adds its routes to `bp`; importing this package loads them all.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Blueprint, current_app, render_template, request
+from flask_wtf import FlaskForm
+
+HERE = Path(__file__).resolve().parents[1]
+bp = Blueprint(
+    "console",
+    __name__,
+    url_prefix="/admin",
+    template_folder=str(HERE / "templates"),
+    static_folder=str(HERE / "static"),
+    static_url_path="/static",
+)
+
+
+class LogoutForm(FlaskForm):
+    pass
+
+
+@bp.context_processor
+def page_forms() -> dict:
+    """The logout button on every page (it posts with its CSRF token)."""
+    return {"logout": LogoutForm()}
+
+
+@bp.app_errorhandler(403)
+def forbidden(_error):
+    return render_template("console/forbidden.html"), 403
+
+
+def db_url() -> str:
+    """The club database the console reads and writes."""
+    return current_app.config["DATABASE_URL"]
+
+
+def address() -> str:
+    """The client's address, for the login throttle and the audit log."""
+    return request.remote_addr or "unknown"
+
+
+# The page modules register their routes on `bp`; imported last on purpose.
+from bot.console.pages import auth_pages, handoff_pages  # noqa: E402, F401
