@@ -8,7 +8,7 @@ import pytest
 
 from bot.bridge.app import build_queue, create_app
 from bot.club.staff import create_staff
-from bot.settings import load_settings
+from bot.settings import ROOT, load_settings
 
 PASSWORD = "mat-khau-dai-du"
 
@@ -36,3 +36,59 @@ def log_in(client, username: str, password: str = PASSWORD, address="192.0.2.10"
         "csrf_token": csrf_token(client),
     }
     return client.post("/admin/login", data=form, environ_base={"REMOTE_ADDR": address})
+
+
+class RasaTracker:
+    """Rasa's own SQL tracker store on a SQLite file, as the Rasa server writes it."""
+
+    def __init__(self, path) -> None:
+        from rasa.core.tracker_store import SQLTrackerStore
+        from rasa.shared.core.domain import Domain
+
+        self.path = path
+        self.url = f"sqlite:///{path}"
+        self.domain = Domain.load(str(ROOT / "domain.yml"))
+        self.store = SQLTrackerStore(self.domain, dialect="sqlite", db=str(path))
+
+    def add(self, conversation_id: str, events: list) -> None:
+        """Append events to a conversation, as Rasa does after a turn."""
+        import asyncio
+
+        from rasa.shared.core.trackers import DialogueStateTracker
+
+        async def save() -> None:
+            tracker = await self.store.retrieve(conversation_id)
+            if tracker is None:
+                tracker = DialogueStateTracker(conversation_id, self.domain.slots)
+            for event in events:
+                tracker.update(event)
+            await self.store.save(tracker)
+
+        asyncio.run(save())
+
+
+def user(text: str, intent: str, confidence: float, at: float, **ranking: float):
+    """A user message as Rasa stores it (FallbackClassifier puts nlu_fallback first)."""
+    from rasa.shared.core.events import UserUttered
+
+    others = [{"name": n, "confidence": c} for n, c in ranking.items()]
+    top = {"name": intent, "confidence": confidence}
+    parse = {"text": text, "intent": top, "intent_ranking": [top, *others]}
+    return UserUttered(text, top, parse_data=parse, timestamp=at)
+
+
+def bot(text: str, at: float, response: str = "utter_x"):
+    from rasa.shared.core.events import BotUttered
+
+    return BotUttered(text, metadata={"utter_action": response}, timestamp=at)
+
+
+def action(name: str, at: float):
+    from rasa.shared.core.events import ActionExecuted
+
+    return ActionExecuted(name, timestamp=at)
+
+
+@pytest.fixture
+def rasa_tracker(tmp_path) -> RasaTracker:
+    return RasaTracker(tmp_path / "tracker.db")
