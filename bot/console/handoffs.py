@@ -5,7 +5,10 @@ bridge's sender delivers to Messenger and Zalo with its retries).
 Reply windows (kept here, in one place, since the platforms change them):
 Messenger answers within 24 hours of the user's last message, and a reply a
 person typed may carry the HUMAN_AGENT tag up to 7 days after it; Zalo OA
-answers within 48 hours. A send outside its window is refused with the reason.
+answers within 48 hours, up to 8 free messages per user message, and a reply
+quotes the message it answers (`quote_message_id`); otherwise Zalo counts it as
+a proactive message, which an ordinary OA may not send. A send outside its
+window or over its quota is refused with the reason.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ WINDOWS = {
     "zalo": timedelta(hours=48),
 }
 HUMAN_AGENT_WINDOW = timedelta(days=7)  # Messenger, a reply a person typed
+ZALO_FREE_REPLIES = 8  # messages the OA may send per user message
 CANNED_PREFIX = "utter_canned_"
 
 
@@ -47,6 +51,8 @@ class Window:
     open: bool
     tagged: bool  # Messenger: only with the HUMAN_AGENT tag
     closes_at: datetime | None
+    replies_left: int | None = None  # Zalo: free messages left for this turn
+    quote: str | None = None  # Zalo: the user's message a reply quotes
 
 
 def ticket(url: str, ticket_id: int) -> HandoffTicket | None:
@@ -135,23 +141,59 @@ def canned_replies() -> dict[str, str]:
     }
 
 
+def _last_user_message(url: str, conversation_id: str) -> InboxMessage | None:
+    with session_scope(url) as session:
+        return session.scalars(
+            select(InboxMessage)
+            .where(InboxMessage.conversation_id == conversation_id)
+            .order_by(InboxMessage.received_at.desc(), InboxMessage.id.desc())
+            .limit(1)
+        ).first()
+
+
+def _sent_since(url: str, conversation_id: str, since: datetime) -> int:
+    """Messages the OA sent (or will send) to this user since `since`."""
+    with session_scope(url) as session:
+        return session.scalar(
+            select(func.count(OutboundMessage.id)).where(
+                OutboundMessage.conversation_id == conversation_id,
+                OutboundMessage.created_at >= since,
+                OutboundMessage.status.in_(("pending", "sent")),
+            )
+        )
+
+
 def window(url: str, conversation_id: str, now: datetime) -> Window:
     platform = conversation_id.partition(":")[0]
     if platform not in WINDOWS:
         return Window(True, False, None)  # the web chat has no window
-    with session_scope(url) as session:
-        last = session.scalar(
-            select(func.max(InboxMessage.received_at)).where(
-                InboxMessage.conversation_id == conversation_id
-            )
-        )
+    last = _last_user_message(url, conversation_id)
     if last is None:
         return Window(False, False, None)
-    if now < last + WINDOWS[platform]:
-        return Window(True, False, last + WINDOWS[platform])
-    if platform == "messenger" and now < last + HUMAN_AGENT_WINDOW:
-        return Window(True, True, last + HUMAN_AGENT_WINDOW)
+    closes = last.received_at + WINDOWS[platform]
+    if platform == "zalo":
+        left = ZALO_FREE_REPLIES - _sent_since(url, conversation_id, last.received_at)
+        return Window(
+            now < closes and left > 0, False, closes, max(left, 0), last.message_id
+        )
+    if now < closes:
+        return Window(True, False, closes)
+    if now < last.received_at + HUMAN_AGENT_WINDOW:
+        return Window(True, True, last.received_at + HUMAN_AGENT_WINDOW)
     return Window(False, False, None)
+
+
+def _refusal(platform: str, found: Window, now: datetime) -> str:
+    if found.closes_at is not None and now < found.closes_at:  # Zalo, quota used
+        return (
+            f"Zalo chỉ cho gửi {ZALO_FREE_REPLIES} tin sau mỗi tin của người dùng "
+            "và đã gửi đủ: hãy chờ họ nhắn lại."
+        )
+    limit = "7 ngày" if platform == "messenger" else "48 giờ"
+    return (
+        f"Đã quá {limit} từ tin nhắn cuối của người dùng: nền tảng không cho "
+        "gửi nữa. Hãy chờ họ nhắn lại."
+    )
 
 
 def send_reply(url: str, conversation_id: str, text: str, now: datetime) -> str:
@@ -167,12 +209,13 @@ def send_reply(url: str, conversation_id: str, text: str, now: datetime) -> str:
         raise ReplyRefused(f"Không gửi được tới kênh {platform}.")
     open_window = window(url, conversation_id, now)
     if not open_window.open:
-        limit = "7 ngày" if platform == "messenger" else "48 giờ"
+        raise ReplyRefused(_refusal(platform, open_window, now))
+    bodies = _render(platform, user, text, open_window)
+    if open_window.replies_left is not None and len(bodies) > open_window.replies_left:
         raise ReplyRefused(
-            f"Đã quá {limit} từ tin nhắn cuối của người dùng: nền tảng không cho "
-            "gửi nữa. Hãy chờ họ nhắn lại."
+            f"Tin này dài thành {len(bodies)} tin mà Zalo chỉ còn cho gửi "
+            f"{open_window.replies_left}: hãy viết ngắn lại."
         )
-    bodies = _render(platform, user, text, open_window.tagged)
     rows = [
         {
             "platform": platform,
@@ -188,11 +231,15 @@ def send_reply(url: str, conversation_id: str, text: str, now: datetime) -> str:
     return platform
 
 
-def _render(platform: str, user: str, text: str, tagged: bool) -> list[dict]:
+def _render(platform: str, user: str, text: str, found: Window) -> list[dict]:
     if platform == "zalo":
-        return zalo.render([{"text": text}], user)
+        bodies = zalo.render([{"text": text}], user)
+        if found.quote:
+            for body in bodies:
+                body["message"]["quote_message_id"] = found.quote
+        return bodies
     bodies = messenger.render([{"text": text}], user)
-    if tagged:
+    if found.tagged:
         for body in bodies:
             body.update(messaging_type="MESSAGE_TAG", tag="HUMAN_AGENT")
     return bodies

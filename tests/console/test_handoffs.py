@@ -132,3 +132,29 @@ def test_take_a_ticket_note_it_and_answer_with_a_canned_reply(console, db_url):
     with session_scope(db_url) as session:  # the note never reaches the user
         texts = [m.text for m in session.scalars(select(ChatMessage))]
     assert not any("đã gọi lại" in t for t in texts)
+
+
+def test_zalo_replies_quote_the_user_and_keep_to_the_window_and_quota(console, db_url):
+    fresh, late = "zalo:uid-1", "zalo:uid-2"
+    user_said(db_url, fresh, "cho mình hỏi chút", hours_ago=3)
+    user_said(db_url, late, "ad ơi", hours_ago=49)
+    tickets = {c: open_ticket(db_url, c, "zalo", "gặp người") for c in (fresh, late)}
+    log_in(console, "thu.ha")
+    page = console.get(f"/admin/handoffs/{tickets[fresh]}").get_data(as_text=True)
+    assert "Zalo còn cho gửi 8 tin" in page
+    for n in range(8):
+        answered = reply(console, tickets[fresh], f"Dạ, tin {n}").get_data(as_text=True)
+        assert "Đã gửi." in answered
+    refused = reply(console, tickets[fresh], "Dạ, tin thứ chín").get_data(as_text=True)
+    assert "chỉ cho gửi 8 tin" in refused
+    assert "Đã quá 48 giờ" in reply(console, tickets[late], "Dạ").get_data(as_text=True)
+    with session_scope(db_url) as session:
+        rows = session.scalars(select(OutboundMessage)).all()
+    bodies = [json.loads(r.body_json) for r in rows]
+    assert len(bodies) == 8 and {r.conversation_id for r in rows} == {fresh}
+    assert {b["message"]["quote_message_id"] for b in bodies} == {"m-cho mình hỏi chút"}
+
+    user_said(db_url, fresh, "cảm ơn ad", hours_ago=0)  # a new message: new quota
+    assert "Đã gửi." in reply(console, tickets[fresh], "Dạ không có gì ạ").get_data(
+        as_text=True
+    )
