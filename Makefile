@@ -6,7 +6,7 @@ export RASA_TELEMETRY_ENABLED := false
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: bench-load simulator
+.PHONY: bench-load simulator tools
 .PHONY: setup run test lint validate unit integration test-stories train init-db seed-demo \
 	import export create-staff format clean bench-nlu
 
@@ -25,7 +25,7 @@ lint: setup
 validate: setup   ## rasa data validate --fail-on-warnings (output in var/log/validate.log)
 	@scripts/validate.sh
 
-unit: setup       ## every test but the real-server ones (tests/<package>/)
+unit: setup tools  ## every test but the real-server ones (tests/<package>/)
 	$(PY) -m pytest tests --ignore=tests/integration
 
 integration: setup  ## real Rasa server + action server + bridge on loopback
@@ -51,6 +51,9 @@ export: setup     ## make export TABLE=donations FILE=donations.csv
 
 create-staff: setup  ## make create-staff STAFF=thu.ha (asks for the password)
 	@$(PY) -m bot create-staff "$(STAFF)"
+
+tools:            ## Debian tools the tests use: zbarimg (decodes QR images)
+	@scripts/zbar.sh
 
 bench-nlu: setup  ## NLU benchmark table; DATASET=<dir> for a PhoATIS-format dataset
 	@$(PY) -m bench.nlu $(if $(DATASET),--dataset $(DATASET))

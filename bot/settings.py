@@ -195,6 +195,8 @@ class Settings:
     chat_rate: int = 30  # messages a minute one conversation may send to Rasa
     retention_days: int = 90  # message bodies, transcripts, web trackers kept
     console_session_minutes: int = 480  # an idle console login ends after this
+    bank_bin: str = "970436"  # the club account's bank (VietQR), Vietcombank
+    bank_account: str = "012345678910"  # the club's account number (VietQR)
 
     @property
     def log_dir(self) -> Path:
@@ -258,6 +260,9 @@ def load_settings(env_file: Path | None = None) -> Settings:
         chat_rate=_positive_int("CHAT_RATE_PER_MINUTE", 30),
         retention_days=_positive_int("RETENTION_DAYS", 90),
         console_session_minutes=_positive_int("CONSOLE_SESSION_MINUTES", 480),
+        bank_bin=os.environ.get("CLUB_BANK_BIN", "").strip() or "970436",
+        bank_account=os.environ.get("CLUB_BANK_ACCOUNT", "").replace(" ", "")
+        or "012345678910",
     )
 
 

@@ -1,0 +1,73 @@
+"""CLI commands for money: the VietQR of a transfer (`python -m bot vietqr`)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from sqlalchemy import select
+
+from bot.club.database import session_scope
+from bot.club.models import Fund
+from bot.club.values import normalize_phone, parse_amount
+from bot.club.vocab import child_code
+from bot.settings import Settings
+
+
+def add_parsers(commands) -> None:
+    qr = commands.add_parser(
+        "vietqr", help="print the VietQR payload of a transfer to the club"
+    )
+    qr.add_argument("--fund", required=True, help="fund code, e.g. NUOIEM")
+    qr.add_argument("--amount", help="amount in đồng, e.g. 160000 or 160k")
+    who = qr.add_mutually_exclusive_group()
+    who.add_argument("--child", help="the sponsored child's code, e.g. NE0101")
+    who.add_argument("--phone", help="the sponsor's phone number")
+    qr.add_argument("--png", type=Path, help="also write the QR image to this file")
+
+
+def _fail(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return 2
+
+
+def _fund_code(settings: Settings, code: str) -> str | None:
+    with session_scope(settings.database_url) as session:
+        codes = list(session.scalars(select(Fund.code)))
+    wanted = code.strip().upper()
+    return wanted if wanted in codes else None
+
+
+def _vietqr(settings: Settings, args) -> int:
+    from bot.reports import vietqr
+
+    fund = _fund_code(settings, args.fund)
+    if fund is None:
+        return _fail(
+            f"no fund has the code {args.fund!r} (see `python -m bot export funds`)"
+        )
+    amount = parse_amount(args.amount) if args.amount else None
+    if args.amount and not amount:
+        return _fail(f"{args.amount!r} is not an amount of đồng")
+    extra = ""
+    if args.child:
+        extra = child_code(args.child) or ""
+        if not extra:
+            return _fail(f"{args.child!r} is not a child code such as NE0101")
+    elif args.phone:
+        extra = normalize_phone(args.phone) or ""
+        if not extra:
+            return _fail(f"{args.phone!r} is not a Vietnamese mobile number")
+    try:
+        memo = vietqr.memo_text(fund, extra)
+        data = vietqr.payload(settings.bank_bin, settings.bank_account, amount, memo)
+    except vietqr.VietQRError as error:
+        return _fail(str(error))
+    print(data)
+    if args.png:
+        args.png.write_bytes(vietqr.png(data))
+        print(f"image: {args.png}", file=sys.stderr)
+    return 0
+
+
+COMMANDS = {"vietqr": _vietqr}

@@ -1,0 +1,1 @@
+"""Money in and out: bank statements, memo matching, monthly reports, VietQR."""
