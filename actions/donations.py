@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import urlencode
 
 from rasa_sdk import Tracker
 from sqlalchemy import select
 
 from actions.base import ClubAction, Events
 from actions.child_lookup import known_sponsor
-from actions.db import today
+from actions.db import settings, today
 from actions.forms import text_of
 from actions.responses import money, phrase
 from bot.club.models import Child, Fund, Sponsorship
@@ -28,26 +29,36 @@ logger = logging.getLogger(__name__)
 NUOI_EM = "NUOIEM"
 
 
-def sponsor_memo(session, domain: dict[str, Any], tracker: Tracker) -> str | None:
-    """For a verified sponsor: the memo with the fund, their child's code, phone."""
+def sponsor_transfer(
+    session, domain: dict[str, Any], tracker: Tracker
+) -> tuple[str, int] | None:
+    """For a verified sponsor: the memo (fund, their child's code, phone) and
+    the monthly amount."""
     sponsor = known_sponsor(session, tracker)
     if sponsor is None:
         return None
-    code = session.scalars(
-        select(Child.code)
+    found = session.execute(
+        select(Child.code, Sponsorship.monthly_amount)
         .join(Sponsorship, Sponsorship.child_id == Child.id)
         .where(Sponsorship.sponsor_id == sponsor.id)
         .where(Sponsorship.until.is_(None))
     ).first()
-    if code is None:
+    if found is None:
         return None
-    return phrase(
+    memo = phrase(
         domain,
         "utter_donate_memo_sponsor",
         fund=NUOI_EM,
-        child_code=code,
+        child_code=found.code,
         phone=sponsor.phone,
     )
+    return memo, found.monthly_amount
+
+
+def qr_url(memo: str, amount: int) -> str:
+    """The VietQR image of a transfer to the club (bot/bridge/http/transfer_qr.py)."""
+    query = urlencode({"memo": memo, "amount": amount})
+    return f"{settings().public_url}/qr/vietqr.png?{query}"
 
 
 class ActionDonationInfo(ClubAction):
@@ -64,10 +75,13 @@ class ActionDonationInfo(ClubAction):
             phrase(domain, "utter_donate_fund_line", code=f.code, name=f.name)
             for f in session.scalars(select(Fund).order_by(Fund.id))
         )
-        memo = sponsor_memo(session, domain, tracker) or phrase(
-            domain, "utter_donate_memo_fund"
-        )
+        transfer = sponsor_transfer(session, domain, tracker)
+        memo = transfer[0] if transfer else phrase(domain, "utter_donate_memo_fund")
         dispatcher.utter_message(response="utter_donate_bank", memo=memo, funds=funds)
+        if transfer:  # the memo is known: a QR code fills it in for them
+            dispatcher.utter_message(
+                response="utter_donate_qr", qr_url=qr_url(*transfer)
+            )
         dispatcher.utter_message(response="utter_donate_other")
         return []
 

@@ -197,6 +197,7 @@ class Settings:
     console_session_minutes: int = 480  # an idle console login ends after this
     bank_bin: str = "970436"  # the club account's bank (VietQR), Vietcombank
     bank_account: str = "012345678910"  # the club's account number (VietQR)
+    public_url: str = "http://127.0.0.1:8000"  # where platforms fetch our images
 
     @property
     def log_dir(self) -> Path:
@@ -263,6 +264,8 @@ def load_settings(env_file: Path | None = None) -> Settings:
         bank_bin=os.environ.get("CLUB_BANK_BIN", "").strip() or "970436",
         bank_account=os.environ.get("CLUB_BANK_ACCOUNT", "").replace(" ", "")
         or "012345678910",
+        public_url=(os.environ.get("PUBLIC_URL", "").strip().rstrip("/"))
+        or f"http://{host}:{_port('BRIDGE_PORT', 8000)}",
     )
 
 

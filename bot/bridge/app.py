@@ -14,6 +14,7 @@ from flask import Flask, jsonify
 from waitress import create_server
 
 from bot.bridge.http.rate_limit import RateLimiter
+from bot.bridge.http.transfer_qr import bp as transfer_qr_bp
 from bot.bridge.http.webchat import bp as webchat_bp
 from bot.bridge.http.webhooks import bp as webhooks_bp
 from bot.bridge.store.retention import forget_now, schedule_nightly
@@ -125,7 +126,8 @@ def create_app(settings: Settings, queue: ConversationQueue | None = None) -> Fl
     app = Flask(__name__, static_folder=str(STATIC), static_url_path="/static")
     app.config.update(
         DATABASE_URL=settings.database_url,
-        TRACKER_URL=f"sqlite:///{settings.tracker_db}",  # Rasa's, read by the console
+        TRACKER_URL=f"sqlite:///{settings.tracker_db}",
+        BANK=(settings.bank_bin, settings.bank_account),  # Rasa's, read by the console
         QUEUE=queue or build_queue(settings),
         PLATFORMS=settings.platforms,
         MAX_CONTENT_LENGTH=settings.platforms.webhook_max_bytes,
@@ -144,6 +146,7 @@ def create_app(settings: Settings, queue: ConversationQueue | None = None) -> Fl
     app.json.ensure_ascii = False
     app.register_blueprint(webchat_bp)
     app.register_blueprint(webhooks_bp)
+    app.register_blueprint(transfer_qr_bp)
     app.register_blueprint(console_bp)
     app.after_request(security_headers)
     login_manager(lambda: settings.database_url).init_app(app)

@@ -43,9 +43,9 @@ def field(tag: str, value: str) -> str:
 
 
 def memo_text(*parts: str) -> str:
-    """A memo banks keep: ASCII letters, digits and spaces, at most 25 characters."""
-    words = [re.sub(r"[^A-Za-z0-9]", "", strip_diacritics(p)).upper() for p in parts]
-    memo = " ".join(w for w in words if w)
+    """A memo banks keep: ASCII letters, digits and single spaces, ≤ 25 characters."""
+    folded = strip_diacritics(" ".join(parts)).upper()
+    memo = re.sub(r"[^A-Z0-9]+", " ", folded).strip()
     if len(memo) > MEMO_MAX:
         raise VietQRError(f"the memo {memo!r} is longer than {MEMO_MAX} characters")
     return memo

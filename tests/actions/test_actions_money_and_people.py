@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from datetime import datetime, timedelta, timezone
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from sqlalchemy import select
@@ -114,6 +115,23 @@ def test_donation_memo_is_generic_or_has_the_sponsors_child():
     assert "NE0" not in messages[0]["memo"]
     messages, _ = run(ActionDonationInfo(), tracker("stk", slots=TRANG))
     assert messages[0]["memo"] == "NUOIEM NE0101 0912345678"
+
+
+def test_a_sponsor_also_gets_a_vietqr_with_memo_and_monthly_amount():
+    messages, _ = run(ActionDonationInfo(), tracker("cho mình xin stk"))
+    assert "utter_donate_qr" not in responses(messages)  # no memo known: no QR
+    messages, _ = run(ActionDonationInfo(), tracker("stk", slots=TRANG))
+    assert responses(messages) == [
+        "utter_donate_bank",
+        "utter_donate_qr",
+        "utter_donate_other",
+    ]
+    url = urlsplit(messages[1]["qr_url"])
+    assert url.path == "/qr/vietqr.png"
+    assert parse_qs(url.query) == {
+        "memo": ["NUOIEM NE0101 0912345678"],
+        "amount": ["160000"],
+    }
 
 
 def test_public_statement_totals_for_the_month_asked():

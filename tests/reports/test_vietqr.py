@@ -53,8 +53,9 @@ def test_without_an_amount_the_code_is_static():
 
 
 def test_memo_is_folded_to_what_banks_keep():
-    assert vietqr.memo_text("Nuôi em", "ne0101") == "NUOIEM NE0101"
-    assert vietqr.memo_text("XAYTRUONG", "0912 345 678") == "XAYTRUONG 0912345678"
+    assert vietqr.memo_text("Nuôi em", "ne0101") == "NUOI EM NE0101"
+    assert vietqr.memo_text("xây trường", "0912345678") == "XAY TRUONG 0912345678"
+    assert vietqr.memo_text("NUOIEM NE0101 0912345678") == "NUOIEM NE0101 0912345678"
     with pytest.raises(vietqr.VietQRError, match="25"):
         vietqr.memo_text("CHIENDICH MUA DONG AM 2026", "0912345678")
 
