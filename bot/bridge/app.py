@@ -126,8 +126,8 @@ def create_app(settings: Settings, queue: ConversationQueue | None = None) -> Fl
     app = Flask(__name__, static_folder=str(STATIC), static_url_path="/static")
     app.config.update(
         DATABASE_URL=settings.database_url,
-        TRACKER_URL=f"sqlite:///{settings.tracker_db}",
-        BANK=(settings.bank_bin, settings.bank_account),  # Rasa's, read by the console
+        TRACKER_URL=f"sqlite:///{settings.tracker_db}",  # Rasa's, read by the console
+        BANK=(settings.bank_bin, settings.bank_account),  # for the VietQR images
         QUEUE=queue or build_queue(settings),
         PLATFORMS=settings.platforms,
         MAX_CONTENT_LENGTH=settings.platforms.webhook_max_bytes,
