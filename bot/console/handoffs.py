@@ -24,6 +24,7 @@ from bot.bridge.store.records import ChatMessage, InboxMessage, OutboundMessage
 from bot.bridge.worker.replies import responses
 from bot.club.database import get_engine, session_scope
 from bot.club.models import HandoffTicket, TicketNote
+from bot.console.masking import for_viewer, viewer_is_admin
 from connectors import messenger, zalo
 
 WINDOWS = {
@@ -67,7 +68,7 @@ def open_tickets_newest_first(url: str) -> list[HandoffTicket]:
 
 
 def conversation(url: str, conversation_id: str, limit: int = 50) -> list[Line]:
-    """The latest `limit` lines, oldest first."""
+    """The latest `limit` lines, oldest first, masked unless an admin reads them."""
     with session_scope(url) as session:
         if conversation_id.startswith("web:"):
             rows = session.scalars(
@@ -79,6 +80,8 @@ def conversation(url: str, conversation_id: str, limit: int = 50) -> list[Line]:
             lines = [Line(r.created_at, r.sender, r.text) for r in rows]
         else:
             lines = _platform_lines(session, conversation_id, limit)
+    admin = viewer_is_admin()
+    lines = [Line(x.at, x.sender, for_viewer(x.text, admin, x.sender)) for x in lines]
     return sorted(lines, key=lambda line: line.at)[-limit:]
 
 

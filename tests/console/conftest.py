@@ -17,6 +17,7 @@ PASSWORD = "mat-khau-dai-du"
 def console(tmp_path, db_url, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", db_url)
     monkeypatch.setenv("VAR_DIR", str(tmp_path))
+    monkeypatch.setenv("TRACKER_DB", str(tmp_path / "tracker.db"))  # = rasa_tracker
     settings = load_settings(tmp_path / "none.env")
     create_staff(db_url, "thu.ha", PASSWORD, role="admin")
     create_staff(db_url, "minh.tnv", PASSWORD, role="volunteer")

@@ -46,4 +46,8 @@ def address() -> str:
 
 
 # The page modules register their routes on `bp`; imported last on purpose.
-from bot.console.pages import auth_pages, handoff_pages  # noqa: E402, F401
+from bot.console.pages import (  # noqa: E402, F401
+    auth_pages,
+    conversation_pages,
+    handoff_pages,
+)
