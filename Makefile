@@ -7,6 +7,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 
 .PHONY: bench-load simulator tools
+.PHONY: browser screenshots
 .PHONY: setup run test lint validate unit integration test-stories train init-db seed-demo \
 	import export create-staff format clean bench-nlu
 
@@ -25,8 +26,14 @@ lint: setup
 validate: setup   ## rasa data validate --fail-on-warnings (output in var/log/validate.log)
 	@scripts/validate.sh
 
-unit: setup tools  ## every test but the real-server ones (tests/<package>/)
+unit: setup tools browser  ## every test but the real-server ones (tests/<package>/, tests/browser/)
 	$(PY) -m pytest tests --ignore=tests/integration
+
+browser:          ## Debian's chromium and chromium-driver for tests/browser (installed when missing)
+	@scripts/browser.sh
+
+screenshots: setup browser  ## the browser tests, saving docs/screenshots/*.png for the README
+	SCREENSHOTS=1 $(PY) -m pytest tests/browser -q
 
 integration: setup  ## real Rasa server + action server + bridge on loopback
 	$(PY) -m pytest tests/integration
