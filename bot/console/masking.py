@@ -19,13 +19,17 @@ from flask_login import current_user
 from bot.bridge.worker.replies import responses
 from bot.text import nfc
 
-# A Vietnamese mobile number inside a sentence, as in data/nlu/patterns.yml and
-# actions/child_lookup.py (tests/console/test_conversations.py ties them), or a
-# landline (0 2x and 8 more digits), in any spacing: "0912 345 678",
-# "+84 912.345.678", "84912345678".
+# A Vietnamese mobile number inside a sentence, in any spacing ("0912 345 678",
+# "+84 912.345.678", "84912345678"), as data/nlu/patterns.yml and
+# actions/child_lookup.py read it (tests/console/test_masking.py ties them);
+# then, in what is left, landlines and numbers typed a digit short or long,
+# which are just as private. Two passes, so a short number typed before a phone
+# ("NE0101 0912 345 678") cannot take part of it.
 PHONE_IN_TEXT = re.compile(
-    r"(?<![\d+])(?:\+84|84|0)[ .-]?"
-    r"(?:[35789]\d(?:[ .-]?\d){7}|2\d(?:[ .-]?\d){8})(?!\d)"
+    r"(?<![\d+])(?:\+84|84|0)[ .-]?[35789]\d(?:[ .-]?\d){7}(?!\d)"
+)
+OTHER_PHONE = re.compile(
+    r"(?<![\d+])(?:\+84|84|[0０])[ .-]?(?!0)\d(?:[ .-]?\d){7,9}(?!\d)"
 )
 PHONE_MASK = "[số điện thoại]"
 
@@ -38,7 +42,7 @@ _MIN_PREFIX = 12  # a shorter opening line is not distinctive enough
 
 
 def mask_phones(text: str) -> str:
-    return PHONE_IN_TEXT.sub(PHONE_MASK, text or "")
+    return OTHER_PHONE.sub(PHONE_MASK, PHONE_IN_TEXT.sub(PHONE_MASK, text or ""))
 
 
 @cache

@@ -6,26 +6,16 @@ read; volunteers see phone numbers and a child's private details masked.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
 
 from flask import current_app, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from werkzeug.datastructures import MultiDict
 
 from bot.console import audit, conversation_list, masking
+from bot.console.conversation_args import BadQuery, parse_cursor, parse_filters
 from bot.console.event_copy import copy_new_events
 from bot.console.pages import address, bp, db_url
 from bot.console.rows import REVIEW_STATES, CopiedEvent
-
-PLATFORMS = ("messenger", "zalo", "web", "other")
-FLAGS = {"fell_back": "fell_back", "low": "low_confidence", "handed_off": "handed_off"}
-_ON = ("1", "on")
-FIRST_YEAR, LAST_YEAR = 2000, 2999
-
-
-class BadQuery(ValueError):
-    """A filter or page link the console cannot read; the message says why."""
 
 
 class ReviewForm(FlaskForm):
@@ -38,54 +28,6 @@ class Shown:
     text: str  # as this staff member may read it
     low: bool
     ranking: list[tuple[str, float]]
-
-
-def _day(args: MultiDict, name: str) -> date | None:
-    value = args.get(name, "").strip()
-    if not value:
-        return None
-    try:
-        day = date.fromisoformat(value)
-    except ValueError:
-        raise BadQuery(
-            f"Ngày “{value}” chưa đúng dạng năm-tháng-ngày (ví dụ 2024-05-31)."
-        ) from None
-    if not FIRST_YEAR <= day.year <= LAST_YEAR:
-        raise BadQuery(f"Ngày “{value}” nằm ngoài khoảng bot từng hoạt động.")
-    return day
-
-
-def parse_filters(args: MultiDict) -> conversation_list.Filters:
-    platform = args.get("platform", "").strip() or None
-    if platform and platform not in PLATFORMS:
-        raise BadQuery(f"Không có kênh “{platform}”.")
-    review = args.get("review", "").strip() or None
-    if review and review not in REVIEW_STATES:
-        raise BadQuery(f"Không có trạng thái xem “{review}”.")
-    since, until = _day(args, "from"), _day(args, "to")
-    if day := _day(args, "day"):
-        since = until = day
-    if since and until and since > until:
-        raise BadQuery("Ngày bắt đầu đang sau ngày kết thúc.")
-    flags = {}
-    for arg, field in FLAGS.items():
-        value = args.get(arg, "").strip()
-        if value and value not in _ON:
-            raise BadQuery(f"Bộ lọc “{arg}” chỉ nhận giá trị 1.")
-        flags[field] = bool(value)
-    return conversation_list.Filters(
-        platform, since, until, review_state=review, **flags
-    )
-
-
-def parse_cursor(args: MultiDict) -> conversation_list.Cursor | None:
-    at, cid = args.get("older_at", ""), args.get("older_id", "")
-    if not at and not cid:
-        return None
-    try:
-        return conversation_list.Cursor(datetime.fromisoformat(at), cid)
-    except ValueError:
-        raise BadQuery("Liên kết trang cũ hơn không hợp lệ.") from None
 
 
 def _copy() -> None:
@@ -161,7 +103,7 @@ def conversation_review(conversation_id: str):
     if not ReviewForm().validate_on_submit():
         return _refused("Trang đã cũ hoặc thiếu mã bảo vệ: bạn tải lại trang nhé.", 400)
     if state not in REVIEW_STATES:
-        return _refused(f"Không có trạng thái xem “{state}”.", 400)
+        return _refused(f"Không có trạng thái xem “{state[:30]}”.", 400)
     if not conversation_list.set_review_state(db_url(), conversation_id, state):
         return _refused("Không tìm thấy cuộc trò chuyện này.", 404)
     detail = f"{conversation_id} {state}"
