@@ -90,7 +90,20 @@ TEENCODE: dict[str, str] = {
     "đk": "dang ky",
     "tr": "trieu",
     "tỷ": "ty",
+    "khum": "khong",
+    "hông": "khong",
+    "v": "vay",
+    "dzay": "vay",
+    "zay": "vay",
 }
+
+# One spelling for the words Vietnamese writes with either i or y ("đăng kí" /
+# "đăng ký", "lí do" / "lý do", "quí" / "quý"), after diacritics are removed.
+I_OR_Y = {"ki": "ky", "li": "ly", "qui": "quy"}
+
+# Letters held down for emphasis ("khônggg", "alooo", "đcccc"): Vietnamese
+# never writes a letter three times in a row, so a run of three or more is one.
+_HELD_LETTER = re.compile(r"(\w)\1{2,}")
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 _SPACES = re.compile(r"\s+")
@@ -116,10 +129,12 @@ def strip_diacritics(text: str) -> str:
 
 
 def fold_word(word: str) -> str:
-    """Fold one token: lower case, teencode expanded, diacritics removed."""
-    lowered = nfc(word).lower()
+    """Fold one token: lower case, held letters once, teencode expanded,
+    diacritics removed, i/y spellings made one."""
+    lowered = _HELD_LETTER.sub(r"\1", nfc(word).lower())
     # Look teencode up as typed: "a" is "anh", but "à" stays a particle.
-    return TEENCODE.get(lowered) or strip_diacritics(lowered)
+    plain = TEENCODE.get(lowered) or strip_diacritics(lowered)
+    return I_OR_Y.get(plain, plain)
 
 
 def fold(text: str) -> str:

@@ -36,3 +36,20 @@ def test_long_message_folds_completely():
     text = "Nuôi em " * 625  # 5,000 characters
     folded = fold(text)
     assert folded.split() == ["nuoi", "em"] * 625
+
+
+def test_held_letters_count_once():
+    assert fold("khônggg đcccc đâuuu") == "khong duoc dau"
+    assert fold("alooo ad ơiii") == "alo admin oi"
+    assert fold("xoong nồi") == "xoong noi"  # two in a row is a real spelling
+
+
+def test_i_and_y_spellings_are_one_word():
+    assert fold("đăng kí") == fold("đăng ký") == fold("dang ki") == "dang ky"
+    assert fold("lí do") == fold("lý do") == "ly do"
+    assert fold("quí") == fold("quý") == "quy"
+
+
+def test_more_teencode():
+    assert fold("khum bít") == "khong biet"
+    assert fold("đc k v ad") == "duoc khong vay admin"
