@@ -158,3 +158,13 @@ def test_zalo_replies_quote_the_user_and_keep_to_the_window_and_quota(console, d
     assert "Đã gửi." in reply(console, tickets[fresh], "Dạ không có gì ạ").get_data(
         as_text=True
     )
+
+
+def test_the_ticket_list_masks_phones_for_volunteers(console, db_url):
+    open_ticket(db_url, "web:khach-0009", "web", "gọi mình số 0912 345 678 nhé")
+    log_in(console, "minh.tnv")
+    listing = console.get("/admin/handoffs").get_data(as_text=True)
+    assert "345 678" not in listing and "[số điện thoại]" in listing
+    console.post("/admin/logout", data={"csrf_token": token(listing)})
+    log_in(console, "thu.ha")
+    assert "0912 345 678" in console.get("/admin/handoffs").get_data(as_text=True)

@@ -9,6 +9,8 @@ from pathlib import Path
 from flask import Blueprint, current_app, render_template, request
 from flask_wtf import FlaskForm
 
+from bot.console import masking
+
 HERE = Path(__file__).resolve().parents[1]
 bp = Blueprint(
     "console",
@@ -30,6 +32,13 @@ def page_forms() -> dict:
     return {"logout": LogoutForm()}
 
 
+@bp.app_template_filter("shown")
+def shown(text: str | None) -> str:
+    """User text as the signed-in staff member may read it (phones masked for
+    volunteers); `{{ text|shown }}` in any console template."""
+    return masking.for_viewer(text or "", masking.viewer_is_admin())
+
+
 @bp.app_errorhandler(403)
 def forbidden(_error):
     return render_template("console/forbidden.html"), 403
@@ -49,5 +58,6 @@ def address() -> str:
 from bot.console.pages import (  # noqa: E402, F401
     auth_pages,
     conversation_pages,
+    dashboard_pages,
     handoff_pages,
 )
