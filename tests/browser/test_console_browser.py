@@ -66,4 +66,8 @@ def test_staff_reply_to_a_handed_off_web_chat_shows_in_the_users_page(
 
     # The user's page polls and shows the person's answer as a bot bubble.
     wait_for(user, ".msg.bot .text", answer)
+    # Only the person answered, and nothing is waiting for Rasa (a message
+    # retried against the absent Rasa server would keep the typing dots on).
+    assert len(user.find_elements(By.CSS_SELECTOR, ".msg.bot")) == 1
+    assert not user.find_elements(By.CSS_SELECTOR, "#typing")
     shoot(user, "webchat-handoff")
