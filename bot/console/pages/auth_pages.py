@@ -1,4 +1,4 @@
-"""Log in, log out, the home page and the audit log."""
+"""Log in, log out and the audit log (the home page is dashboard_pages.py)."""
 
 from __future__ import annotations
 
@@ -58,12 +58,6 @@ def logout():
     logout_user()
     session.clear()
     return redirect(url_for("console.login_page"))
-
-
-@bp.get("/")
-@login_required
-def home():
-    return render_template("console/home.html")
 
 
 @bp.get("/audit")
