@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from bot.cli import money_commands, platform_commands, privacy_commands
+from bot.cli import model_commands, money_commands, platform_commands, privacy_commands
 from bot.club.database import shown_url
 from bot.settings import Settings, SettingsError, load_settings
 
@@ -59,6 +59,7 @@ def _parser() -> argparse.ArgumentParser:
     platform_commands.add_parsers(commands)
     privacy_commands.add_parsers(commands)
     money_commands.add_parsers(commands)
+    model_commands.add_parsers(commands)
     return parser
 
 
@@ -217,4 +218,5 @@ COMMANDS = {
     **platform_commands.COMMANDS,
     **privacy_commands.COMMANDS,
     **money_commands.COMMANDS,
+    **model_commands.COMMANDS,
 }

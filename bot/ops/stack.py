@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import time
+from pathlib import Path
 
 from bot.club.database import shown_url
 from bot.club.seed import seed_if_empty
@@ -15,6 +16,7 @@ from bot.ops.processes import (
     port_in_use,
     rasa_service,
 )
+from bot.ops.registry import live_model_path
 from bot.ops.schema import migrate
 from bot.ops.training import train
 from bot.settings import Settings
@@ -99,6 +101,18 @@ def _wait_for_stop(services: list[Service]) -> int:
     return 0
 
 
+def serving_model(settings: Settings) -> Path:
+    """The model promoted in the console (registry), so a restart keeps it;
+    before any promotion, the model of the current data (trained if needed)."""
+    live = live_model_path(settings.database_url, settings.model_dir)
+    if live is not None:
+        print(f"==> model: {live.name} (live, promoted in the console)", flush=True)
+        return live
+    model = train(settings.model_dir, settings.log_dir / "train.log")
+    print(f"==> model: {model.name}", flush=True)
+    return model
+
+
 def run(settings: Settings) -> int:
     if not settings.env_file_found:
         print(
@@ -108,8 +122,7 @@ def run(settings: Settings) -> int:
         )
     check_ports(settings)
     prepare(settings)
-    model = train(settings.model_dir, settings.log_dir / "train.log")
-    print(f"==> model: {model.name}", flush=True)
+    model = serving_model(settings)
     services = [
         action_service(settings),
         rasa_service(settings, model),

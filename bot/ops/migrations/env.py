@@ -6,6 +6,7 @@ from sqlalchemy import create_engine
 from bot.bridge.store import records  # noqa: F401  (registers the bridge's tables)
 from bot.club.models import Base
 from bot.console import rows  # noqa: F401  (registers the console's tables)
+from bot.ops import model_rows  # noqa: F401  (registers the model registry's tables)
 
 config = context.config
 

@@ -1,0 +1,93 @@
+"""Promotion and rollback: Rasa swaps to another model with `PUT /model`.
+
+Why `PUT /model` and not Rasa's model-server mode: both load the model inside
+Rasa's event loop, so both pause Rasa for the load (a few seconds here, see
+README *Retrain and promote*); `PUT /model` answers once the new model serves,
+so the page can say it is done, while model-server mode only polls (100 s by
+default) and needs a `models:` entry in endpoints.yml that would also make
+Rasa ignore `PUT /model`. During the pause Rasa does not drop messages: the
+requests wait, and the bridge's worker retries a turn that timed out
+(bot/bridge/worker/queue.py), so a message that arrives meanwhile is answered
+just after.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+import requests
+from sqlalchemy import update
+
+from bot.club.database import get_engine
+from bot.console.rows import InboxItem
+from bot.ops import registry
+from bot.ops.evaluation import Comparison
+from bot.settings import Settings
+
+LOAD_TIMEOUT = 600  # seconds Rasa may take to load a model
+
+
+class PromotionRefused(RuntimeError):
+    """Not promoted; the message (Vietnamese) says why."""
+
+
+def load_into_rasa(settings: Settings, model_file: str) -> float:
+    """Ask the serving Rasa to load this model; the seconds it took."""
+    started = time.monotonic()
+    try:
+        response = requests.put(
+            f"{settings.rasa_url}/model",
+            params={"token": settings.secrets.rasa_token},
+            json={"model_file": model_file},
+            timeout=LOAD_TIMEOUT,
+        )
+    except requests.RequestException as error:
+        raise PromotionRefused(
+            f"Không liên lạc được với Rasa ({type(error).__name__}); mô hình chưa đổi."
+        ) from error
+    if response.status_code != 204:
+        raise PromotionRefused(
+            f"Rasa không nạp được mô hình (HTTP {response.status_code}); "
+            "mô hình chưa đổi."
+        )
+    return time.monotonic() - started
+
+
+def promote(settings: Settings, version_id: int, by: str, rollback: bool = False):
+    """Make this version live; returns (version, seconds Rasa paused).
+
+    A promotion needs a candidate the rules allow; a rollback takes a version
+    that was live before (retired)."""
+    url = settings.database_url
+    found = registry.version(url, version_id)
+    if found is None:
+        raise PromotionRefused("Không tìm thấy bản mô hình này.")
+    if found.state == "live":
+        raise PromotionRefused("Bản này đang được dùng rồi.")
+    if rollback and found.state != "retired":
+        raise PromotionRefused("Chỉ quay lại được bản đã từng được dùng.")
+    if not rollback and found.state != "candidate":
+        raise PromotionRefused(found.refusal or "Bản này không còn là bản chờ duyệt.")
+    path = settings.model_dir / found.file_name
+    if not path.is_file():
+        raise PromotionRefused(f"Không còn tệp mô hình {found.file_name}.")
+    seconds = load_into_rasa(settings, str(path.resolve()))
+    registry.mark_live(url, version_id, by)
+    if not rollback and found.evaluation:
+        mark_trained(url, Comparison.from_dict(json.loads(found.evaluation)))
+    return found, seconds
+
+
+def mark_trained(url: str, comparison: Comparison) -> int:
+    """Labelled inbox items the promoted model was evaluated on are now trained."""
+    ids = [x.id for x in comparison.labelled if x.state == "labelled"]
+    if not ids:
+        return 0
+    query = (
+        update(InboxItem.__table__)
+        .where(InboxItem.id.in_(ids), InboxItem.state == "labelled")
+        .values(state="trained")
+    )
+    with get_engine(url).begin() as conn:
+        return conn.execute(query).rowcount
