@@ -7,6 +7,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 
 .PHONY: bench-load simulator tools
+.PHONY: bench-console
 .PHONY: browser screenshots
 .PHONY: setup run test lint validate unit integration test-stories train init-db seed-demo \
 	import export create-staff format clean bench-nlu
@@ -71,6 +72,9 @@ format: setup
 
 bench-load: setup  ## load benchmark of the Messenger bridge (real Rasa, loopback, ~3 min)
 	$(PY) bench/load.py $(BENCH_ARGS)
+
+bench-console: setup  ## console speed: 2,000 conversations, 200,000 events (~1 min; BENCH_ARGS=--help)
+	$(PY) -m bench.console $(BENCH_ARGS)
 
 simulator: setup  ## say something as a Messenger user to `make run` started with PLATFORM_API_BASE=simulator
 	$(PY) -m bot simulator messenger "$(or $(TEXT),xin chào)"
