@@ -8,6 +8,7 @@ import json
 import sqlite3
 
 from bench import console as bench
+from bench import tracker_fill
 from tests.console.conftest import RasaTracker, bot, user
 
 COLUMNS = "sender_id, type_name, intent_name, action_name, data"
@@ -28,12 +29,12 @@ def comparable(row: tuple) -> tuple:
 
 def test_generated_rows_are_the_ones_rasa_writes(tmp_path):
     path = tmp_path / "tracker.db"
-    long_id = bench.generate(path, conversations=5, events=200, long=60)
+    long_id = tracker_fill.generate(path, conversations=5, events=200, long=60)
     assert len(rows(path, long_id)) == 60
     generated = rows(path)
     assert len(generated) == 200
     rasa = RasaTracker(tmp_path / "rasa.db")
-    text, intent, confidence, answer = bench.TURNS[1]
+    text, intent, confidence, answer = tracker_fill.TURNS[1]
     rasa.add(
         "messenger:by-rasa",
         [
@@ -54,7 +55,7 @@ def test_generated_rows_are_the_ones_rasa_writes(tmp_path):
     rasa.store = type(rasa.store)(rasa.domain, dialect="sqlite", db=str(path))
     tracker = asyncio.run(read_back())  # Rasa reads the generated rows back
     assert len(tracker.events) == 59  # the session, from `session_started` on
-    assert tracker.latest_message.intent["name"] in {t[1] for t in bench.TURNS}
+    assert tracker.latest_message.intent["name"] in {t[1] for t in tracker_fill.TURNS}
 
 
 def test_the_bench_runs_on_a_tiny_store(tmp_path, monkeypatch):
