@@ -60,4 +60,5 @@ from bot.console.pages import (  # noqa: E402, F401
     conversation_pages,
     dashboard_pages,
     handoff_pages,
+    inbox_pages,
 )
