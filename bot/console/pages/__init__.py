@@ -62,3 +62,4 @@ from bot.console.pages import (  # noqa: E402, F401
     handoff_pages,
     inbox_pages,
 )
+from bot.console.pages import model_pages  # noqa: E402, F401
