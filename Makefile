@@ -45,6 +45,9 @@ test-stories: setup  ## rasa test on tests/test_stories.yml, failing on any wron
 train: setup
 	@$(PY) -m bot train
 
+retrain: setup    ## train a candidate model and compare it with the live one (promote in /admin/models)
+	@$(PY) -m bot retrain
+
 init-db: setup
 	@$(PY) -m bot init-db
 
