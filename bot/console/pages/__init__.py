@@ -61,5 +61,5 @@ from bot.console.pages import (  # noqa: E402, F401
     dashboard_pages,
     handoff_pages,
     inbox_pages,
+    model_pages,
 )
-from bot.console.pages import model_pages  # noqa: E402, F401
