@@ -211,7 +211,7 @@ def test_labelling_needs_the_csrf_token_and_is_audited(inbox, db_url, rasa_track
         "donate",
         "minh.tnv",
     )
-    assert ("minh.tnv", "inbox_label", f"confirm  ids={item.id}") in audit_actions(
+    assert ("minh.tnv", "inbox_label", f"confirm ids={item.id}") in audit_actions(
         db_url
     )
 

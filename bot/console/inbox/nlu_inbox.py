@@ -48,6 +48,11 @@ FALLBACK_RESPONSES = ("utter_ask_topic", "utter_ask_rephrase", "utter_default")
 REASONS = ("fallback", "low", "out_of_scope", "handoff", "rephrased")
 _ONE_AT_A_TIME = threading.Lock()
 
+
+class Raced(Exception):
+    """Another process moved the cursor first; this batch is rolled back."""
+
+
 events = CopiedEvent.__table__
 items = InboxItem.__table__
 
@@ -170,7 +175,7 @@ def _move_cursor(conn: Connection, old: int | None, new: int) -> None:
         .values(last_id=new)
     )
     if moved.rowcount != 1:
-        raise IntegrityError("inbox cursor moved", None, Exception("concurrent"))
+        raise Raced()
 
 
 def _collect_batch(db_url: str, data_dir: Path, before: datetime) -> tuple[int, int]:
@@ -208,7 +213,7 @@ def collect(db_url: str, data_dir: Path = DATA_DIR, now: datetime | None = None)
         while True:
             try:
                 read, kept = _collect_batch(db_url, data_dir, before)
-            except IntegrityError:
+            except (IntegrityError, Raced):
                 return total  # another process is collecting the same messages
             total += kept
             if read < BATCH:

@@ -161,7 +161,7 @@ def inbox_label():
         )
     except BadLabel as bad:
         return _render(*view, error=str(bad), status=400)
-    detail = f"{action} {intent or ''} ids={','.join(map(str, ids))}"
+    detail = " ".join(filter(None, [action, intent, f"ids={','.join(map(str, ids))}"]))
     audit.record(db_url(), current_user.username, "inbox_label", detail, address())
     flash(f"Đã cập nhật {changed} câu.")
     if skipped:
