@@ -10,6 +10,7 @@ from bot.club.database import get_engine
 from bot.club.models import Base
 from bot.console import rows  # noqa: F401  (registers the console's tables)
 from bot.ops import model_rows  # noqa: F401  (registers the model registry's tables)
+from bot.reports import ledger  # noqa: F401  (registers the bank ledger's tables)
 
 
 def test_migrated_schema_matches_the_models(db_url):

@@ -7,6 +7,7 @@ from bot.bridge.store import records  # noqa: F401  (registers the bridge's tabl
 from bot.club.models import Base
 from bot.console import rows  # noqa: F401  (registers the console's tables)
 from bot.ops import model_rows  # noqa: F401  (registers the model registry's tables)
+from bot.reports import ledger  # noqa: F401  (registers the bank ledger's tables)
 
 config = context.config
 

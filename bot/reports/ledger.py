@@ -1,0 +1,107 @@
+"""The bank ledger (migration 0012): every imported statement file, every
+transaction row of it, and what staff taught the matcher about payers.
+
+Every row of a statement is kept in `bank_transactions`, credits and debits,
+with its stable `key` (so a re-import adds nothing twice) and its match. A
+credit becomes a `Donation` as soon as its fund is known (a high-confidence
+memo match, a remembered payer, or staff in the review list); a debit becomes
+an `Expense` once staff give it a fund (its category). Until then the row's
+`state` is "review" and the monthly report leaves it out.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+)
+from sqlalchemy.orm import relationship
+
+from bot.club.models import Base, Donation, Expense, utcnow
+from bot.club.vocab import status_check
+
+TRANSACTION_STATES = ("booked", "review")
+CONFIDENCES = ("high", "medium", "low", "none")
+MATCHED_BY = ("memo", "payer", "staff")
+
+
+class BankStatement(Base):
+    """One imported statement file of one account."""
+
+    __tablename__ = "bank_statements"
+
+    id = Column(Integer, primary_key=True)
+    bank = Column(String(10), nullable=False)
+    account = Column(String(40), nullable=False, default="")
+    file_name = Column(String(300), nullable=False)
+    first_date = Column(Date, nullable=False)  # the period, or first/last row
+    last_date = Column(Date, nullable=False)
+    opening = Column(Integer)  # balances in đồng, when the file gives them
+    closing = Column(Integer)
+    rows = Column(Integer, nullable=False)
+    new_rows = Column(Integer, nullable=False)
+    gap = Column(Text, nullable=False, default="")  # why it does not continue
+    imported_at = Column(DateTime, nullable=False, default=utcnow)
+
+    __table_args__ = (Index("ix_bank_statements_account", "account", "last_date"),)
+
+
+class BankTransaction(Base):
+    """One row of a statement: amount > 0 is a credit, < 0 a debit."""
+
+    __tablename__ = "bank_transactions"
+
+    id = Column(Integer, primary_key=True)
+    statement_id = Column(Integer, ForeignKey("bank_statements.id"), nullable=False)
+    key = Column(String(120), nullable=False, unique=True)
+    date = Column(Date, nullable=False)
+    amount = Column(Integer, nullable=False)
+    balance = Column(Integer)
+    description = Column(Text, nullable=False, default="")
+    reference = Column(String(100), nullable=False, default="")
+    counter_account = Column(String(40), nullable=False, default="")
+    counter_name = Column(String(200), nullable=False, default="")
+    payer = Column(String(250), nullable=False, default="")  # PayerRule.payer
+    state = Column(String(10), nullable=False, default="review")
+    confidence = Column(String(10), nullable=False, default="none")
+    matched_by = Column(String(10))
+    why = Column(String(300), nullable=False, default="")  # the matcher's reasons
+    fund_id = Column(Integer, ForeignKey("funds.id"))  # the match or suggestion
+    sponsor_id = Column(Integer, ForeignKey("sponsors.id"))
+    child_id = Column(Integer, ForeignKey("children.id"))
+    donation_id = Column(Integer, ForeignKey("donations.id"))
+    expense_id = Column(Integer, ForeignKey("expenses.id"))
+    assigned_by = Column(String(100))
+    assigned_at = Column(DateTime)
+
+    statement = relationship(BankStatement)
+    donation = relationship(Donation)
+    expense = relationship(Expense)
+
+    __table_args__ = (
+        status_check("state", TRANSACTION_STATES, "ck_bank_transaction_state"),
+        status_check("confidence", CONFIDENCES, "ck_bank_transaction_confidence"),
+        Index("ix_bank_transactions_state", "state", "date"),
+        Index("ix_bank_transactions_payer", "payer"),
+    )
+
+
+class PayerRule(Base):
+    """What staff assigned a payer's transfer to; the payer's next transfer
+    is matched to the same fund, sponsor and child with high confidence."""
+
+    __tablename__ = "payer_rules"
+
+    id = Column(Integer, primary_key=True)
+    payer = Column(String(250), nullable=False, unique=True)
+    fund_id = Column(Integer, ForeignKey("funds.id"), nullable=False)
+    sponsor_id = Column(Integer, ForeignKey("sponsors.id"))
+    child_id = Column(Integer, ForeignKey("children.id"))
+    set_by = Column(String(100), nullable=False)
+    set_at = Column(DateTime, nullable=False, default=utcnow)

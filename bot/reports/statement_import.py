@@ -1,0 +1,174 @@
+"""Import one bank export into the ledger: all of it, once, or none of it.
+
+Every row gets a stable key (the bank's reference when the export has one,
+else a hash of date, amount, description and balance), so importing the same
+file again, or one that overlaps it, adds only rows not seen before. Credits
+are matched (`matching`) and booked as donations when the match is high;
+the rest, and every debit, wait in the review list (`statement_review`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import select
+
+from bot.club.database import session_scope
+from bot.club.models import Donation
+from bot.reports.balance_checks import check_balances, gap_note, in_order
+from bot.reports.ledger import BankStatement, BankTransaction
+from bot.reports.matching import Directory, match_credit, payer_key
+from bot.reports.memo_scan import plain, scan
+from bot.reports.statement_parser import Statement, StatementRow, parse_statement
+
+KEY_MAX = 100  # Donation.reference holds the key
+
+
+class StatementRefused(ValueError):
+    """Nothing of the file was imported; `errors` lists the rows at fault."""
+
+    def __init__(self, message: str, errors: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.errors = errors or []
+
+
+@dataclass
+class ImportSummary:
+    file: str
+    bank: str
+    rows: int = 0
+    new: int = 0
+    duplicates: int = 0
+    matched: int = 0
+    review: int = 0
+    debits: int = 0
+    errors: list[str] = field(default_factory=list)
+    gap: str = ""
+    checked: bool = False
+
+    def line(self) -> str:
+        text = (
+            f"{self.file} ({self.bank}): {self.rows} rows read, {self.new} new, "
+            f"{self.duplicates} duplicates, {self.matched} matched, {self.review} "
+            f"to review ({self.debits} debits), {len(self.errors)} errors"
+        )
+        if not self.checked and not self.errors:
+            text += "; balances not given, not checked"
+        return text + (f"; GAP: {self.gap}" if self.gap else "")
+
+
+def row_key(bank: str, account: str, row: StatementRow) -> str:
+    """The transaction's stable identity across files of the same account."""
+    if row.reference and len(row.reference) + len(bank) + len(account) < KEY_MAX - 2:
+        return f"{bank}:{account}:{row.reference}"
+    facts = f"{row.date}|{row.amount}|{plain(row.description)}|{row.balance}"
+    return f"{bank}:{account}:#{hashlib.sha1(facts.encode()).hexdigest()[:24]}"
+
+
+def _seen(session, keys: list[str]) -> set[str]:
+    seen: set[str] = set()
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        seen.update(
+            session.scalars(
+                select(BankTransaction.key).where(BankTransaction.key.in_(chunk))
+            )
+        )
+    return seen
+
+
+def _transaction(row: StatementRow, key: str, book: Directory) -> BankTransaction:
+    found = scan(row.description, tuple(book.funds))
+    tx = BankTransaction(
+        key=key,
+        date=row.date,
+        amount=row.amount,
+        balance=row.balance,
+        description=row.description,
+        reference=row.reference[:100],
+        counter_account=row.counter_account[:40],
+        counter_name=row.counter_name[:200],
+        payer=payer_key(row.counter_account, row.counter_name, found),
+        state="review",
+    )
+    if row.amount < 0:
+        return tx
+    match = match_credit(row.description, tx.payer, book, row.date, found)
+    tx.confidence, tx.matched_by = match.confidence, match.by
+    tx.why = "; ".join(match.reasons)[:300]
+    tx.fund_id = book.funds.get(match.fund) if match.fund else None
+    tx.sponsor_id = match.sponsor_id
+    tx.child_id = book.children.get(match.child) if match.child else None
+    if match.confidence == "high" and tx.fund_id:
+        tx.state = "booked"
+        tx.donation = Donation(
+            date=row.date,
+            amount=row.amount,
+            fund_id=tx.fund_id,
+            sponsor_id=tx.sponsor_id,
+            child_id=tx.child_id,
+            donor_name=(row.counter_name or found.sender_name)[:200],
+            memo=row.description[:500],
+            source="bank",
+            reference=key,
+        )
+    return tx
+
+
+def _read(path: Path, bank: str) -> Statement:
+    statement = parse_statement(path, bank)
+    if statement.errors:
+        raise StatementRefused(
+            f"{len(statement.errors)} row(s) cannot be read; nothing of "
+            f"{path.name} was imported",
+            statement.errors,
+        )
+    if not statement.rows:
+        raise StatementRefused(f"{path.name} holds no transactions")
+    return statement
+
+
+def import_statement(db_url: str, path: Path, bank: str = "auto") -> ImportSummary:
+    """Import `path`; raises StatementRefused (or SheetError, BalanceError)."""
+    statement = _read(path, bank)
+    balances = check_balances(statement)
+    rows = in_order(statement.rows)
+    period = statement.period or (rows[0].date, rows[-1].date)
+    summary = ImportSummary(path.name, statement.bank, rows=len(rows))
+    summary.checked = balances.checked
+    keys = [row_key(statement.bank, statement.account, row) for row in rows]
+    with session_scope(db_url) as session, session.begin():
+        seen = _seen(session, keys)
+        book = Directory.load(session)
+        summary.gap = gap_note(
+            session, statement.bank, statement.account, period, balances
+        )
+        record = BankStatement(
+            bank=statement.bank,
+            account=statement.account,
+            file_name=path.name[:300],
+            first_date=period[0],
+            last_date=period[1],
+            opening=balances.opening,
+            closing=balances.closing,
+            rows=len(rows),
+            gap=summary.gap,
+        )
+        new = []
+        for row, key in zip(rows, keys, strict=True):
+            if key in seen:
+                summary.duplicates += 1
+                continue
+            seen.add(key)
+            tx = _transaction(row, key, book)
+            tx.statement = record
+            new.append(tx)
+        record.new_rows = summary.new = len(new)
+        summary.matched = sum(tx.state == "booked" for tx in new)
+        summary.review = len(new) - summary.matched
+        summary.debits = sum(tx.amount < 0 for tx in new)
+        session.add(record)
+        session.add_all(new)
+    return summary

@@ -1,0 +1,176 @@
+"""A bank export read into a `Statement`: its account, period, opening and
+closing balances, and one `StatementRow` per transaction, or the reasons,
+line by line, why rows cannot be read.
+
+Rows between the header and the end are transactions when their date cell
+holds a date; opening/closing balance lines and totals rows are recognised by
+their words; a row with no date and no money continues the description above
+(wrapped lines); anything else is an error naming its line.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from bot.reports.bank_layouts import Header, find_header, folded, has_word
+from bot.reports.sheets import SheetError, read_rows
+from bot.reports.statement_cells import (
+    Cell,
+    CellValueError,
+    is_blank,
+    parse_date,
+    parse_money,
+    text,
+)
+
+OPENING = ("so du dau ky", "opening balance", "du dau", "so du dau")
+CLOSING = ("so du cuoi ky", "closing balance", "du cuoi", "so du cuoi")
+TOTALS = ("tong cong", "total", "cong phat sinh", "tong so")
+ACCOUNT = ("so tai khoan", "account number", "account no", "tai khoan")
+PERIOD = ("tu ngay", "from")
+
+
+@dataclass(frozen=True)
+class StatementRow:
+    line: int
+    date: date
+    amount: int  # đồng; > 0 credit, < 0 debit
+    description: str
+    reference: str = ""
+    counter_account: str = ""
+    counter_name: str = ""
+    balance: int | None = None
+
+
+@dataclass
+class Statement:
+    bank: str
+    layout: str
+    account: str = ""
+    period: tuple[date, date] | None = None
+    opening: int | None = None
+    closing: int | None = None
+    rows: list[StatementRow] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+def _money_after(cells: list[Cell], start: int) -> int | None:
+    """The first amount in the cell after `:` or in the cells that follow."""
+    candidates = [text(cells[start]).rpartition(":")[2], *cells[start + 1 :]]
+    for cell in candidates:
+        try:
+            if (value := parse_money(cell)) is not None:
+                return value
+        except CellValueError:
+            continue
+    return None
+
+
+def _read_meta(statement: Statement, cells: list[Cell]) -> bool:
+    """Take the account, period or a balance from a title/footer row."""
+    for index, cell in enumerate(cells):
+        name = folded(cell)
+        if any(has_word(name, w) for w in OPENING):
+            statement.opening = _money_after(cells, index)
+            return True
+        if any(has_word(name, w) for w in CLOSING):
+            statement.closing = _money_after(cells, index)
+            return True
+        if any(has_word(name, w) for w in TOTALS):
+            return True
+        whole = " ".join(text(c) for c in cells[index:])
+        digits = re.search(r"\d{6,19}", whole)
+        if digits and not statement.account and any(has_word(name, w) for w in ACCOUNT):
+            statement.account = digits.group()
+        if any(has_word(name, w) for w in PERIOD) and not statement.period:
+            found = re.findall(r"\d{1,2}/\d{1,2}/\d{4}", whole)
+            if len(found) >= 2:
+                statement.period = (parse_date(found[0]), parse_date(found[1]))
+    return False
+
+
+def _cell(cells: list[Cell], header: Header, role: str) -> Cell:
+    index = header.columns.get(role)
+    return cells[index] if index is not None and index < len(cells) else None
+
+
+def _amount(cells: list[Cell], header: Header) -> int:
+    if "amount" in header.columns:
+        value = parse_money(_cell(cells, header, "amount"))
+        if not value:
+            raise CellValueError("the amount is empty")
+        return value
+    debit = parse_money(_cell(cells, header, "debit")) or 0
+    credit = parse_money(_cell(cells, header, "credit")) or 0
+    if bool(debit) == bool(credit):
+        raise CellValueError("a row needs a debit or a credit, not both or neither")
+    return abs(credit) if credit else -abs(debit)
+
+
+def _row(line: int, cells: list[Cell], header: Header) -> StatementRow:
+    date_cell = _cell(cells, header, "date")
+    reference = text(_cell(cells, header, "reference"))
+    if header.layout.date_holds_reference and isinstance(date_cell, str):
+        date_cell, _, rest = date_cell.strip().partition("\n")
+        date_cell, _, inline = date_cell.partition(" ")
+        reference = reference or text(rest or inline)
+    balance = _cell(cells, header, "balance")
+    return StatementRow(
+        line=line,
+        date=parse_date(date_cell),
+        amount=_amount(cells, header),
+        description=text(_cell(cells, header, "description")),
+        reference=reference,
+        counter_account=text(_cell(cells, header, "counter_account")),
+        counter_name=text(_cell(cells, header, "counter_name")),
+        balance=parse_money(balance) if balance is not None else None,
+    )
+
+
+def _continues(statement: Statement, cells: list[Cell], header: Header) -> bool:
+    """A wrapped description line: no date, no money, some text."""
+    money = [_cell(cells, header, r) for r in ("debit", "credit", "amount")]
+    if not is_blank(_cell(cells, header, "date")) or any(map(text, money)):
+        return False
+    extra = text(_cell(cells, header, "description"))
+    if extra and statement.rows:
+        last = statement.rows[-1]
+        statement.rows[-1] = StatementRow(
+            **{**last.__dict__, "description": f"{last.description} {extra}"}
+        )
+    return True
+
+
+def parse_statement(path: Path, bank: str = "auto") -> Statement:
+    """Read `path`; raises SheetError when no known layout is found."""
+    numbered = read_rows(path)
+    header = find_header([cells for _, cells in numbered], bank)
+    if header is None:
+        which = "a known bank's" if bank == "auto" else f"the {bank} export"
+        raise SheetError(f"no header row of {which} layout in its first rows")
+    statement = Statement(header.layout.bank, header.layout.name)
+    for _line, cells in numbered[: header.index]:
+        _read_meta(statement, cells)
+    for line, cells in numbered[header.index + 1 :]:
+        if all(is_blank(c) for c in cells):
+            continue
+        if not _dated(cells, header) and (
+            _read_meta(statement, cells) or _continues(statement, cells, header)
+        ):
+            continue
+        try:
+            statement.rows.append(_row(line, cells, header))
+        except CellValueError as error:
+            statement.errors.append(f"line {line}: {error}")
+    return statement
+
+
+def _dated(cells: list[Cell], header: Header) -> bool:
+    try:
+        parse_date(_cell(cells, header, "date"))
+    except CellValueError:
+        return False
+    return True
