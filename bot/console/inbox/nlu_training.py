@@ -141,6 +141,8 @@ def validate(data: Path, log_file: Path) -> Checked:
             )  # fmt: skip
         except subprocess.TimeoutExpired:
             return Checked(False, [f"rasa data validate > {VALIDATE_TIMEOUT} s"])
+        except OSError as error:  # no rasa in this environment
+            return Checked(False, [f"{rasa}: {error.strerror}"])
     if done.returncode == 0:
         return Checked(True, [])
     lines = log_file.read_text("utf-8", errors="replace").splitlines()
