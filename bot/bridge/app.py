@@ -125,6 +125,7 @@ def build_queue(settings: Settings) -> ConversationQueue:
 def create_app(settings: Settings, queue: ConversationQueue | None = None) -> Flask:
     app = Flask(__name__, static_folder=str(STATIC), static_url_path="/static")
     app.config.update(
+        SETTINGS=settings,
         DATABASE_URL=settings.database_url,
         TRACKER_URL=f"sqlite:///{settings.tracker_db}",  # Rasa's, read by the console
         BANK=(settings.bank_bin, settings.bank_account),  # for the VietQR images

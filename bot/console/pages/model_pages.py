@@ -20,7 +20,7 @@ from bot.ops import registry, retrain
 from bot.ops.evaluation import Comparison
 from bot.ops.promotion import PromotionRefused, promote
 from bot.ops.verdict import held_out_totals, regressions
-from bot.settings import Settings, load_settings
+from bot.settings import Settings
 
 LOG_TAIL = 200_000  # characters of a run's log shown
 
@@ -30,8 +30,8 @@ class ModelForm(FlaskForm):
 
 
 def _settings() -> Settings:
-    """The bridge's settings (its environment), read once per app."""
-    return current_app.extensions.setdefault("model_settings", load_settings())
+    """The bridge's settings, as the app factory was given them."""
+    return current_app.config["SETTINGS"]
 
 
 def _comparison(version) -> Comparison | None:
