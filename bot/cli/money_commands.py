@@ -1,4 +1,5 @@
-"""CLI commands for money: the VietQR of a transfer (`python -m bot vietqr`)."""
+"""CLI commands for money: the VietQR of a transfer (`python -m bot vietqr`),
+bank statement import (`python -m bot import-statement`)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,17 @@ def add_parsers(commands) -> None:
     who.add_argument("--child", help="the sponsored child's code, e.g. NE0101")
     who.add_argument("--phone", help="the sponsor's phone number")
     qr.add_argument("--png", type=Path, help="also write the QR image to this file")
+    statement = commands.add_parser(
+        "import-statement",
+        help="import a bank statement export (.csv, .xlsx, Vietcombank .xls)",
+    )
+    statement.add_argument("file", type=Path)
+    statement.add_argument(
+        "--bank",
+        choices=("auto", "vcb", "tcb", "mb", "bidv"),
+        default="auto",
+        help="the bank's layout (default: found by the file's headers)",
+    )
 
 
 def _fail(message: str) -> int:
@@ -70,4 +82,25 @@ def _vietqr(settings: Settings, args) -> int:
     return 0
 
 
-COMMANDS = {"vietqr": _vietqr}
+def _import_statement(settings: Settings, args) -> int:
+    from bot.ops.schema import migrate
+    from bot.reports.balance_checks import BalanceError
+    from bot.reports.sheets import SheetError
+    from bot.reports.statement_import import StatementRefused, import_statement
+
+    if not args.file.is_file():
+        return _fail(f"{args.file} is not a file")
+    migrate(settings.database_url)
+    try:
+        summary = import_statement(settings.database_url, args.file, args.bank)
+    except StatementRefused as error:
+        for line in error.errors:
+            print(f"{args.file.name}: {line}", file=sys.stderr)
+        return _fail(str(error))
+    except (SheetError, BalanceError) as error:
+        return _fail(f"{args.file.name} was not imported: {error}")
+    print(summary.line())
+    return 0
+
+
+COMMANDS = {"vietqr": _vietqr, "import-statement": _import_statement}

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from bot.club.values import ascii_digits, normalize_phone
 from bot.text import nfc, strip_diacritics
 
-_CHILD = re.compile(r"NE[ ._\-]?(\d{4})(?!\d)")
+# A child's code, maybe run together with a phone after it ("NE01010912345678").
+_CHILD = re.compile(r"NE[ ._\-]?(\d{4})(?=(?:0[35789]\d{8}|84\d{9})?(?!\d))")
 _PHONE = re.compile(r"(?<!\d)(?:\+84|84|0)(?:[ .\-]?\d){9}(?!\d)")
 # "CT tu <account> <NAME> toi <account>": Vietcombank's note of the sender.
 _SENDER = re.compile(
@@ -60,8 +61,9 @@ def _funds(text: str, codes: tuple[str, ...]) -> list[Found]:
 def _children(text: str) -> list[Found]:
     found = []
     for match in _CHILD.finditer(text):
-        start = match.start()
-        exact = start == 0 or not text[start - 1].isalnum()
+        start, end = match.span()
+        alone_before = start == 0 or not text[start - 1].isalnum()
+        exact = alone_before and (end == len(text) or not text[end].isalnum())
         found.append(Found(f"NE{match.group(1)}", exact))
     return found
 

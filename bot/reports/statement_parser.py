@@ -86,10 +86,18 @@ def _read_meta(statement: Statement, cells: list[Cell]) -> bool:
         if digits and not statement.account and any(has_word(name, w) for w in ACCOUNT):
             statement.account = digits.group()
         if any(has_word(name, w) for w in PERIOD) and not statement.period:
-            found = re.findall(r"\d{1,2}/\d{1,2}/\d{4}", whole)
-            if len(found) >= 2:
-                statement.period = (parse_date(found[0]), parse_date(found[1]))
+            statement.period = _period(whole)
     return False
+
+
+def _period(words: str) -> tuple[date, date] | None:
+    """ "Từ ngày 01/01/2026 đến ngày 31/01/2026" as two dates (None if unsure)."""
+    found = re.findall(r"\d{1,2}/\d{1,2}/\d{4}", words)
+    try:
+        first, last = (parse_date(found[0]), parse_date(found[1]))
+    except (IndexError, CellValueError):
+        return None
+    return (first, last) if first <= last else None
 
 
 def _cell(cells: list[Cell], header: Header, role: str) -> Cell:
