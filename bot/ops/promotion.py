@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 
 import requests
 from sqlalchemy import update
@@ -23,7 +24,7 @@ from bot.club.database import get_engine
 from bot.console.rows import InboxItem
 from bot.ops import registry
 from bot.ops.evaluation import Comparison
-from bot.settings import Settings
+from bot.settings import ROOT, Settings
 
 LOAD_TIMEOUT = 600  # seconds Rasa may take to load a model
 
@@ -52,6 +53,28 @@ def load_into_rasa(settings: Settings, model_file: str) -> float:
             "mô hình chưa đổi."
         )
     return time.monotonic() - started
+
+
+def served_model(settings: Settings) -> Path | None:
+    """The model file the serving Rasa has loaded (`GET /status`), or None when
+    Rasa cannot be asked or the file is gone. Before any promotion this is the
+    model `make run` trained from the data, and a candidate must beat it."""
+    try:
+        response = requests.get(
+            f"{settings.rasa_url}/status",
+            params={"token": settings.secrets.rasa_token},
+            timeout=10,
+        )
+        name = response.json().get("model_file") if response.ok else None
+    except (requests.RequestException, ValueError):
+        return None
+    if not name:
+        return None
+    # Rasa reports the file's name only; models live in MODEL_DIR.
+    for path in (Path(name), settings.model_dir / Path(name).name, ROOT / name):
+        if path.is_absolute() and path.is_file():
+            return path
+    return None
 
 
 def promote(settings: Settings, version_id: int, by: str, rollback: bool = False):

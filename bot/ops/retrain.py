@@ -74,6 +74,15 @@ def reap_stale(settings: Settings) -> None:
             )
 
 
+def baseline(settings: Settings) -> Path | None:
+    """The model a candidate must beat: the registry's live one, else the one
+    the serving Rasa has loaded (before the first promotion)."""
+    from bot.ops.promotion import served_model
+
+    live = registry.live_model_path(settings.database_url, settings.model_dir)
+    return live or served_model(settings)
+
+
 def run_job(
     settings: Settings,
     by: str,
@@ -105,7 +114,7 @@ def _steps(settings: Settings, by: str, run_id: int, root: Path, say) -> int:
         model = train(settings.model_dir, log, root)
         version_id = registry.add_candidate(url, model.name, fingerprint(root), by)
         registry.update_run(url, run_id, step="evaluating", model_version_id=version_id)
-        live = registry.live_model_path(url, settings.model_dir)
+        live = baseline(settings)
         live = None if live == model else live  # same data: nothing to compare
         say(f"==> run {run_id}: evaluating {model.name} against {live or 'nothing'}")
         os.environ.update(rasa_env())

@@ -24,7 +24,7 @@ from bot.club.database import session_scope
 from bot.console.rows import CopiedEvent, InboxItem
 from bot.ops import registry
 from bot.ops.processes import Service, free_port, service_env
-from bot.ops.promotion import PromotionRefused, promote
+from bot.ops.promotion import PromotionRefused, promote, served_model
 from bot.ops.schema import migrate
 from bot.ops.training import fingerprint, rasa_bin, train
 from bot.settings import ROOT, load_settings
@@ -166,6 +166,11 @@ def test_worse_refused_better_promoted_without_a_lost_message(settings, rasa, tm
     url = settings.database_url
     seed(url)
     live = registry.live(url)
+    # Before any promotion the baseline is what Rasa serves: it says which file.
+    served = served_model(settings)
+    assert (
+        served and served.resolve() == (settings.model_dir / live.file_name).resolve()
+    )
 
     worse = retrain(settings, tmp_path, "worse")
     assert worse.state == "refused"
