@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from pathlib import Path
 
 from bot.reports.vietqr import crc16
 from tests.cli.test_cli import run_bot
@@ -68,3 +69,49 @@ def test_bad_values_get_one_sentence(tmp_path):
         result = run_bot(tmp_path, "vietqr", *args, **env)
         assert result.returncode == 2 and reason in result.stderr
         assert "Traceback" not in result.stderr
+
+
+STATEMENTS = Path(__file__).parents[1] / "fixtures" / "statements"
+
+
+def test_import_statement_prints_one_summary_line_and_is_idempotent(tmp_path):
+    env = seeded(tmp_path)
+    path = str(STATEMENTS / "vcb_statement.xls")
+    first = run_bot(tmp_path, "import-statement", path, **env)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout == (
+        "vcb_statement.xls (vcb): 8 rows read, 8 new, 0 duplicates, 4 matched, "
+        "4 to review (2 debits), 0 errors\n"
+    )
+    again = run_bot(tmp_path, "import-statement", path, "--bank", "vcb", **env)
+    assert "8 rows read, 0 new, 8 duplicates, 0 matched" in again.stdout
+
+
+def test_import_statement_refusals_are_sentences(tmp_path):
+    env = seeded(tmp_path)
+    bad_rows = tmp_path / "mb.csv"
+    text = (STATEMENTS / "mb_statement.csv").read_text("utf-8-sig")
+    bad_rows.write_text(text.replace("15/01/2026", "15/13/2026"), encoding="utf-8")
+    unbalanced = tmp_path / "mb2.csv"
+    unbalanced.write_text(text.replace('"5,790,000.00"\n', '"5,800,000.00"\n'))
+    cases = {
+        str(bad_rows): "mb.csv: line 10: '15/13/2026 10:15:00' is not a date "
+        "(dd/mm/yyyy)\nerror: 1 row(s) cannot be read; nothing of mb.csv was "
+        "imported\n",
+        str(unbalanced): "error: mb2.csv was not imported: opening balance "
+        "5.000.000 đ + credits 2.340.000 đ − debits 1.550.000 đ = 5.790.000 đ, but "
+        "the closing balance is 5.800.000 đ\n",
+        str(tmp_path / "none.csv"): f"error: {tmp_path / 'none.csv'} is not a file\n",
+        str(STATEMENTS / "make_statement_fixtures.py"): "error: "
+        "make_statement_fixtures.py was not imported: no header row of a known "
+        "bank's layout in its first rows\n",
+    }
+    for path, stderr in cases.items():
+        result = run_bot(tmp_path, "import-statement", path, **env)
+        assert (result.returncode, result.stderr, result.stdout) == (2, stderr, "")
+    wrong_bank = run_bot(
+        tmp_path, "import-statement", str(STATEMENTS / "mb_statement.csv"),
+        "--bank", "bidv", **env,
+    )  # fmt: skip
+    assert wrong_bank.returncode == 2
+    assert "no header row of the bidv export layout" in wrong_bank.stderr
