@@ -8,6 +8,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 
 .PHONY: bench-load simulator tools
 .PHONY: bench-console
+.PHONY: bench-statements import-statement
 .PHONY: browser screenshots
 .PHONY: setup run test lint validate unit integration test-stories train init-db seed-demo \
 	import export create-staff format clean bench-nlu
@@ -78,6 +79,12 @@ bench-load: setup  ## load benchmark of the Messenger bridge (real Rasa, loopbac
 
 bench-console: setup  ## console speed: 2,000 conversations, 200,000 events (~1 min; BENCH_ARGS=--help)
 	$(PY) -m bench.console $(BENCH_ARGS)
+
+bench-statements: setup  ## statement import speed: a year of Vietcombank exports, 10,000 rows (~20 s)
+	$(PY) -m bench.statements $(BENCH_ARGS)
+
+import-statement: setup  ## make import-statement FILE=saoke.xlsx [BANK=vcb|tcb|mb|bidv]
+	@$(PY) -m bot import-statement "$(FILE)" --bank "$(or $(BANK),auto)"
 
 simulator: setup  ## say something as a Messenger user to `make run` started with PLATFORM_API_BASE=simulator
 	$(PY) -m bot simulator messenger "$(or $(TEXT),xin chào)"

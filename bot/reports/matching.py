@@ -50,6 +50,10 @@ class Directory:
     sponsorships: dict[str, list[tuple[int, date, date | None]]]
     rules: dict[str, tuple[str, int | None, str | None]]  # payer -> match
 
+    @property
+    def fund_codes(self) -> tuple[str, ...]:
+        return tuple(self.funds)
+
     @classmethod
     def load(cls, session: Session) -> Directory:
         funds = dict(session.execute(select(Fund.code, Fund.id)).all())
@@ -136,7 +140,7 @@ def match_credit(
     memo: str, payer: str, book: Directory, on: date, found: MemoScan | None = None
 ) -> Match:
     """The memo's match, or the payer's remembered one when the memo is unsure."""
-    found = found or scan(memo, tuple(book.funds))
+    found = found or scan(memo, book.fund_codes)
     match = match_memo(found, book, on)
     if match.confidence != "high" and payer in book.rules:
         fund, sponsor, child = book.rules[payer]

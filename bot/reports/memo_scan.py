@@ -42,7 +42,10 @@ class MemoScan:
 
 def plain(memo: str) -> str:
     """Upper case, no diacritics, ASCII digits, single spaces."""
-    folded = strip_diacritics(ascii_digits(nfc(memo or ""))).upper()
+    memo = memo or ""
+    if memo.isascii():  # most memos: banks strip diacritics
+        return " ".join(memo.upper().split())
+    folded = strip_diacritics(ascii_digits(nfc(memo))).upper()
     return " ".join(folded.split())
 
 

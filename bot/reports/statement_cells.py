@@ -26,6 +26,11 @@ class CellValueError(ValueError):
     """A cell that is not what its column says; the message names the value."""
 
 
+def digits(value: str) -> str:
+    """Any script's digits as 0-9 (most cells are ASCII already: skip those)."""
+    return value if value.isascii() else ascii_digits(value)
+
+
 def text(cell: Cell) -> str:
     """A cell as trimmed NFC text ("" for an empty cell)."""
     if cell is None:
@@ -47,7 +52,7 @@ def parse_date(cell: Cell) -> date:
         return cell
     if isinstance(cell, (int, float)) and 20_000 < cell < 80_000:
         return _EXCEL_EPOCH + timedelta(days=int(cell))
-    value = ascii_digits(text(cell))
+    value = digits(text(cell))
     if not value:
         raise CellValueError("the date is empty")
     try:
@@ -82,7 +87,7 @@ def parse_money(cell: Cell) -> int | None:
     if isinstance(cell, (int, float)) and not isinstance(cell, bool):
         value = float(cell)
     else:
-        raw = ascii_digits(text(cell))
+        raw = digits(text(cell))
         plain = _CURRENCY.sub("", raw).strip()
         if plain in ("", "-", "--"):
             return None

@@ -13,14 +13,11 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import select
-
 from bot.club.database import session_scope
-from bot.club.models import Donation
 from bot.reports.balance_checks import check_balances, gap_note, in_order
-from bot.reports.ledger import BankStatement, BankTransaction
-from bot.reports.matching import Directory, match_credit, payer_key
-from bot.reports.memo_scan import plain, scan
+from bot.reports.ledger import BankStatement
+from bot.reports.ledger_writer import seen_keys, write_rows
+from bot.reports.memo_scan import plain
 from bot.reports.statement_parser import Statement, StatementRow, parse_statement
 
 KEY_MAX = 100  # Donation.reference holds the key
@@ -67,56 +64,6 @@ def row_key(bank: str, account: str, row: StatementRow) -> str:
     return f"{bank}:{account}:#{hashlib.sha1(facts.encode()).hexdigest()[:24]}"
 
 
-def _seen(session, keys: list[str]) -> set[str]:
-    seen: set[str] = set()
-    for start in range(0, len(keys), 500):
-        chunk = keys[start : start + 500]
-        seen.update(
-            session.scalars(
-                select(BankTransaction.key).where(BankTransaction.key.in_(chunk))
-            )
-        )
-    return seen
-
-
-def _transaction(row: StatementRow, key: str, book: Directory) -> BankTransaction:
-    found = scan(row.description, tuple(book.funds))
-    tx = BankTransaction(
-        key=key,
-        date=row.date,
-        amount=row.amount,
-        balance=row.balance,
-        description=row.description,
-        reference=row.reference[:100],
-        counter_account=row.counter_account[:40],
-        counter_name=row.counter_name[:200],
-        payer=payer_key(row.counter_account, row.counter_name, found),
-        state="review",
-    )
-    if row.amount < 0:
-        return tx
-    match = match_credit(row.description, tx.payer, book, row.date, found)
-    tx.confidence, tx.matched_by = match.confidence, match.by
-    tx.why = "; ".join(match.reasons)[:300]
-    tx.fund_id = book.funds.get(match.fund) if match.fund else None
-    tx.sponsor_id = match.sponsor_id
-    tx.child_id = book.children.get(match.child) if match.child else None
-    if match.confidence == "high" and tx.fund_id:
-        tx.state = "booked"
-        tx.donation = Donation(
-            date=row.date,
-            amount=row.amount,
-            fund_id=tx.fund_id,
-            sponsor_id=tx.sponsor_id,
-            child_id=tx.child_id,
-            donor_name=(row.counter_name or found.sender_name)[:200],
-            memo=row.description[:500],
-            source="bank",
-            reference=key,
-        )
-    return tx
-
-
 def _read(path: Path, bank: str) -> Statement:
     statement = parse_statement(path, bank)
     if statement.errors:
@@ -140,8 +87,7 @@ def import_statement(db_url: str, path: Path, bank: str = "auto") -> ImportSumma
     summary.checked = balances.checked
     keys = [row_key(statement.bank, statement.account, row) for row in rows]
     with session_scope(db_url) as session, session.begin():
-        seen = _seen(session, keys)
-        book = Directory.load(session)
+        seen = seen_keys(session, keys)
         summary.gap = gap_note(
             session, statement.bank, statement.account, period, balances
         )
@@ -154,21 +100,21 @@ def import_statement(db_url: str, path: Path, bank: str = "auto") -> ImportSumma
             opening=balances.opening,
             closing=balances.closing,
             rows=len(rows),
+            new_rows=0,
             gap=summary.gap,
         )
-        new = []
+        session.add(record)
+        session.flush()
+        fresh = []
         for row, key in zip(rows, keys, strict=True):
             if key in seen:
                 summary.duplicates += 1
-                continue
-            seen.add(key)
-            tx = _transaction(row, key, book)
-            tx.statement = record
-            new.append(tx)
+            else:
+                seen.add(key)
+                fresh.append((row, key))
+        new = write_rows(session, record.id, fresh)
         record.new_rows = summary.new = len(new)
-        summary.matched = sum(tx.state == "booked" for tx in new)
+        summary.matched = sum(tx["state"] == "booked" for tx in new)
         summary.review = len(new) - summary.matched
-        summary.debits = sum(tx.amount < 0 for tx in new)
-        session.add(record)
-        session.add_all(new)
+        summary.debits = sum(tx["amount"] < 0 for tx in new)
     return summary
