@@ -101,6 +101,27 @@ def test_collects_what_the_bot_may_have_misunderstood(db_url, rasa_tracker, data
     assert found["các bạn có nhận quần áo cũ không"].previous_bot is None
 
 
+@pytest.mark.parametrize("batch", [1, 2, 3, 2000])
+def test_interleaved_conversations_read_in_any_batch_size(
+    db_url, rasa_tracker, data_dir, monkeypatch, batch
+):
+    """What follows a message is found whether it lies inside the batch's id
+    range or beyond it (collected in batches of `batch` user messages)."""
+    monkeypatch.setattr(nlu_inbox, "BATCH", batch)
+    add = rasa_tracker.add
+    add("messenger:a", [user("xyz abc ạ", "nlu_fallback", 0.2, T0, greet=0.1)])
+    add("zalo:b", [user("quần áo cũ gửi đâu", "donate", 0.9, T0 + 1)])
+    add("messenger:a", [bot("Dạ?", T0 + 2, "utter_ask_rephrase")])
+    add("zalo:b", [user("cho gặp người thật", "human_handoff", 0.95, T0 + 3)])
+    add("messenger:a", [user("ý mình là ủng hộ", "donate", 0.9, T0 + 4)])
+    add("web:c", [user("chào", "greet", 0.99, T0 + 5)])
+    found = collect(db_url, rasa_tracker, data_dir)
+    assert {text: item.reasons for text, item in found.items()} == {
+        "xyz abc ạ": "fallback,rephrased",
+        "quần áo cũ gửi đâu": "handoff",
+    }
+
+
 def test_handoff_in_the_same_turn_and_the_bots_previous_line(
     db_url, rasa_tracker, data_dir
 ):

@@ -25,11 +25,13 @@ becomes a row; a row that exists keeps its state and counts on.
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cache
+from itertools import takewhile
 from pathlib import Path
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
@@ -101,6 +103,50 @@ def reasons_of(message, after: list) -> list[str]:
     return [r for r in REASONS if r in found]
 
 
+@dataclass
+class Context:
+    """What surrounds each message of a batch, read in one pass over its ids."""
+
+    following: dict[int, list] = field(default_factory=dict)
+    previous_bot: dict[int, str | None] = field(default_factory=dict)
+
+
+def _context(conn: Connection, messages: list) -> Context:
+    """For each message: the events after it in its conversation up to and
+    including the next user message, and the bot's line before it. One query
+    over the batch's id range; a conversation's last message of the batch asks
+    `_after` (what follows lies beyond the range), its first `_previous_bot`."""
+    found = Context()
+    if not messages:
+        return found
+    query = (
+        select(events)
+        .where(events.c.id >= messages[0].id, events.c.id <= messages[-1].id)
+        .order_by(events.c.id)
+    )
+    waiting: dict[str, int] = {}  # conversation → its message still open
+    last_bot: dict[str, str | None] = {}
+    for event in conn.execute(query):
+        cid = event.conversation_id
+        if (owner := waiting.get(cid)) is not None:
+            found.following[owner].append(event)
+            if event.kind == "user":
+                del waiting[cid]
+        if event.kind == "bot":
+            last_bot[cid] = event.text
+        elif event.kind == "user":
+            found.following[event.id] = []
+            waiting[cid] = event.id
+            found.previous_bot[event.id] = (
+                last_bot[cid] if cid in last_bot else _previous_bot(conn, event)
+            )
+            last_bot.setdefault(cid, found.previous_bot[event.id])
+    by_id = {m.id: m for m in messages}
+    for message_id in waiting.values():
+        found.following[message_id] = _after(conn, by_id[message_id])
+    return found
+
+
 def _after(conn: Connection, message) -> list:
     query = (
         select(events)
@@ -128,32 +174,51 @@ def _previous_bot(conn: Connection, message) -> str | None:
     return conn.execute(query).scalar()
 
 
-def _keep(conn: Connection, message, reasons: list[str], data_dir: Path) -> bool:
-    key = key_of(message.text)
-    old = conn.execute(select(items).where(items.c.key == key)).first()
-    if old is None and known(message.text, data_dir):
-        return False
-    seen = set(old.reasons.split(",")) if old else set()
-    values = dict(
-        text=message.text,
-        reasons=",".join(r for r in REASONS if r in seen or r in reasons),
-        ranking=message.ranking,
-        previous_bot=_previous_bot(conn, message),
-        conversation_id=message.conversation_id,
-        event_id=message.id,
-        last_at=message.at,
-    )
-    if old is None:
-        conn.execute(
-            insert(items).values(key=key, count=1, first_at=message.at, **values)
+def _existing(conn: Connection, keys: list[str]) -> dict[str, object]:
+    found = {}
+    for at in range(0, len(keys), 500):  # SQLite's limit on bound values
+        query = select(items).where(items.c.key.in_(keys[at : at + 500]))
+        found.update({row.key: row for row in conn.execute(query)})
+    return found
+
+
+def _keep_all(conn: Connection, kept: list, context: Context, data_dir: Path) -> int:
+    """Store the batch's kept messages, `kept` = [(message, reasons)], one row
+    per key: new keys inserted, known ones counted on; the number stored."""
+    groups: dict[str, list] = {}
+    for message, reasons in kept:
+        groups.setdefault(key_of(message.text), []).append((message, reasons))
+    old_rows = _existing(conn, list(groups))
+    inserts, updates, stored = [], [], 0
+    for key, group in groups.items():
+        old, (latest, _) = old_rows.get(key), group[-1]
+        if old is None and known(latest.text, data_dir):
+            continue
+        seen = set(old.reasons.split(",")) if old else set()
+        seen.update(r for _, reasons in group for r in reasons)
+        values = dict(
+            text=latest.text,
+            reasons=",".join(r for r in REASONS if r in seen),
+            ranking=latest.ranking,
+            previous_bot=context.previous_bot.get(latest.id),
+            conversation_id=latest.conversation_id,
+            event_id=latest.id,
+            last_at=latest.at,
         )
-    else:
-        conn.execute(
-            update(items)
-            .where(items.c.id == old.id)
-            .values(count=old.count + 1, **values)
-        )
-    return True
+        stored += len(group)
+        if old is None:
+            inserts.append(
+                dict(key=key, count=len(group), first_at=group[0][0].at, **values)
+            )
+        else:
+            updates.append(dict(row_id=old.id, count=old.count + len(group), **values))
+    if inserts:
+        conn.execute(insert(items), inserts)
+    if updates:
+        columns = {name: bindparam(name) for name in updates[0] if name != "row_id"}
+        statement = update(items).where(items.c.id == bindparam("row_id"))
+        conn.execute(statement.values(**columns), updates)
+    return stored
 
 
 def _cursor(conn: Connection) -> int | None:
@@ -190,16 +255,20 @@ def _collect_batch(db_url: str, data_dir: Path, before: datetime) -> tuple[int, 
         )
         read = kept = 0
         last = start
-        for message in conn.execute(query).all():
-            if message.at > before:
-                break  # what follows it may not have happened yet
+        # a message later than `before`: what follows it may not have happened yet
+        batch = conn.execute(query).all()
+        settled = list(takewhile(lambda m: m.at <= before, batch))
+        context = _context(conn, settled)
+        found = []
+        for message in settled:
             read, last = read + 1, message.id
             text = message.text or ""
             if text.startswith("/") or not key_of(text):
                 continue
-            reasons = reasons_of(message, _after(conn, message))
-            if reasons and _keep(conn, message, reasons, data_dir):
-                kept += 1
+            reasons = reasons_of(message, context.following[message.id])
+            if reasons:
+                found.append((message, reasons))
+        kept = _keep_all(conn, found, context, data_dir)
         if last is not None and last != start:
             _move_cursor(conn, start, last)
     return read, kept
