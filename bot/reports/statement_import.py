@@ -10,6 +10,7 @@ the rest, and every debit, wait in the review list (`statement_review`).
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -56,12 +57,28 @@ class ImportSummary:
         return text + (f"; GAP: {self.gap}" if self.gap else "")
 
 
-def row_key(bank: str, account: str, row: StatementRow) -> str:
-    """The transaction's stable identity across files of the same account."""
-    if row.reference and len(row.reference) + len(bank) + len(account) < KEY_MAX - 2:
-        return f"{bank}:{account}:{row.reference}"
-    facts = f"{row.date}|{row.amount}|{plain(row.description)}|{row.balance}"
+def row_key(bank: str, account: str, row: StatementRow, nth: int = 0) -> str:
+    """The transaction's stable identity across files of the same account.
+
+    The `nth` row of a file with the same reference (a transfer and its fee
+    under one document number), or without one the same date, amount, memo
+    and balance (two equal gifts on a day, in an export without balances), is
+    told apart by its rank, the same in any file holding that whole day."""
+    if row.reference and len(row.reference) + len(bank) + len(account) < KEY_MAX - 6:
+        rank = f"#{nth}" if nth else ""
+        return f"{bank}:{account}:{row.reference}{rank}"
+    facts = f"{row.date}|{row.amount}|{plain(row.description)}|{row.balance}|{nth}"
     return f"{bank}:{account}:#{hashlib.sha1(facts.encode()).hexdigest()[:24]}"
+
+
+def file_keys(statement: Statement, rows: list[StatementRow]) -> list[str]:
+    ranks: Counter[str] = Counter()
+    keys = []
+    for row in rows:
+        first = row_key(statement.bank, statement.account, row)
+        keys.append(row_key(statement.bank, statement.account, row, ranks[first]))
+        ranks[first] += 1
+    return keys
 
 
 def _read(path: Path, bank: str) -> Statement:
@@ -85,7 +102,7 @@ def import_statement(db_url: str, path: Path, bank: str = "auto") -> ImportSumma
     period = statement.period or (rows[0].date, rows[-1].date)
     summary = ImportSummary(path.name, statement.bank, rows=len(rows))
     summary.checked = balances.checked
-    keys = [row_key(statement.bank, statement.account, row) for row in rows]
+    keys = file_keys(statement, rows)
     with session_scope(db_url) as session, session.begin():
         seen = seen_keys(session, keys)
         summary.gap = gap_note(

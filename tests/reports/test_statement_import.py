@@ -144,3 +144,38 @@ def test_a_file_that_continues_the_last_one_has_no_gap(books, tmp_path):
     import_statement(books, made.write_mb_csv(tmp_path / "jan.csv", JANUARY))
     feb = made.write_mb_csv(tmp_path / "feb.csv", FEBRUARY, 5_790_000)
     assert import_statement(books, feb).gap == ""
+
+
+def test_a_file_listing_the_newest_row_first_is_checked_oldest_first(books, tmp_path):
+    path = made.write_mb_csv(tmp_path / "mb.csv", JANUARY)
+    lines = path.read_text("utf-8-sig").splitlines()
+    lines[4:12] = reversed(lines[4:12])
+    path.write_text("\n".join(lines), encoding="utf-8")
+    summary = import_statement(books, path)
+    assert (summary.new, summary.matched, summary.checked) == (8, 4, True)
+
+
+def test_equal_gifts_on_one_day_without_references_are_both_kept(books, tmp_path):
+    gift = Tx(date(2026, 1, 10), "", 100_000, "ung ho")
+    txs = [gift, gift, JANUARY[3]]
+    path = made.write_vcb_simple_csv(tmp_path / "vcb.csv", txs, refs=False)
+    first = import_statement(books, path)
+    again = import_statement(books, path)
+    assert (first.new, again.new, again.duplicates) == (3, 0, 3)
+    assert first.checked and "not checked" not in first.line()
+
+
+def test_a_transfer_and_its_fee_under_one_reference_are_both_kept(books, tmp_path):
+    txs = [JANUARY[0], Tx(date(2026, 1, 2), JANUARY[0].ref, -1_100, "Phi CK")]
+    path = made.write_mb_csv(tmp_path / "mb.csv", txs)
+    assert import_statement(books, path).new == 2
+    assert import_statement(books, path).duplicates == 2
+
+
+def test_a_file_without_any_balance_is_imported_and_says_so(books, tmp_path):
+    path = made.write_vcb_simple_csv(tmp_path / "vcb.csv", JANUARY[:2])
+    lines = [ln for ln in path.read_text("utf-8").splitlines() if "Số dư" not in ln]
+    path.write_text("\n".join(lines), encoding="utf-8")
+    summary = import_statement(books, path)
+    assert summary.new == 2 and not summary.checked
+    assert summary.line().endswith("0 errors; balances not given, not checked")

@@ -118,3 +118,23 @@ def test_date_cells(cell, expected):
 def test_cells_that_are_not_dates(cell):
     with pytest.raises(CellValueError):
         parse_date(cell)
+
+
+def test_the_short_vietcombank_layout_has_signed_amounts_and_no_balance_column():
+    statement = parse_statement(FIXTURES / "vcb_history.csv")
+    assert statement.layout.startswith("Vietcombank: ngày, số tham chiếu")
+    assert (statement.opening, statement.closing) == (5_000_000, 5_790_000)
+    assert [r.amount for r in statement.rows] == [t.amount for t in made.JANUARY]
+    assert {r.balance for r in statement.rows} == {None}
+    assert statement.rows[2].reference == "FT26005003"
+
+
+def test_a_wrapped_memo_line_continues_the_row_above(tmp_path):
+    path = made.write_mb_csv(tmp_path / "mb.csv", made.JANUARY)
+    lines = path.read_text("utf-8-sig").splitlines()
+    lines.insert(6, ',,,,,"NE0102 0987654321"')  # after the row of line 6
+    path.write_text("\n".join(lines), encoding="utf-8")
+    statement = parse_statement(path)
+    assert statement.errors == [] and len(statement.rows) == 8
+    assert statement.rows[1].description == "IBFT NUOIEMNE0102 NE0102 0987654321"
+    assert statement.rows[2].line == 8
