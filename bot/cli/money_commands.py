@@ -85,8 +85,8 @@ def _vietqr(settings: Settings, args) -> int:
 def _import_statement(settings: Settings, args) -> int:
     from bot.ops.schema import migrate
     from bot.reports.balance_checks import BalanceError
-    from bot.reports.sheets import SheetError
     from bot.reports.statement_import import StatementRefused, import_statement
+    from bot.reports.statements.sheets import SheetError
 
     if not args.file.is_file():
         return _fail(f"{args.file} is not a file")

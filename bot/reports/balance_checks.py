@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.reports.ledger import BankStatement
-from bot.reports.statement_parser import Statement, StatementRow
+from bot.reports.statements.statement_parser import Statement, StatementRow
 
 
 class BalanceError(ValueError):

@@ -17,7 +17,7 @@ from bot.club.models import Donation
 from bot.reports.ledger import BankTransaction
 from bot.reports.matching import Directory, match_credit, payer_key
 from bot.reports.memo_scan import scan
-from bot.reports.statement_parser import StatementRow
+from bot.reports.statements.statement_parser import StatementRow
 
 
 def seen_keys(session: Session, keys: list[str]) -> set[str]:

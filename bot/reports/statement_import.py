@@ -19,7 +19,11 @@ from bot.reports.balance_checks import check_balances, gap_note, in_order
 from bot.reports.ledger import BankStatement
 from bot.reports.ledger_writer import seen_keys, write_rows
 from bot.reports.memo_scan import plain
-from bot.reports.statement_parser import Statement, StatementRow, parse_statement
+from bot.reports.statements.statement_parser import (
+    Statement,
+    StatementRow,
+    parse_statement,
+)
 
 KEY_MAX = 100  # Donation.reference holds the key
 

@@ -6,9 +6,13 @@ from datetime import date, datetime
 
 import pytest
 
-from bot.reports.sheets import SheetError
-from bot.reports.statement_cells import CellValueError, parse_date, parse_money
-from bot.reports.statement_parser import parse_statement
+from bot.reports.statements.sheets import SheetError
+from bot.reports.statements.statement_cells import (
+    CellValueError,
+    parse_date,
+    parse_money,
+)
+from bot.reports.statements.statement_parser import parse_statement
 from tests.fixtures.statements import make_statement_fixtures as made
 
 FIXTURES = made.HERE

@@ -10,14 +10,13 @@ their words; a row with no date and no money continues the description above
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from bot.reports.bank_layouts import Header, find_header, folded, has_word
-from bot.reports.sheets import SheetError, read_rows
-from bot.reports.statement_cells import (
+from bot.reports.statements.bank_layouts import Header, find_header
+from bot.reports.statements.sheets import SheetError, read_rows
+from bot.reports.statements.statement_cells import (
     Cell,
     CellValueError,
     is_blank,
@@ -25,12 +24,7 @@ from bot.reports.statement_cells import (
     parse_money,
     text,
 )
-
-OPENING = ("so du dau ky", "opening balance", "du dau", "so du dau")
-CLOSING = ("so du cuoi ky", "closing balance", "du cuoi", "so du cuoi")
-TOTALS = ("tong cong", "total", "cong phat sinh", "tong so")
-ACCOUNT = ("so tai khoan", "account number", "account no", "tai khoan")
-PERIOD = ("tu ngay", "from")
+from bot.reports.statements.statement_meta import StatementMeta, read_meta
 
 
 @dataclass(frozen=True)
@@ -46,58 +40,11 @@ class StatementRow:
 
 
 @dataclass
-class Statement:
-    bank: str
-    layout: str
-    account: str = ""
-    period: tuple[date, date] | None = None
-    opening: int | None = None
-    closing: int | None = None
+class Statement(StatementMeta):
+    bank: str = ""
+    layout: str = ""
     rows: list[StatementRow] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
-
-
-def _money_after(cells: list[Cell], start: int) -> int | None:
-    """The first amount in the cell after `:` or in the cells that follow."""
-    candidates = [text(cells[start]).rpartition(":")[2], *cells[start + 1 :]]
-    for cell in candidates:
-        try:
-            if (value := parse_money(cell)) is not None:
-                return value
-        except CellValueError:
-            continue
-    return None
-
-
-def _read_meta(statement: Statement, cells: list[Cell]) -> bool:
-    """Take the account, period or a balance from a title/footer row."""
-    for index, cell in enumerate(cells):
-        name = folded(cell)
-        if any(has_word(name, w) for w in OPENING):
-            statement.opening = _money_after(cells, index)
-            return True
-        if any(has_word(name, w) for w in CLOSING):
-            statement.closing = _money_after(cells, index)
-            return True
-        if any(has_word(name, w) for w in TOTALS):
-            return True
-        whole = " ".join(text(c) for c in cells[index:])
-        digits = re.search(r"\d{6,19}", whole)
-        if digits and not statement.account and any(has_word(name, w) for w in ACCOUNT):
-            statement.account = digits.group()
-        if any(has_word(name, w) for w in PERIOD) and not statement.period:
-            statement.period = _period(whole)
-    return False
-
-
-def _period(words: str) -> tuple[date, date] | None:
-    """ "Từ ngày 01/01/2026 đến ngày 31/01/2026" as two dates (None if unsure)."""
-    found = re.findall(r"\d{1,2}/\d{1,2}/\d{4}", words)
-    try:
-        first, last = (parse_date(found[0]), parse_date(found[1]))
-    except (IndexError, CellValueError):
-        return None
-    return (first, last) if first <= last else None
 
 
 def _cell(cells: list[Cell], header: Header, role: str) -> Cell:
@@ -159,14 +106,14 @@ def parse_statement(path: Path, bank: str = "auto") -> Statement:
     if header is None:
         which = "a known bank's" if bank == "auto" else f"the {bank} export"
         raise SheetError(f"no header row of {which} layout in its first rows")
-    statement = Statement(header.layout.bank, header.layout.name)
+    statement = Statement(bank=header.layout.bank, layout=header.layout.name)
     for _line, cells in numbered[: header.index]:
-        _read_meta(statement, cells)
+        read_meta(statement, cells)
     for line, cells in numbered[header.index + 1 :]:
         if all(is_blank(c) for c in cells):
             continue
         if not _dated(cells, header) and (
-            _read_meta(statement, cells) or _continues(statement, cells, header)
+            read_meta(statement, cells) or _continues(statement, cells, header)
         ):
             continue
         try:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.reports.statement_cells import Cell, text
+from bot.reports.statements.statement_cells import Cell, text
 from bot.text import strip_diacritics
 
 HEADER_SEARCH_ROWS = 25

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 
-from bot.reports.statement_cells import Cell
+from bot.reports.statements.statement_cells import Cell
 
 Row = tuple[int, list[Cell]]  # (line number, cells)
 
