@@ -42,6 +42,7 @@ class LabelledScore:
     candidate: str  # predicted intent
     live: str | None = None
     state: str = "labelled"  # the inbox state when evaluated
+    saved: bool = False  # in data/nlu/reviewed.yml, so the candidate learnt it
 
 
 @dataclass
@@ -82,6 +83,14 @@ def labelled_items(url: str) -> list[tuple[int, str, str, str]]:
     )
     with session_scope(url) as session:
         return [tuple(row) for row in session.execute(query)]
+
+
+def saved_ids(url: str, root: Path) -> set[int]:
+    """Labelled (not yet trained) items whose label is in the project's
+    reviewed.yml, i.e. in the data the candidate was trained on."""
+    from bot.console.inbox.nlu_labels import labelled_examples
+
+    return {x.id for x in labelled_examples(url, root / "data") if x.saved}
 
 
 def recent_messages(url: str, days: int, now: datetime) -> list[tuple[str, int]]:
@@ -126,10 +135,18 @@ def compare(
     try:
         result = Comparison(days=days, has_live=live is not None)
         result.held_out = [_score_set(parsers, p) for p in held_out_files(root)]
+        saved = saved_ids(url, root)
         for item_id, text, intent, state in labelled_items(url):
             guesses = {r: p.parse(text).intent for r, p in parsers.items()}
             result.labelled.append(
-                LabelledScore(item_id, text, intent, state=state, **guesses)
+                LabelledScore(
+                    item_id,
+                    text,
+                    intent,
+                    state=state,
+                    saved=item_id in saved,
+                    **guesses,
+                )
             )
         messages = recent_messages(url, days, datetime.utcnow())
         result.replayed = len(messages)

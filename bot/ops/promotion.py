@@ -18,10 +18,7 @@ import time
 from pathlib import Path
 
 import requests
-from sqlalchemy import update
 
-from bot.club.database import get_engine
-from bot.console.rows import InboxItem
 from bot.ops import registry
 from bot.ops.evaluation import Comparison
 from bot.settings import ROOT, Settings
@@ -103,14 +100,8 @@ def promote(settings: Settings, version_id: int, by: str, rollback: bool = False
 
 
 def mark_trained(url: str, comparison: Comparison) -> int:
-    """Labelled inbox items the promoted model was evaluated on are now trained."""
-    ids = [x.id for x in comparison.labelled if x.state == "labelled"]
-    if not ids:
-        return 0
-    query = (
-        update(InboxItem.__table__)
-        .where(InboxItem.id.in_(ids), InboxItem.state == "labelled")
-        .values(state="trained")
-    )
-    with get_engine(url).begin() as conn:
-        return conn.execute(query).rowcount
+    """Labelled inbox items the promoted model was trained on (their label was
+    saved into reviewed.yml before the training) are now "trained"."""
+    from bot.console.inbox.nlu_labels import mark_trained as mark
+
+    return mark(url, [x.id for x in comparison.labelled if x.saved])

@@ -34,6 +34,9 @@ MORE = {
     "volunteer": ["tuyển tình nguyện viên không", "cho mình tham gia đội với"],
     "goodbye": ["thôi chào nhé", "bye bye"],
 }
+# What staff labelled in the inbox and saved (reviewed.yml): only the better
+# candidate's data has it, so only its promotion marks the item trained.
+REVIEWED = {"volunteer": ["cho em đăng ký tình nguyện viên nhé"]}
 HELD_OUT = {
     "greet": ["chào ad ạ", "xin chào bạn"],
     "donate": ["mình muốn chuyển khoản ủng hộ", "ủng hộ tiền cho các em"],
@@ -101,6 +104,12 @@ def write_project(folder: Path, variant: str) -> Path:
         'version: "3.1"\nstories: []\n', "utf-8"
     )
     (folder / "data" / "nlu" / "nlu.yml").write_text(_nlu(_examples(variant)), "utf-8")
+    (folder / "data" / "nlu" / "patterns.yml").write_text(
+        'version: "3.1"\nnlu: []\n', "utf-8"
+    )
+    if variant == "better":
+        reviewed = folder / "data" / "nlu" / "reviewed.yml"
+        reviewed.write_text(_nlu(REVIEWED), "utf-8")
     (folder / "tests" / "nlu" / "test_tiny.yml").write_text(_nlu(HELD_OUT), "utf-8")
     (folder / "endpoints.yml").write_text("# in-memory tracker store\n", "utf-8")
     (folder / "credentials.yml").write_text("rest:\n", "utf-8")

@@ -28,9 +28,9 @@ from bot.ops.promotion import PromotionRefused, promote, served_model
 from bot.ops.schema import migrate
 from bot.ops.training import fingerprint, rasa_bin, train
 from bot.settings import ROOT, load_settings
-from tests.integration.promotion_project import write_project
+from tests.integration.promotion_project import REVIEWED, write_project
 
-LABELLED = "cho em đăng ký tình nguyện viên nhé"
+LABELLED = REVIEWED["volunteer"][0]
 
 
 @pytest.fixture
@@ -176,6 +176,8 @@ def test_worse_refused_better_promoted_without_a_lost_message(settings, rasa, tm
     assert worse.state == "refused"
     assert "ít hơn bản đang dùng" in worse.refusal
     assert f"«{LABELLED}»" in worse.refusal  # the labelled example it lost
+    [lost] = json.loads(worse.evaluation)["labelled"]
+    assert not lost["saved"]  # not in the worse project's reviewed.yml
     changed = json.loads(worse.evaluation)["changed"]
     assert changed == [
         {
