@@ -14,6 +14,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sqlalchemy.exc import IntegrityError
+
 from bot.club.database import session_scope
 from bot.reports.balance_checks import check_balances, gap_note, in_order
 from bot.reports.ledger import BankStatement
@@ -98,6 +100,32 @@ def _read(path: Path, bank: str) -> Statement:
     return statement
 
 
+def _record(statement: Statement, name: str, period, balances) -> BankStatement:
+    return BankStatement(
+        bank=statement.bank,
+        account=statement.account,
+        file_name=name[:300],
+        first_date=period[0],
+        last_date=period[1],
+        opening=balances.opening,
+        closing=balances.closing,
+        rows=len(statement.rows),
+        new_rows=0,
+    )
+
+
+def _fresh(rows, keys, seen: set[str], summary: ImportSummary) -> list[tuple]:
+    """The rows (with their keys) the ledger does not hold yet."""
+    fresh = []
+    for row, key in zip(rows, keys, strict=True):
+        if key in seen:
+            summary.duplicates += 1
+        else:
+            seen.add(key)
+            fresh.append((row, key))
+    return fresh
+
+
 def import_statement(db_url: str, path: Path, bank: str = "auto") -> ImportSummary:
     """Import `path`; raises StatementRefused (or SheetError, BalanceError)."""
     statement = _read(path, bank)
@@ -107,35 +135,22 @@ def import_statement(db_url: str, path: Path, bank: str = "auto") -> ImportSumma
     summary = ImportSummary(path.name, statement.bank, rows=len(rows))
     summary.checked = balances.checked
     keys = file_keys(statement, rows)
-    with session_scope(db_url) as session, session.begin():
-        seen = seen_keys(session, keys)
-        summary.gap = gap_note(
-            session, statement.bank, statement.account, period, balances
-        )
-        record = BankStatement(
-            bank=statement.bank,
-            account=statement.account,
-            file_name=path.name[:300],
-            first_date=period[0],
-            last_date=period[1],
-            opening=balances.opening,
-            closing=balances.closing,
-            rows=len(rows),
-            new_rows=0,
-            gap=summary.gap,
-        )
-        session.add(record)
-        session.flush()
-        fresh = []
-        for row, key in zip(rows, keys, strict=True):
-            if key in seen:
-                summary.duplicates += 1
-            else:
-                seen.add(key)
-                fresh.append((row, key))
-        new = write_rows(session, record.id, fresh)
-        record.new_rows = summary.new = len(new)
-        summary.matched = sum(tx["state"] == "booked" for tx in new)
-        summary.review = len(new) - summary.matched
-        summary.debits = sum(tx["amount"] < 0 for tx in new)
+    record = _record(statement, path.name, period, balances)
+    try:
+        with session_scope(db_url) as session, session.begin():
+            where = (statement.bank, statement.account, period, balances)
+            record.gap = summary.gap = gap_note(session, *where)
+            session.add(record)
+            session.flush()
+            fresh = _fresh(rows, keys, seen_keys(session, keys), summary)
+            new = write_rows(session, record.id, fresh)
+            record.new_rows = summary.new = len(new)
+    except IntegrityError:  # another import of the same rows committed first
+        raise StatementRefused(
+            f"another import added some of these rows meanwhile; nothing of "
+            f"{path.name} was imported: import it again"
+        ) from None
+    summary.matched = sum(tx["state"] == "booked" for tx in new)
+    summary.review = len(new) - summary.matched
+    summary.debits = sum(tx["amount"] < 0 for tx in new)
     return summary

@@ -179,3 +179,17 @@ def test_a_file_without_any_balance_is_imported_and_says_so(books, tmp_path):
     summary = import_statement(books, path)
     assert summary.new == 2 and not summary.checked
     assert summary.line().endswith("0 errors; balances not given, not checked")
+
+
+def test_without_balances_a_gap_in_the_dates_is_flagged(books, tmp_path):
+    def without_balances(name: str, txs: list[Tx]):
+        path = made.write_vcb_simple_csv(tmp_path / name, txs)
+        lines = path.read_text("utf-8").splitlines()
+        kept = [ln for ln in lines if "Số dư" not in ln]
+        path.write_text("\n".join(kept), encoding="utf-8")
+        return path
+
+    import_statement(books, without_balances("jan.csv", JANUARY))
+    march = [Tx(date(2026, 3, 2), "FT26061001", 160_000, "NUOIEM NE0106")]
+    summary = import_statement(books, without_balances("mar.csv", march))
+    assert summary.gap == "no file covers 25/01/2026–02/03/2026"

@@ -74,8 +74,11 @@ def _csv_rows(raw: bytes) -> Iterator[Row]:
     if sample.count("\t") > max(sample.count(";"), sample.count(",")):
         delimiter = "\t"
     reader = csv.reader(io.StringIO(content), delimiter=delimiter)
-    for cells in reader:
-        yield reader.line_num, list(cells)
+    try:
+        for cells in reader:
+            yield reader.line_num, list(cells)
+    except csv.Error as error:
+        raise SheetError(f"line {reader.line_num} is not CSV ({error})") from None
 
 
 def _xlsx_rows(path: Path) -> Iterator[Row]:

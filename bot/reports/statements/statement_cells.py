@@ -50,7 +50,7 @@ def parse_date(cell: Cell) -> date:
         return cell.date()
     if isinstance(cell, date):
         return cell
-    if isinstance(cell, (int, float)) and 20_000 < cell < 80_000:
+    if isinstance(cell, (int, float)) and 20_000 < cell < 80_000:  # 1954-2119
         return _EXCEL_EPOCH + timedelta(days=int(cell))
     value = digits(text(cell))
     if not value:
@@ -61,8 +61,8 @@ def parse_date(cell: Cell) -> date:
             return date(year, month, day)
         if match := _YMD.match(value):
             return date(*(int(part) for part in match.groups()))
-        if re.fullmatch(r"\d{5}(\.0+)?", value):
-            return parse_date(float(value))
+        if re.fullmatch(r"\d{5}(\.0+)?", value) and 20_000 < float(value) < 80_000:
+            return _EXCEL_EPOCH + timedelta(days=int(float(value)))
     except ValueError:
         pass
     raise CellValueError(f"{value!r} is not a date (dd/mm/yyyy)")
@@ -96,6 +96,8 @@ def parse_money(cell: Cell) -> int | None:
         if not re.fullmatch(r"\d[\d,. ]*", body):
             raise CellValueError(f"{raw!r} is not an amount of money")
         value = float(_digits_of(body)) * (-1 if negative else 1)
+    if not abs(value) < 10**15:  # also NaN and infinity
+        raise CellValueError(f"{text(cell)!r} is not an amount of đồng a bank writes")
     if abs(value - round(value)) > 0.001:
         raise CellValueError(f"{value} is not a whole number of đồng")
     return int(round(value))
