@@ -198,6 +198,7 @@ class Settings:
     bank_bin: str = "970436"  # the club account's bank (VietQR), Vietcombank
     bank_account: str = "012345678910"  # the club's account number (VietQR)
     public_url: str = "http://127.0.0.1:8000"  # where platforms fetch our images
+    nlu_data_dir: Path = ROOT / "data"  # the NLU inbox writes its nlu/reviewed.yml
 
     @property
     def log_dir(self) -> Path:
@@ -266,6 +267,7 @@ def load_settings(env_file: Path | None = None) -> Settings:
         or "012345678910",
         public_url=(os.environ.get("PUBLIC_URL", "").strip().rstrip("/"))
         or f"http://{host}:{_port('BRIDGE_PORT', 8000)}",
+        nlu_data_dir=_path("NLU_DATA_DIR", ROOT / "data"),
     )
 
 

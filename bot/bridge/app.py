@@ -32,7 +32,7 @@ from bot.bridge.worker.turns import TurnProcessor
 from bot.console.accounts import LoginGuard, login_manager
 from bot.console.pages import bp as console_bp
 from bot.logs import log_event
-from bot.settings import ROOT, Settings
+from bot.settings import Settings
 from connectors import messenger, zalo
 
 logger = logging.getLogger(__name__)
@@ -143,7 +143,7 @@ def create_app(settings: Settings, queue: ConversationQueue | None = None) -> Fl
         SESSION_COOKIE_NAME="console_session",
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
         LOGIN_GUARD=LoginGuard(),
-        NLU_DATA_DIR=ROOT / "data",  # the NLU inbox writes data/nlu/reviewed.yml
+        NLU_DATA_DIR=settings.nlu_data_dir,  # the inbox writes its nlu/reviewed.yml
         LOG_DIR=settings.log_dir,
     )
     app.json.ensure_ascii = False

@@ -13,6 +13,7 @@ VARIABLES = [
     "RASA_URL",
     "ACTION_SERVER_URL",
     "RASA_TIMEOUT",
+    "NLU_DATA_DIR",
 ]
 
 
@@ -119,3 +120,16 @@ def test_a_secret_added_later_is_appended_to_an_older_file(tmp_path, monkeypatch
     assert secrets.rasa_token == "a" + "1" * 40  # kept
     assert len(secrets.console_key) >= 32
     assert "CONSOLE_SECRET_KEY=" in (tmp_path / "service-secrets.env").read_text()
+
+
+def test_nlu_data_dir_is_data_unless_set(tmp_path, monkeypatch):
+    from bot.bridge.app import create_app
+    from bot.settings import ROOT
+
+    assert load_settings(tmp_path / "none.env").nlu_data_dir == ROOT / "data"
+    monkeypatch.setenv("NLU_DATA_DIR", str(tmp_path / "copy"))
+    monkeypatch.setenv("VAR_DIR", str(tmp_path))
+    settings = load_settings(tmp_path / "none.env")
+    assert settings.nlu_data_dir == tmp_path / "copy"
+    app = create_app(settings, queue=object())  # the inbox pages read this
+    assert app.config["NLU_DATA_DIR"] == tmp_path / "copy"
