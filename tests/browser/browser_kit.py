@@ -64,6 +64,11 @@ class Bridge:
     def db_url(self) -> str:
         return self.settings.database_url
 
+    @property
+    def data_dir(self) -> Path:
+        """The copy of data/ the NLU inbox saves its labels into."""
+        return self.settings.nlu_data_dir
+
     def page(self, path: str) -> str:
         return self.url + path
 
@@ -146,3 +151,32 @@ def shoot(driver, name: str) -> Path | None:
         path, optimize=True
     )
     return path
+
+
+def retrain_jobs(var_dir: Path) -> list[int]:
+    """Process ids of the `python -m bot retrain` jobs a bridge on this VAR_DIR
+    started (each leads its own session, so it outlives the bridge)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            argv = (proc / "cmdline").read_bytes().split(b"\0")
+            env = (proc / "environ").read_bytes().split(b"\0")
+        except OSError:  # gone, or not ours
+            continue
+        if argv[1:4] == [b"-m", b"bot", b"retrain"] and (
+            f"VAR_DIR={var_dir}".encode() in env
+        ):
+            found.append(int(proc.name))
+    return found
+
+
+def stop_retrain_jobs(var_dir: Path) -> None:
+    """End those jobs and what they started (their process groups)."""
+    import signal
+    from contextlib import suppress
+
+    for pid in retrain_jobs(var_dir):
+        with suppress(ProcessLookupError):
+            os.killpg(pid, signal.SIGTERM)

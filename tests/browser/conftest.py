@@ -4,10 +4,18 @@ The bridge runs as production serves it (`python -m bot serve`: waitress and
 the queue's consumer) on a free loopback port, on a migrated SQLite file in
 tmp_path, with an admin (ADMIN) and a volunteer (VOLUNTEER), both with
 PASSWORD. No Rasa server is started: nothing listens on the Rasa port, and a
-conversation with an open handoff ticket never asks Rasa.
+conversation with an open handoff ticket never asks Rasa. Rasa's tracker store
+is TRACKER_DB = tmp_path/tracker.db (see `rasa_tracker`); the NLU inbox saves
+labels into a copy of data/ (NLU_DATA_DIR = bridge.data_dir), never the
+repository's; MODEL_DIR is the repository's models/, the fingerprint cache
+`make train` fills, so a retrain started from the page reuses the model already
+trained for the current data.
 
 Fixtures:
-  bridge         the running bridge: .url, .db_url, .settings, .page(path)
+  bridge         the running bridge: .url, .db_url, .settings, .data_dir, .page(path)
+  rasa_tracker   Rasa's own SQLTrackerStore on the bridge's TRACKER_DB:
+                 .add(conversation_id, [user(...), bot(...), action(...)]) with
+                 the event makers of tests/console/conftest.py
   browser        a headless Chromium (Selenium WebDriver), 412x915 viewport
   new_browser()  another one each call, e.g. a web chat user beside the staff
 Helpers (tests/browser/browser_kit.py): log_in(driver, bridge, username),
@@ -28,7 +36,7 @@ import pytest
 
 from bot.club.staff import create_staff
 from bot.ops.processes import bridge_service, free_port
-from bot.settings import load_settings
+from bot.settings import ROOT, load_settings
 from tests.browser.browser_kit import (
     ADMIN,
     FAILURES,
@@ -36,7 +44,9 @@ from tests.browser.browser_kit import (
     VOLUNTEER,
     Bridge,
     start_chromium,
+    stop_retrain_jobs,
 )
+from tests.console.conftest import RasaTracker
 
 
 @pytest.hookimpl(wrapper=True)
@@ -55,6 +65,14 @@ def _name(request) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)
 
 
+def _data_copy(copy: Path) -> Path:
+    """The training data the inbox may write (nlu/, rules.yml, stories.yml)."""
+    shutil.copytree(ROOT / "data" / "nlu", copy / "nlu")
+    for name in ("rules.yml", "stories.yml"):
+        shutil.copy(ROOT / "data" / name, copy / name)
+    return copy
+
+
 @pytest.fixture
 def bridge(request, tmp_path, db_url, monkeypatch) -> Iterator[Bridge]:
     for name, value in {
@@ -63,6 +81,9 @@ def bridge(request, tmp_path, db_url, monkeypatch) -> Iterator[Bridge]:
         "BRIDGE_PORT": str(free_port()),
         "RASA_PORT": str(free_port()),
         "ACTION_PORT": str(free_port()),
+        "TRACKER_DB": str(tmp_path / "tracker.db"),
+        "NLU_DATA_DIR": str(_data_copy(tmp_path / "data")),
+        "MODEL_DIR": str(ROOT / "models"),
     }.items():
         monkeypatch.setenv(name, value)
     settings = load_settings(tmp_path / "none.env")
@@ -79,9 +100,15 @@ def bridge(request, tmp_path, db_url, monkeypatch) -> Iterator[Bridge]:
         yield Bridge(settings, service)
     finally:
         service.stop()
+        stop_retrain_jobs(settings.var_dir)  # one a test left running
         if _failed(request) and service.log_file.exists():
             FAILURES.mkdir(parents=True, exist_ok=True)
             shutil.copy(service.log_file, FAILURES / f"{_name(request)}-bridge.log")
+
+
+@pytest.fixture
+def rasa_tracker(bridge) -> RasaTracker:
+    return RasaTracker(bridge.settings.tracker_db)
 
 
 @pytest.fixture
