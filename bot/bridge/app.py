@@ -29,10 +29,11 @@ from bot.bridge.worker.queue import ConversationQueue, make_huey
 from bot.bridge.worker.rasa_client import RasaClient
 from bot.bridge.worker.tokens import TokenStore, huey_lock
 from bot.bridge.worker.turns import TurnProcessor
+from bot.console import refresh
 from bot.console.accounts import LoginGuard, login_manager
 from bot.console.pages import bp as console_bp
 from bot.logs import log_event
-from bot.settings import Settings
+from bot.settings import ROOT, Settings
 from connectors import messenger, zalo
 
 logger = logging.getLogger(__name__)
@@ -91,6 +92,11 @@ def build_platforms(settings: Settings, huey, locks: Locks | None = None) -> dic
     return platforms
 
 
+def tracker_url(settings: Settings) -> str:
+    """Rasa's SQL tracker store, which the console copies from."""
+    return f"sqlite:///{settings.tracker_db}"
+
+
 def build_queue(settings: Settings) -> ConversationQueue:
     cfg = settings.platforms
     huey = make_huey(settings.queue_db, cfg.queue_url, cfg.queue_poll)
@@ -107,6 +113,12 @@ def build_queue(settings: Settings) -> ConversationQueue:
         rasa, Delivery(settings.database_url, platforms), settings.chat_rate
     )
     schedule_nightly(huey, lambda: forget_now(settings))
+    refresh.schedule(
+        huey,
+        lambda: refresh.catch_up(
+            settings.database_url, tracker_url(settings), ROOT / "data"
+        ),
+    )
     return ConversationQueue(
         settings.database_url,
         settings.queue_db,
@@ -127,7 +139,7 @@ def create_app(settings: Settings, queue: ConversationQueue | None = None) -> Fl
     app.config.update(
         SETTINGS=settings,
         DATABASE_URL=settings.database_url,
-        TRACKER_URL=f"sqlite:///{settings.tracker_db}",  # Rasa's, read by the console
+        TRACKER_URL=tracker_url(settings),  # Rasa's, read by the console
         BANK=(settings.bank_bin, settings.bank_account),  # for the VietQR images
         QUEUE=queue or build_queue(settings),
         PLATFORMS=settings.platforms,

@@ -222,25 +222,35 @@ def _copy_batch(db_url: str, tracker: Engine, events: Table, before: float) -> C
 
 
 def copy_new_events(
-    db_url: str, tracker_db_url: str, now: float | None = None
+    db_url: str,
+    tracker_db_url: str,
+    now: float | None = None,
+    max_batches: int | None = None,
+    wait: bool = True,
 ) -> Copied:
     """Copy what Rasa stored since the last call; safe to call on every page view.
 
-    One caller at a time per process; a second process copying the same rows
-    at once fails on the primary key, rolls back, and leaves it to the first.
+    At most `max_batches` batches (all when None). One caller at a time per
+    process: with `wait=False` a caller finding another one busy returns at
+    once. A second process copying the same rows at once fails on the primary
+    key, rolls back, and leaves it to the first.
     """
     events = _events_table(tracker_db_url)
-    if events is None:
+    if events is None or not _ONE_AT_A_TIME.acquire(blocking=wait):
         return Copied(0, 0)
     before = (time.time() if now is None else now) - SETTLE_SECONDS
     tracker = get_engine(tracker_db_url)
-    total = Copied(0, 0)
-    with _ONE_AT_A_TIME:
-        while True:
+    total, batches = Copied(0, 0), 0
+    try:
+        while max_batches is None or batches < max_batches:
+            batches += 1
             try:
                 done = _copy_batch(db_url, tracker, events, before)
             except IntegrityError:
-                return total  # another process is copying the same rows
+                break  # another process is copying the same rows
             total = Copied(total.read + done.read, total.copied + done.copied)
             if done.read < BATCH:
-                return total
+                break
+    finally:
+        _ONE_AT_A_TIME.release()
+    return total

@@ -274,16 +274,30 @@ def _collect_batch(db_url: str, data_dir: Path, before: datetime) -> tuple[int, 
     return read, kept
 
 
-def collect(db_url: str, data_dir: Path = DATA_DIR, now: datetime | None = None) -> int:
-    """Look at the user messages copied since the last call; the number kept."""
+def collect(
+    db_url: str,
+    data_dir: Path = DATA_DIR,
+    now: datetime | None = None,
+    max_batches: int | None = None,
+    wait: bool = True,
+) -> int:
+    """Look at the user messages copied since the last call; the number kept.
+    At most `max_batches` batches; with `wait=False`, nothing when another
+    thread of this process is collecting."""
     before = (now or datetime.utcnow()) - FOLLOW_WINDOW
-    total = 0
-    with _ONE_AT_A_TIME:
-        while True:
+    if not _ONE_AT_A_TIME.acquire(blocking=wait):
+        return 0
+    total, batches = 0, 0
+    try:
+        while max_batches is None or batches < max_batches:
+            batches += 1
             try:
                 read, kept = _collect_batch(db_url, data_dir, before)
             except (IntegrityError, Raced):
-                return total  # another process is collecting the same messages
+                break  # another process is collecting the same messages
             total += kept
             if read < BATCH:
-                return total
+                break
+    finally:
+        _ONE_AT_A_TIME.release()
+    return total

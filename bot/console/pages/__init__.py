@@ -10,6 +10,8 @@ from flask import Blueprint, current_app, render_template, request
 from flask_wtf import FlaskForm
 
 from bot.console import masking
+from bot.console.refresh import page_step
+from bot.settings import ROOT
 
 HERE = Path(__file__).resolve().parents[1]
 bp = Blueprint(
@@ -47,6 +49,17 @@ def forbidden(_error):
 def db_url() -> str:
     """The club database the console reads and writes."""
     return current_app.config["DATABASE_URL"]
+
+
+def nlu_data_dir() -> Path:
+    """Where data/nlu/ is: the repository's, or a test's copy."""
+    return Path(current_app.config.get("NLU_DATA_DIR") or ROOT / "data")
+
+
+def refresh_copies() -> None:
+    """A bounded step of copying Rasa's new events and collecting the NLU
+    inbox, before a page reads them (the bridge's huey catches up fully)."""
+    page_step(db_url(), current_app.config["TRACKER_URL"], nlu_data_dir())
 
 
 def address() -> str:

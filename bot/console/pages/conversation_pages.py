@@ -7,14 +7,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import current_app, redirect, render_template, request, url_for
+from flask import redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
 from bot.console import audit, conversation_list, masking
 from bot.console.conversation_args import BadQuery, parse_cursor, parse_filters
-from bot.console.event_copy import copy_new_events
-from bot.console.pages import address, bp, db_url
+from bot.console.pages import address, bp, db_url, refresh_copies
 from bot.console.rows import REVIEW_STATES, CopiedEvent
 
 
@@ -31,7 +30,7 @@ class Shown:
 
 
 def _copy() -> None:
-    copy_new_events(db_url(), current_app.config["TRACKER_URL"])
+    refresh_copies()
 
 
 def _refused(reason: str, status: int):

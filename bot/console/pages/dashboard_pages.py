@@ -12,12 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from flask import current_app, render_template, request
+from flask import render_template, request
 from flask_login import current_user, login_required
 
 from bot.console import masking, stats
-from bot.console.event_copy import copy_new_events
-from bot.console.pages import bp, db_url
+from bot.console.pages import bp, db_url, refresh_copies
 
 PLATFORMS = ("messenger", "zalo", "web", "other")
 
@@ -88,7 +87,7 @@ def home():
     except ValueError:
         return _refused(raw or "")
     url = db_url()
-    copy_new_events(url, current_app.config["TRACKER_URL"])
+    refresh_copies()
     since = stats.first_moment(days, datetime.utcnow())
     table = days_of(stats.messages_per_day(url, since), since.date(), days)
     messages = sum(d.total for d in table)

@@ -17,12 +17,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.datastructures import MultiDict
 
 from bot.console import audit, masking
-from bot.console.event_copy import copy_new_events
 from bot.console.inbox import nlu_labels
-from bot.console.inbox.nlu_inbox import collect
 from bot.console.inbox.nlu_labels import BadLabel
-from bot.console.inbox.nlu_training import DATA_DIR, save
-from bot.console.pages import address, bp, db_url
+from bot.console.inbox.nlu_training import save
+from bot.console.pages import address, bp, db_url, nlu_data_dir, refresh_copies
 from bot.settings import ROOT
 
 logger = logging.getLogger(__name__)
@@ -40,7 +38,7 @@ class SaveForm(FlaskForm):
 
 def data_dir() -> Path:
     """Where data/nlu/ is: the repository's, or a test's copy."""
-    return Path(current_app.config.get("NLU_DATA_DIR") or DATA_DIR)
+    return nlu_data_dir()
 
 
 @bp.context_processor
@@ -49,7 +47,6 @@ def inbox_badge() -> dict:
     if not current_user.is_authenticated:
         return {}
     try:
-        collect(db_url(), data_dir())
         return {"inbox_badge": nlu_labels.new_count(db_url())}
     except SQLAlchemyError:  # the badge never breaks a page
         logger.exception("inbox_badge_failed")
@@ -113,8 +110,7 @@ def inbox_page():
         state, sort, number = _view(request.args)
     except BadLabel as bad:
         return _render("new", "newest", 1, error=str(bad), status=400)
-    copy_new_events(db_url(), current_app.config["TRACKER_URL"])
-    collect(db_url(), data_dir())
+    refresh_copies()
     return _render(state, sort, number)
 
 
