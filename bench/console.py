@@ -72,6 +72,7 @@ def time_page(app, client, path: str, loads: int) -> tuple[float | None, float, 
 def run(workdir: Path, conversations: int, events: int, long: int, loads: int):
     """Generate, copy, time the pages; returns the figures as table rows."""
     from bot.console.event_copy import copy_new_events
+    from bot.console.inbox.nlu_inbox import collect
     from bot.ops.schema import migrate
 
     tracker, db_url = workdir / "tracker.db", f"sqlite:///{workdir / 'club.db'}"
@@ -86,6 +87,11 @@ def run(workdir: Path, conversations: int, events: int, long: int, loads: int):
     took = time.perf_counter() - began
     rate = f"{copied.read / took:,.0f} events/s read, {copied.copied:,} kept"
     figures.append(("first full copy", None, took, None, rate))
+    began = time.perf_counter()
+    kept = collect(db_url, ROOT / "data")
+    took = time.perf_counter() - began
+    note = f"the periodic task's first inbox collection, {kept:,} messages kept"
+    figures.append(("first NLU inbox collection", None, took, None, note))
     rng, rounds = random.Random(5), []
     with sqlite3.connect(tracker) as db:
         senders = [s for (s,) in db.execute("SELECT DISTINCT sender_id FROM events")]
@@ -93,9 +99,12 @@ def run(workdir: Path, conversations: int, events: int, long: int, loads: int):
         add_new_events(tracker, 50, rng, senders)
         began = time.perf_counter()
         new = copy_new_events(db_url, f"sqlite:///{tracker}")
+        collect(db_url, ROOT / "data")
         rounds.append(time.perf_counter() - began)
         assert new.read == 50, new
-    figures.append(("copy 50 new events", None, statistics.median(rounds), 1.0, ""))
+    figures.append(
+        ("copy and collect 50 new events", None, statistics.median(rounds), 1.0, "")
+    )
     app, client = _app(workdir, db_url)
     for name, path in (
         ("dashboard, 30 days", "/admin/"),

@@ -15,7 +15,10 @@ down by this process's load generator). Then:
    bridged load take turns in a few rounds, so that other work on the machine
    weighs on both sides alike;
 3. burst: twice T for a while, then wait for the backlog to drain: throughput,
-   lost and duplicated answers, drain time.
+   lost and duplicated answers, drain time;
+4. promotion: the steady rate again while the model is swapped the way the
+   console promotes one (`PUT /model`, bot/ops/promotion.py): the pause, and
+   lost, duplicated or late answers.
 
 Both sides hold the same conversations: each simulated user starts a new
 conversation every len(TEXTS) turns, direct and through the bridge, because
@@ -54,6 +57,7 @@ from bot.ops.processes import (  # noqa: E402
     rasa_service,
     service_env,
 )
+from bot.ops.promotion import load_into_rasa  # noqa: E402
 from bot.ops.schema import migrate  # noqa: E402
 from bot.ops.training import train  # noqa: E402
 from bot.settings import ROOT, load_settings  # noqa: E402
@@ -138,6 +142,7 @@ class Stack:
         migrate(self.settings.database_url)
         seed_if_empty(self.settings.database_url)
         model = train(ROOT / "models", var_dir / "log" / "train.log")
+        self.model = model
         bridge = Service(
             "bridge",
             [sys.executable, "-m", "bot", "serve"],
@@ -322,6 +327,24 @@ class Load:
         }
 
 
+def promotion(
+    stack: Stack, load: Load, users: int, rate: float, seconds: float
+) -> float:
+    """Steady load for `seconds`; a third of the way in, Rasa loads the model
+    again by `PUT /model`, as a promotion does. Returns the seconds it paused."""
+    paused: list[float] = []
+
+    def swap() -> None:
+        time.sleep(seconds / 3)
+        paused.append(load_into_rasa(stack.settings, str(stack.model.resolve())))
+
+    swapper = threading.Thread(target=swap)
+    swapper.start()
+    load.run(users, rate, seconds)
+    swapper.join()
+    return paused[0]
+
+
 def calibrate(bridge_url: str, recorder: Recorder) -> dict[str, int]:
     """How many Send API calls each benchmark text produces (one user each)."""
     per_turn = {}
@@ -349,6 +372,7 @@ def main() -> int:
     parser.add_argument("--burst-seconds", type=float, default=15)
     parser.add_argument("--workers", type=int, default=4, help="BRIDGE_WORKERS")
     parser.add_argument("--drain-timeout", type=float, default=180)
+    parser.add_argument("--promote-seconds", type=float, default=15)
     args = parser.parse_args()
 
     with (
@@ -397,6 +421,11 @@ def main() -> int:
             for name in cpu_after
         }
 
+        swapped = Load(stack.bridge_url, recorder, per_turn, "promote")
+        pause = promotion(stack, swapped, args.users, rate, args.promote_seconds)
+        swapped.wait_drained(args.drain_timeout)
+        swap_res = swapped.results()
+
     e2e = steady_res["latencies"]
     print("\n== bench-load (loopback, Messenger webhooks, real Rasa + actions) ==")
     print(f"texts: {TEXTS}; Send API calls per turn: {per_turn}")
@@ -441,7 +470,17 @@ def main() -> int:
         "  CPU per answered turn (burst + drain): "
         + ", ".join(f"{name} {ms:.1f} ms" for name, ms in cpu_ms.items())
     )
+    print(
+        f"\npromotion: {rate:.1f} msg/s for {args.promote_seconds:.0f} s,"
+        f" PUT /model after {args.promote_seconds / 3:.0f} s: Rasa paused {pause:.2f} s"
+    )
+    print(f"  end to end: {summary(swap_res['latencies'])}")
+    print(
+        f"  sent {len(swapped.acks)}, answered {swap_res['answered']},"
+        f" lost {swap_res['lost']}, duplicated {swap_res['duplicated']}"
+    )
     bad = steady_res["lost"] + steady_res["duplicated"] + burst_res["lost"]
+    bad += swap_res["lost"] + swap_res["duplicated"]
     return 1 if bad + burst_res["duplicated"] else 0
 
 

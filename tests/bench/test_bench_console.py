@@ -83,4 +83,4 @@ def test_the_bench_runs_on_a_tiny_store(tmp_path, monkeypatch):
         assert by_name[page][-1] == "HTTP 200"
         assert by_name[page][2] < 5.0
     table = bench.table(figures)
-    assert "| copy 50 new events |" in table and "| yes |" in table
+    assert "| copy and collect 50 new events |" in table and "| yes |" in table
