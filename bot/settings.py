@@ -199,6 +199,8 @@ class Settings:
     bank_account: str = "012345678910"  # the club's account number (VietQR)
     public_url: str = "http://127.0.0.1:8000"  # where platforms fetch our images
     nlu_data_dir: Path = ROOT / "data"  # the NLU inbox writes its nlu/reviewed.yml
+    sepay_api_key: str = ""  # the bank feed's keys; unset: that feed is off
+    casso_secure_token: str = ""
 
     @property
     def log_dir(self) -> Path:
@@ -268,6 +270,8 @@ def load_settings(env_file: Path | None = None) -> Settings:
         public_url=(os.environ.get("PUBLIC_URL", "").strip().rstrip("/"))
         or f"http://{host}:{_port('BRIDGE_PORT', 8000)}",
         nlu_data_dir=_path("NLU_DATA_DIR", ROOT / "data"),
+        sepay_api_key=os.environ.get("SEPAY_API_KEY", "").strip(),
+        casso_secure_token=os.environ.get("CASSO_SECURE_TOKEN", "").strip(),
     )
 
 

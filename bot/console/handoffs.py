@@ -2,37 +2,37 @@
 replies sent through the bridge (web chat transcript, or the outbox that the
 bridge's sender delivers to Messenger and Zalo with its retries).
 
-Reply windows (kept here, in one place, since the platforms change them):
-Messenger answers within 24 hours of the user's last message, and a reply a
-person typed may carry the HUMAN_AGENT tag up to 7 days after it; Zalo OA
-answers within 48 hours, up to 8 free messages per user message, and a reply
-quotes the message it answers (`quote_message_id`); otherwise Zalo counts it as
-a proactive message, which an ordinary OA may not send. A send outside its
-window or over its quota is refused with the reason.
+Reply windows (`bot.bridge.store.reply_window`, shared with the bot's
+thank-you for a transfer): Messenger answers within 24 hours of the user's last
+message, and a reply a person typed may carry the HUMAN_AGENT tag up to 7 days
+after it; Zalo OA answers within 48 hours, up to 8 free messages per user
+message, and a reply quotes the message it answers (`quote_message_id`). A send
+outside its window or over its quota is refused with the reason.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import insert, select
 
 from bot.bridge.store import transcripts
 from bot.bridge.store.records import ChatMessage, InboxMessage, OutboundMessage
+from bot.bridge.store.reply_window import (  # noqa: F401  (the desk's names)
+    HUMAN_AGENT_WINDOW,
+    WINDOWS,
+    ZALO_FREE_REPLIES,
+    Window,
+    render_text,
+    window,
+)
 from bot.bridge.worker.replies import responses
 from bot.club.database import get_engine, session_scope
 from bot.club.models import HandoffTicket, TicketNote
 from bot.console.masking import for_viewer, viewer_is_admin
-from connectors import messenger, zalo
 
-WINDOWS = {
-    "messenger": timedelta(hours=24),
-    "zalo": timedelta(hours=48),
-}
-HUMAN_AGENT_WINDOW = timedelta(days=7)  # Messenger, a reply a person typed
-ZALO_FREE_REPLIES = 8  # messages the OA may send per user message
 CANNED_PREFIX = "utter_canned_"
 
 
@@ -45,15 +45,6 @@ class Line:
     at: datetime
     sender: str  # "user", "bot" or "staff"
     text: str
-
-
-@dataclass(frozen=True)
-class Window:
-    open: bool
-    tagged: bool  # Messenger: only with the HUMAN_AGENT tag
-    closes_at: datetime | None
-    replies_left: int | None = None  # Zalo: free messages left for this turn
-    quote: str | None = None  # Zalo: the user's message a reply quotes
 
 
 def ticket(url: str, ticket_id: int) -> HandoffTicket | None:
@@ -144,48 +135,6 @@ def canned_replies() -> dict[str, str]:
     }
 
 
-def _last_user_message(url: str, conversation_id: str) -> InboxMessage | None:
-    with session_scope(url) as session:
-        return session.scalars(
-            select(InboxMessage)
-            .where(InboxMessage.conversation_id == conversation_id)
-            .order_by(InboxMessage.received_at.desc(), InboxMessage.id.desc())
-            .limit(1)
-        ).first()
-
-
-def _sent_since(url: str, conversation_id: str, since: datetime) -> int:
-    """Messages the OA sent (or will send) to this user since `since`."""
-    with session_scope(url) as session:
-        return session.scalar(
-            select(func.count(OutboundMessage.id)).where(
-                OutboundMessage.conversation_id == conversation_id,
-                OutboundMessage.created_at >= since,
-                OutboundMessage.status.in_(("pending", "sent")),
-            )
-        )
-
-
-def window(url: str, conversation_id: str, now: datetime) -> Window:
-    platform = conversation_id.partition(":")[0]
-    if platform not in WINDOWS:
-        return Window(True, False, None)  # the web chat has no window
-    last = _last_user_message(url, conversation_id)
-    if last is None:
-        return Window(False, False, None)
-    closes = last.received_at + WINDOWS[platform]
-    if platform == "zalo":
-        left = ZALO_FREE_REPLIES - _sent_since(url, conversation_id, last.received_at)
-        return Window(
-            now < closes and left > 0, False, closes, max(left, 0), last.message_id
-        )
-    if now < closes:
-        return Window(True, False, closes)
-    if now < last.received_at + HUMAN_AGENT_WINDOW:
-        return Window(True, True, last.received_at + HUMAN_AGENT_WINDOW)
-    return Window(False, False, None)
-
-
 def _refusal(platform: str, found: Window, now: datetime) -> str:
     if found.closes_at is not None and now < found.closes_at:  # Zalo, quota used
         return (
@@ -213,7 +162,7 @@ def send_reply(url: str, conversation_id: str, text: str, now: datetime) -> str:
     open_window = window(url, conversation_id, now)
     if not open_window.open:
         raise ReplyRefused(_refusal(platform, open_window, now))
-    bodies = _render(platform, user, text, open_window)
+    bodies = render_text(platform, user, text, open_window)
     if open_window.replies_left is not None and len(bodies) > open_window.replies_left:
         raise ReplyRefused(
             f"Tin này dài thành {len(bodies)} tin mà Zalo chỉ còn cho gửi "
@@ -232,17 +181,3 @@ def send_reply(url: str, conversation_id: str, text: str, now: datetime) -> str:
     with get_engine(url).begin() as conn:
         conn.execute(insert(OutboundMessage), rows)
     return platform
-
-
-def _render(platform: str, user: str, text: str, found: Window) -> list[dict]:
-    if platform == "zalo":
-        bodies = zalo.render([{"text": text}], user)
-        if found.quote:
-            for body in bodies:
-                body["message"]["quote_message_id"] = found.quote
-        return bodies
-    bodies = messenger.render([{"text": text}], user)
-    if found.tagged:
-        for body in bodies:
-            body.update(messaging_type="MESSAGE_TAG", tag="HUMAN_AGENT")
-    return bodies

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import relationship
 
@@ -29,6 +30,8 @@ from bot.club.vocab import status_check
 TRANSACTION_STATES = ("booked", "review")
 CONFIDENCES = ("high", "medium", "low", "none")
 MATCHED_BY = ("memo", "payer", "staff")
+SOURCES = ("statement", "sepay", "casso")  # a statement file, or a bank feed
+THANKS_STATES = ("held", "sent", "expired")
 
 
 class BankStatement(Base):
@@ -53,12 +56,19 @@ class BankStatement(Base):
 
 
 class BankTransaction(Base):
-    """One row of a statement: amount > 0 is a credit, < 0 a debit."""
+    """One row of a statement: amount > 0 is a credit, < 0 a debit.
+
+    A row the bank feed (SePay, Casso) posted has no statement (`statement_id`
+    NULL), its `source` and the service's own id (`feed_id`, "sepay:92704");
+    its `key` is the one the statement export will give the same transaction
+    (`bot.reports.feed`), so the monthly import counts it as a duplicate."""
 
     __tablename__ = "bank_transactions"
 
     id = Column(Integer, primary_key=True)
-    statement_id = Column(Integer, ForeignKey("bank_statements.id"), nullable=False)
+    statement_id = Column(Integer, ForeignKey("bank_statements.id"))
+    source = Column(String(10), nullable=False, default="statement")
+    feed_id = Column(String(60), unique=True)  # "<service>:<its transaction id>"
     key = Column(String(120), nullable=False, unique=True)
     date = Column(Date, nullable=False)
     amount = Column(Integer, nullable=False)
@@ -87,6 +97,7 @@ class BankTransaction(Base):
     __table_args__ = (
         status_check("state", TRANSACTION_STATES, "ck_bank_transaction_state"),
         status_check("confidence", CONFIDENCES, "ck_bank_transaction_confidence"),
+        status_check("source", SOURCES, "ck_bank_transaction_source"),
         Index("ix_bank_transactions_state", "state", "date"),
         Index("ix_bank_transactions_payer", "payer"),
     )
@@ -105,3 +116,30 @@ class PayerRule(Base):
     child_id = Column(Integer, ForeignKey("children.id"))
     set_by = Column(String(100), nullable=False)
     set_at = Column(DateTime, nullable=False, default=utcnow)
+
+
+class TransferThanks(Base):
+    """A thank-you owed to one chat account of the sponsor a fed transfer was
+    matched to: `held` until the account's reply window is open (sent right
+    after the sponsor's next message), `sent` once in the outbox, `expired`
+    when the sponsor did not write within the hold
+    (`bot.bridge.worker.transfer_thanks`). One per transaction and account."""
+
+    __tablename__ = "transfer_thanks"
+
+    id = Column(Integer, primary_key=True)
+    transaction_id = Column(Integer, ForeignKey("bank_transactions.id"), nullable=False)
+    sponsor_id = Column(Integer, ForeignKey("sponsors.id"), nullable=False)
+    conversation_id = Column(String(200), nullable=False)
+    text = Column(Text, nullable=False)
+    status = Column(String(10), nullable=False, default="held")
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+    sent_at = Column(DateTime)
+
+    __table_args__ = (
+        UniqueConstraint(
+            "transaction_id", "conversation_id", name="uq_thanks_transaction_account"
+        ),
+        Index("ix_transfer_thanks_conversation", "conversation_id", "status"),
+        status_check("status", THANKS_STATES, "ck_transfer_thanks_status"),
+    )

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import logging
 from contextlib import AbstractContextManager, nullcontext
+from datetime import datetime
 from typing import Any, Protocol
 
 from sqlalchemy.engine import Connection
 
 from bot.bridge.store import offers, outbox, transcripts
 from bot.bridge.store.records import InboxMessage
+from bot.bridge.worker import transfer_thanks
 from bot.bridge.worker.typing_indicator import DelayedTyping
 from bot.club.database import get_engine
 from bot.logs import log_event
@@ -137,5 +139,7 @@ class Delivery:
         platform = self.platforms[row.platform]
         with get_engine(self.database_url).begin() as conn:
             platform.stage(conn, row, replies)
+            if platform.sends:  # a sponsor's held thank-you, right after
+                transfer_thanks.stage_held(conn, row, datetime.utcnow())
             offers.remember_payloads(conn, row.conversation_id, replies)
             outbox.complete_inbox(conn, row)

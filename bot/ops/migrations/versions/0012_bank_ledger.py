@@ -1,4 +1,5 @@
-"""bank ledger: imported statements, their transactions, remembered payers
+"""bank ledger: imported statements, their transactions, remembered payers,
+the bank feed's rows (no statement; source, feed_id) and thank-yous owed
 
 Revision ID: 0012
 Revises: 0011
@@ -37,7 +38,9 @@ def upgrade() -> None:
     op.create_table(
         "bank_transactions",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("statement_id", sa.Integer(), nullable=False),
+        sa.Column("statement_id", sa.Integer(), nullable=True),
+        sa.Column("source", sa.String(length=10), nullable=False),
+        sa.Column("feed_id", sa.String(length=60), nullable=True),
         sa.Column("key", sa.String(length=120), nullable=False),
         sa.Column("date", sa.Date(), nullable=False),
         sa.Column("amount", sa.Integer(), nullable=False),
@@ -66,12 +69,17 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["expense_id"], ["expenses.id"]),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("key"),
+        sa.UniqueConstraint("feed_id"),
         sa.CheckConstraint(
             "state IN ('booked', 'review')", name="ck_bank_transaction_state"
         ),
         sa.CheckConstraint(
             "confidence IN ('high', 'medium', 'low', 'none')",
             name="ck_bank_transaction_confidence",
+        ),
+        sa.CheckConstraint(
+            "source IN ('statement', 'sepay', 'casso')",
+            name="ck_bank_transaction_source",
         ),
     )
     op.create_index(
@@ -93,9 +101,36 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("payer"),
     )
+    op.create_table(
+        "transfer_thanks",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("transaction_id", sa.Integer(), nullable=False),
+        sa.Column("sponsor_id", sa.Integer(), nullable=False),
+        sa.Column("conversation_id", sa.String(length=200), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("sent_at", sa.DateTime(), nullable=True),
+        sa.ForeignKeyConstraint(["transaction_id"], ["bank_transactions.id"]),
+        sa.ForeignKeyConstraint(["sponsor_id"], ["sponsors.id"]),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint(
+            "transaction_id", "conversation_id", name="uq_thanks_transaction_account"
+        ),
+        sa.CheckConstraint(
+            "status IN ('held', 'sent', 'expired')", name="ck_transfer_thanks_status"
+        ),
+    )
+    op.create_index(
+        "ix_transfer_thanks_conversation",
+        "transfer_thanks",
+        ["conversation_id", "status"],
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_transfer_thanks_conversation", table_name="transfer_thanks")
+    op.drop_table("transfer_thanks")
     op.drop_table("payer_rules")
     op.drop_index("ix_bank_transactions_payer", table_name="bank_transactions")
     op.drop_index("ix_bank_transactions_state", table_name="bank_transactions")
