@@ -143,13 +143,17 @@ def link_sponsor(db_url, messenger_id=None, zalo_id=None):
 def messenger_say(b, user, text):
     body = messenger_batch(messenger_event(user, text=text))
     secret = b.secrets.messenger_app_secret
-    assert post_messenger("http://bridge.test", secret, body, b.sim.http).status_code == 200
+    response = post_messenger("http://bridge.test", secret, body, b.sim.http)
+    assert response.status_code == 200
 
 
 def zalo_say(b, user, text):
-    assert post_zalo(
-        "http://bridge.test", b.secrets, zalo_event(user, text=text), b.sim.http
-    ).status_code == 200
+    assert (
+        post_zalo(
+            "http://bridge.test", b.secrets, zalo_event(user, text=text), b.sim.http
+        ).status_code
+        == 200
+    )
 
 
 # --- accepted, repeated, refused ---------------------------------------
@@ -272,7 +276,8 @@ def test_a_debit_waits_for_staff(feed, db_url):
     )
     answer = post_sepay(feed, body).get_json()
     assert (answer["accepted"], answer["matched"]) == (1, 0)
-    assert post_casso(feed, casso_body(casso_row(id=9, amount=-30000))).status_code == 200
+    casso_out = post_casso(feed, casso_body(casso_row(id=9, amount=-30000)))
+    assert casso_out.status_code == 200
     debit, casso_debit = ledger(db_url)
     assert (debit.amount, debit.state, debit.donation_id) == (
         -2_000_000,
