@@ -217,7 +217,7 @@ def retrain_and_watch(admin, bridge) -> None:
     # The log of the run, from the page.
     wait_for(admin, "section .notice a", "Xem nhật ký").click()
     wait_for(admin, "h1", "Nhật ký lần huấn luyện #1")
-    log = wait_for(admin, "pre.problems", "==> run 1")
+    log = wait_for(admin, "pre.problems", "==> run 1", timeout=60)  # refreshes
     assert "Nhật ký còn trống" not in log.text
     wait_for(admin, "a", "Các bản mô hình").click()
 
