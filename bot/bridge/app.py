@@ -34,6 +34,7 @@ from bot.console import refresh
 from bot.console.accounts import LoginGuard, login_manager
 from bot.console.pages import bp as console_bp
 from bot.logs import log_event
+from bot.reports.monthly import report_schedule
 from bot.settings import ROOT, Settings
 from connectors import messenger, zalo
 
@@ -119,6 +120,10 @@ def build_queue(settings: Settings) -> ConversationQueue:
         lambda: refresh.catch_up(
             settings.database_url, tracker_url(settings), ROOT / "data"
         ),
+    )
+    report_schedule.schedule_monthly(
+        huey,
+        lambda: report_schedule.last_month(settings.database_url, settings.var_dir),
     )
     return ConversationQueue(
         settings.database_url,

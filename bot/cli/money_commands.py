@@ -1,5 +1,6 @@
 """CLI commands for money: the VietQR of a transfer (`python -m bot vietqr`),
-bank statement import (`python -m bot import-statement`)."""
+bank statement import (`python -m bot import-statement`), the monthly report
+(`python -m bot report --month YYYY-MM`)."""
 
 from __future__ import annotations
 
@@ -36,6 +37,11 @@ def add_parsers(commands) -> None:
         default="auto",
         help="the bank's layout (default: found by the file's headers)",
     )
+    report = commands.add_parser(
+        "report",
+        help="write a month's report (XLSX, PDF, PNG chart) under var/reports/YYYY-MM/",
+    )
+    report.add_argument("--month", help="YYYY-MM (default: last month)")
 
 
 def _fail(message: str) -> int:
@@ -103,4 +109,36 @@ def _import_statement(settings: Settings, args) -> int:
     return 0
 
 
-COMMANDS = {"vietqr": _vietqr, "import-statement": _import_statement}
+def _report(settings: Settings, args) -> int:
+    from datetime import datetime
+
+    from bot.ops.schema import migrate
+    from bot.reports.monthly.month_figures import (
+        MonthError,
+        parse_month,
+        previous_month,
+    )
+    from bot.reports.monthly.report_files import make_report
+
+    now = datetime.now()
+    try:
+        month = (
+            parse_month(args.month, now.date())
+            if args.month is not None
+            else previous_month(now.date())
+        )
+    except MonthError as error:
+        return _fail(str(error))
+    migrate(settings.database_url)
+    made = make_report(settings.database_url, settings.var_dir, month, now)
+    print(made.report.summary_line())
+    for kind, path in made.paths.items():
+        print(f"{kind}: {path}")
+    return 0
+
+
+COMMANDS = {
+    "vietqr": _vietqr,
+    "import-statement": _import_statement,
+    "report": _report,
+}

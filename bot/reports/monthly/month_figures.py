@@ -177,6 +177,17 @@ class MonthReport:
     def opening(self) -> int:
         return sum(f.opening for f in self.funds)
 
+    def summary_line(self) -> str:
+        """One line for the command line and the log."""
+        left_out = self.unreconciled.count
+        return (
+            f"{self.label}: opening {self.opening:,}, received {self.received:,}, "
+            f"spent {self.spent:,}, closing {self.closing:,} đồng; "
+            f"{self.donors} donor(s), {self.children_paid} child(ren)'s lunches "
+            f"paid; {left_out} bank row(s) in review left out"
+            + ("" if self.complete else " (the month is not over)")
+        )
+
     @property
     def received(self) -> int:
         return sum(f.received for f in self.funds)

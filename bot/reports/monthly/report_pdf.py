@@ -7,6 +7,7 @@ donations with shortened names; no phones, memos or child codes."""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import matplotlib
@@ -18,6 +19,8 @@ from bot.reports.monthly.month_figures import MonthReport, dong
 FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 FONT = "DejaVu"
 HEADING = FontFace(emphasis="BOLD", fill_color=(232, 245, 233))
+# fpdf2 subsets the font with fontTools, which logs every table at INFO.
+logging.getLogger("fontTools").setLevel(logging.WARNING)
 
 
 def _document(report: MonthReport) -> FPDF:
