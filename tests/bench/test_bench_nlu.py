@@ -54,6 +54,16 @@ def test_phoatis_fixture_trains_and_reports(tmp_path):
     assert (tmp_path / "bench.log").stat().st_size > 0  # Rasa's output went there
 
 
+def test_the_phoatis_config_trains_on_the_fixture(tmp_path):
+    config = ROOT / "bench" / "phoatis-config.yml"
+    result = run_bench(
+        "--dataset", str(FIXTURE), "--config", str(config), log=tmp_path / "bench.log"
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "| intent accuracy |" in result.stdout
+    assert "| slot F1 (exact span) |" in result.stdout
+
+
 def test_a_directory_not_in_phoatis_layout_is_refused(tmp_path):
     (tmp_path / "train").mkdir()
     result = run_bench("--dataset", str(tmp_path), log=tmp_path / "bench.log")
