@@ -14,6 +14,7 @@ from flask import Flask, jsonify
 from waitress import create_server
 
 from bot.bridge.http.bank_feed import bp as bank_feed_bp
+from bot.bridge.http.public_statement import bp as public_statement_bp
 from bot.bridge.http.rate_limit import RateLimiter
 from bot.bridge.http.transfer_qr import bp as transfer_qr_bp
 from bot.bridge.http.webchat import bp as webchat_bp
@@ -169,6 +170,7 @@ def create_app(settings: Settings, queue: ConversationQueue | None = None) -> Fl
     app.register_blueprint(webhooks_bp)
     app.register_blueprint(bank_feed_bp)
     app.register_blueprint(transfer_qr_bp)
+    app.register_blueprint(public_statement_bp)
     app.register_blueprint(console_bp)
     app.after_request(security_headers)
     login_manager(lambda: settings.database_url).init_app(app)
