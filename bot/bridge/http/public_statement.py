@@ -107,3 +107,9 @@ def month(name: str):
         report = month_report(session, wanted, moment)
     expenses = [(line, public_text(line.purpose)) for line in report.expenses]
     return render_template("sao_ke/month.html", report=report, expenses=expenses)
+
+
+@bp.get("/sao-ke/<path:_rest>")
+def elsewhere(_rest: str) -> Response:
+    """Anything deeper under /sao-ke/ is no month either."""
+    return _missing("malformed")
