@@ -75,4 +75,6 @@ from bot.console.pages import (  # noqa: E402, F401
     handoff_pages,
     inbox_pages,
     model_pages,
+    statement_pages,
+    statement_review_pages,
 )
