@@ -34,6 +34,7 @@ from bot.bridge.worker.turns import TurnProcessor
 from bot.console import refresh
 from bot.console.accounts import LoginGuard, login_manager
 from bot.console.pages import bp as console_bp
+from bot.console.pages.statement_pages import STATEMENT_MAX_BYTES
 from bot.logs import log_event
 from bot.reports.monthly import report_schedule
 from bot.settings import ROOT, Settings
@@ -200,7 +201,9 @@ def create_app(settings: Settings, queue: ConversationQueue | None = None) -> Fl
 
 def http_server(settings: Settings, app: Flask) -> tuple[Callable, Callable]:
     """(run, close) of the bridge's HTTP server: waitress, which refuses a body
-    over WEBHOOK_MAX_BYTES before reading it; in simulator mode the standard
+    over WEBHOOK_MAX_BYTES (or the console's statement upload limit, if larger)
+    before reading it; Flask then holds every other route to WEBHOOK_MAX_BYTES
+    (MAX_CONTENT_LENGTH); in simulator mode the standard
     library's server, which keeps the `access_token` header the simulated OA
     API needs (see bot.simulator.wsgi)."""
     if settings.platforms.simulator:
@@ -213,7 +216,9 @@ def http_server(settings: Settings, app: Flask) -> tuple[Callable, Callable]:
         host=settings.host,
         port=settings.bridge_port,
         threads=8,
-        max_request_body_size=settings.platforms.webhook_max_bytes,
+        max_request_body_size=max(
+            settings.platforms.webhook_max_bytes, STATEMENT_MAX_BYTES
+        ),
     )
     return server.run, server.close
 
