@@ -9,6 +9,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 .PHONY: bench-load simulator tools
 .PHONY: bench-console
 .PHONY: bench-statements import-statement
+.PHONY: bench-report report
 .PHONY: browser screenshots
 .PHONY: setup run test lint validate unit integration test-stories train init-db seed-demo \
 	import export create-staff format clean bench-nlu
@@ -82,6 +83,12 @@ bench-console: setup  ## console speed: 2,000 conversations, 200,000 events (~1 
 
 bench-statements: setup  ## statement import speed: a year of Vietcombank exports, 10,000 rows (~20 s)
 	$(PY) -m bench.statements $(BENCH_ARGS)
+
+bench-report: setup  ## monthly report speed: a year of books, 10,000 entries (~15 s)
+	$(PY) -m bench.monthly_report $(BENCH_ARGS)
+
+report: setup     ## make report MONTH=2026-11 (default: last month): XLSX, PDF, PNG in var/reports/
+	@$(PY) -m bot report $(if $(MONTH),--month "$(MONTH)")
 
 import-statement: setup  ## make import-statement FILE=saoke.xlsx [BANK=vcb|tcb|mb|bidv]
 	@$(PY) -m bot import-statement "$(FILE)" --bank "$(or $(BANK),auto)"
