@@ -280,6 +280,18 @@ def test_assigning_another_fund_books_it_there(january, db_url, tmp_path):
     assert figures(html)["Tự khớp"] == "1"
 
 
+def test_a_sponsor_picked_from_the_list_is_booked(january, db_url):
+    gift = review_item(db_url, "ung ho cac em")
+    html = page(january.get("/admin/statements/review"))
+    picked = re.search(r'<option value="(\d+ · Lê Thị Hồng)">', html).group(1)
+    form = {"fund": "NUOIEM", "child": "ne0106", "sponsor": picked}
+    assert post_row(january, gift.id, action="assign", **form).status_code == 303
+    with session_scope(db_url) as session:
+        donation = session.get(BankTransaction, gift.id).donation
+        assert donation.sponsor_id == int(picked.split(" ")[0])
+        assert session.get(Child, donation.child_id).code == "NE0106"
+
+
 def test_a_debit_gets_a_fund_and_a_purpose(january, db_url):
     rice = review_item(db_url, "Chi mua gao cho diem truong Sa Na")
     response = post_row(

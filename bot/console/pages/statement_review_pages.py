@@ -69,7 +69,8 @@ def statement_review_page():
 
 
 def _number(text: str, what: str) -> int | None:
-    text = text.strip()
+    """The id typed or picked ("12 · Trần Minh Đức" from the list, or "12")."""
+    text = text.split("·")[0].strip()
     if not text:
         return None
     if not text.isdigit() or len(text) > 12:
