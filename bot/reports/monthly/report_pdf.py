@@ -85,7 +85,7 @@ def write_pdf(report: MonthReport, path: Path) -> Path:
         0,
         5,
         f"Kỳ báo cáo: {report.label}. Lập lúc {report.made_at:%d/%m/%Y %H:%M} "
-        f"({state}). Chỉ gồm các khoản đã đối soát.",
+        f"({state}). Chỉ gồm các khoản đã ghi sổ.",
         new_x="LMARGIN",
         new_y="NEXT",
     )
