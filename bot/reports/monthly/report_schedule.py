@@ -2,8 +2,9 @@
 huey periodic task of the bridge's own huey, as the nightly retention is
 (`bot.bridge.app.build_queue`). huey reads crontabs in UTC unless made with
 `utc=False` (ours is not): 06:00 UTC is 13:00 in Vietnam, still the 1st, so
-the month before is the same in either clock and is over by then; rows still in review stay out of it, and staff who book them later make
-the report again with `python -m bot report --month YYYY-MM`."""
+the month before is the same in either clock and is over by then. Rows still
+in review stay out of it; staff who book them later make the report again
+with `python -m bot report --month YYYY-MM`."""
 
 from __future__ import annotations
 
