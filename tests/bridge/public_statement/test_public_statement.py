@@ -121,3 +121,30 @@ def test_the_page_links_its_files_and_loads_only_its_own_assets(client):
     assert 'name="viewport"' in html and "/static/sao-ke/sao-ke.css" in html
     assert "http://" not in html and "https://" not in html
     assert client.get("/static/sao-ke/sao-ke.css").status_code == 200
+
+
+def test_the_running_months_files_are_remade_when_old(client, tmp_path, monkeypatch):
+    """Each making writes a new file and renames it over the old (a new inode)."""
+    pdf = tmp_path / "reports" / "2026-12" / "sao-ke-2026-12.pdf"
+    assert client.get("/sao-ke/2026-12.pdf").status_code == 200
+    made = pdf.stat().st_ino
+    client.get("/sao-ke/2026-12.pdf")
+    assert pdf.stat().st_ino == made  # fresh: served as made
+    monkeypatch.setattr(public_statement, "FRESH_SECONDS", -1)
+    client.get("/sao-ke/2026-12.pdf")
+    assert pdf.stat().st_ino != made  # the running month, old: made again
+    october = tmp_path / "reports" / "2026-10" / "sao-ke-2026-10.pdf"
+    client.get("/sao-ke/2026-10.pdf")
+    kept = october.stat().st_ino
+    client.get("/sao-ke/2026-10.pdf")
+    assert october.stat().st_ino == kept  # a closed month's file is kept
+
+
+def test_no_books_yet_is_said_politely(tmp_path, db_url, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    monkeypatch.setenv("VAR_DIR", str(tmp_path))
+    settings = load_settings(tmp_path / "none.env")
+    empty = create_app(settings, build_queue(settings)).test_client()
+    answer = empty.get("/sao-ke/")
+    assert answer.status_code == 200 and "Chưa có số liệu" in text_of(answer)
+    assert empty.get("/sao-ke/2026-10").status_code == 404
