@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
@@ -18,6 +19,8 @@ from bot.club.models import Child, Fund, Sponsorship
 from bot.club.money import (
     donations_of,
     fund_months,
+    fund_named,
+    fund_to_date,
     latest_expenses,
     latest_month_with_data,
 )
@@ -86,6 +89,11 @@ class ActionDonationInfo(ClubAction):
         return []
 
 
+def statement_url(month: date) -> str:
+    """The public statement page of a month (bot/reports: /sao-ke/YYYY-MM)."""
+    return f"{settings().public_url}/sao-ke/{month:%Y-%m}"
+
+
 def asks_about_own_transfer(text: str) -> bool:
     folded = fold(text)
     return any(
@@ -124,7 +132,22 @@ class ActionShowStatement(ClubAction):
 
     @staticmethod
     def _public(session, dispatcher, text: str, domain: dict[str, Any]) -> None:
-        month = parse_month(text, today()) or latest_month_with_data(session, today())
+        asked_month = parse_month(text, today())
+        fund = fund_named(session, text)
+        if (
+            fund is not None and asked_month is None
+        ):  # "quỹ xây trường được bao nhiêu rồi"
+            total = fund_to_date(session, fund, today())
+            dispatcher.utter_message(
+                response="utter_statement_fund_total",
+                fund=total.fund,
+                received=money(total.received),
+                spent=money(total.spent),
+                balance=money(total.balance),
+                url=statement_url(today()),
+            )
+            return
+        month = asked_month or latest_month_with_data(session, today())
         funds = [
             phrase(
                 domain,
@@ -152,6 +175,7 @@ class ActionShowStatement(ClubAction):
             month=month.strftime("%m/%Y"),
             funds="\n".join(funds),
             expenses="\n".join(expenses) or "-",
+            url=statement_url(month),
         )
 
     @staticmethod

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.club.models import Donation, Expense, Fund, Sponsor
+from bot.text import fold
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,26 @@ def fund_months(session: Session, month: date) -> list[FundMonth]:
             )
         )
     return rows
+
+
+def fund_named(session: Session, text: str) -> Fund | None:
+    """The fund a message names by its code or its name, typed any way
+    ("quỹ xây trường", "xay truong", "XAYTRUONG")."""
+    folded = f" {fold(text)} "
+    squashed = folded.replace(" ", "")
+    for fund in session.scalars(select(Fund).order_by(Fund.id)):
+        name = fold(fund.name).removeprefix("quy ").strip()
+        if f" {name} " in folded or fund.code.lower() in squashed:
+            return fund
+    return None
+
+
+def fund_to_date(session: Session, fund: Fund, today: date) -> FundMonth:
+    """Everything a fund received and spent up to today, and what is left."""
+    end = today + timedelta(days=1)
+    received = _sum(session, Donation, fund.id, None, end)
+    spent = _sum(session, Expense, fund.id, None, end)
+    return FundMonth(fund.name, received, spent, received - spent)
 
 
 def latest_expenses(session: Session, limit: int = 3) -> list[tuple[Expense, str]]:

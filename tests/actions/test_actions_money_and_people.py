@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import datetime, timedelta, timezone
 from urllib.parse import parse_qs, urlsplit
@@ -243,3 +244,15 @@ def test_fallback_offers_the_two_likeliest_topics_then_none():
         "/ask_sponsorship",
         "/out_of_scope",
     ]
+
+
+def test_a_fund_named_without_a_month_gets_its_total_to_date():
+    messages, _ = run(
+        ActionShowStatement(), tracker("quy xay truong duoc bao nhieu roi")
+    )
+    assert responses(messages) == ["utter_statement_fund_total"]
+    assert messages[0]["fund"] == "Quỹ Xây trường"
+    assert re.search(r"/sao-ke/\d{4}-\d{2}$", messages[0]["url"])
+    assert "đ" not in messages[0]["received"] and messages[0]["received"] != "0"
+    monthly, _ = run(ActionShowStatement(), tracker("sao kê tháng 10/2026"))
+    assert monthly[0]["url"].endswith("/sao-ke/2026-10")
