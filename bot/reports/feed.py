@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 from bot.club.models import Donation
 from bot.logs import log_event
 from bot.reports.ledger import BankTransaction
-from bot.reports.ledger_writer import _matched
+from bot.reports.ledger_writer import matched_row
 from bot.reports.matching import Directory
 from bot.reports.statement_import import row_key
 from bot.reports.statements.statement_parser import StatementRow
@@ -249,14 +249,14 @@ def _matched_or_not(row: FeedRow, key: str, book: Directory | None):
     statement_row = row.statement_row()
     if book is not None:
         try:
-            return _matched(statement_row, key, book)
+            return matched_row(statement_row, key, book)
         except Exception as error:  # stored anyway; staff match it
             log_event(
                 logger, logging.ERROR, "feed_match_failed", feed_id=row.feed_id,
                 error=type(error).__name__,
             )  # fmt: skip
     book = Directory({}, {}, {}, {}, {})
-    tx, _ = _matched(statement_row, key, book)
+    tx, _ = matched_row(statement_row, key, book)
     tx["why"] = "not matched automatically (matcher error)"
     return tx, None
 

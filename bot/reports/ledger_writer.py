@@ -30,7 +30,9 @@ def seen_keys(session: Session, keys: list[str]) -> set[str]:
     return seen
 
 
-def _matched(row: StatementRow, key: str, book: Directory) -> tuple[dict, dict | None]:
+def matched_row(
+    row: StatementRow, key: str, book: Directory
+) -> tuple[dict, dict | None]:
     """The ledger row of `row`, and its donation when the match is high."""
     found = scan(row.description, book.fund_codes)
     tx: dict[str, Any] = dict(
@@ -86,7 +88,7 @@ def write_rows(
     book = Directory.load(session)
     txs, donations = [], []
     for row, key in rows:
-        tx, donation = _matched(row, key, book)
+        tx, donation = matched_row(row, key, book)
         tx["statement_id"] = statement_id
         txs.append(tx)
         if donation:
