@@ -87,9 +87,13 @@ def item(driver, text: str):
 
 
 def submit(driver, button, flash: str) -> None:
-    """Click a button of the inbox form; wait for the next page and its flash."""
+    """Click a button of the inbox form; wait for the next page, fully loaded,
+    and its flash (so the next row is looked up in that page, not the old one)."""
     button.click()
     WebDriverWait(driver, 15).until(expected_conditions.staleness_of(button))
+    WebDriverWait(driver, 15).until(
+        lambda d: d.execute_script("return document.readyState") == "complete"
+    )
     wait_for(driver, ".notice", flash)
 
 
