@@ -84,10 +84,14 @@ TEENCODE: dict[str, str] = {
     "ukm": "u",
     "ừ": "u",
     "vg": "vang",
-    "bt": "binh thuong",
+    "bt": "biet",  # "k bt" = không biết; "bình thường" is rarer in questions
+    "bjt": "biet",
     "sđt": "so dien thoai",
     "đc": "duoc",
     "đk": "dang ky",
+    "đky": "dang ky",
+    "đki": "dang ky",
+    "dki": "dang ky",
     "tr": "trieu",
     "tỷ": "ty",
     "khum": "khong",
@@ -137,7 +141,19 @@ def fold_word(word: str) -> str:
     return I_OR_Y.get(plain, plain)
 
 
+def fold_words(words: list[str]) -> list[str]:
+    """Fold the words of one message, where a word's place changes its reading.
+
+    A lone "a" is "anh" ("a ơi", "cho a hỏi"), but as the last word of a
+    message it is the polite "ạ" typed without its dot ("có đợt nào ko a").
+    """
+    folded = [fold_word(word) for word in words]
+    if len(words) > 1 and nfc(words[-1]).lower() == "a":
+        folded[-1] = "a"
+    return folded
+
+
 def fold(text: str) -> str:
     """Fold a whole message for matching; punctuation and emoji are dropped."""
     words = _WORD.findall(nfc(text).lower())
-    return _SPACES.sub(" ", " ".join(fold_word(w) for w in words)).strip()
+    return _SPACES.sub(" ", " ".join(fold_words(words))).strip()

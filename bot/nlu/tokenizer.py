@@ -21,7 +21,7 @@ from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.text import fold_word
+from bot.text import fold_words
 
 
 @DefaultV1Recipe.register(
@@ -39,6 +39,7 @@ class VietnameseTokenizer(WhitespaceTokenizer):
             if composed != text:
                 message.set(TEXT, composed)
         tokens = super().tokenize(message, attribute)
-        for token in tokens:
-            token.lemma = fold_word(token.text) or token.text
+        lemmas = fold_words([token.text for token in tokens])
+        for token, lemma in zip(tokens, lemmas, strict=True):
+            token.lemma = lemma or token.text
         return tokens

@@ -56,6 +56,11 @@ def test_teencode_lemmas(tokenizer):
     ]
 
 
+def test_a_final_a_is_the_particle_in_lemmas_too(tokenizer):
+    assert lemmas(tokenized(tokenizer, "có đợt nào ko a?"))[-1] == "a"
+    assert lemmas(tokenized(tokenizer, "a ơi")) == ["anh", "oi"]
+
+
 def test_decomposed_input_is_composed_before_tokenizing(tokenizer):
     composed = "Đăng ký chiến dịch Áo ấm"
     decomposed = unicodedata.normalize("NFD", composed)

@@ -53,3 +53,16 @@ def test_i_and_y_spellings_are_one_word():
 def test_more_teencode():
     assert fold("khum bít") == "khong biet"
     assert fold("đc k v ad") == "duoc khong vay admin"
+
+
+def test_bt_is_biet_and_every_dang_ky_abbreviation_is_one():
+    assert fold("k bt clb ở đâu") == "khong biet cau lac bo o dau"
+    assert {fold(w) for w in ["đky", "đki", "dki", "dky", "đk", "đăng kí"]} == {
+        "dang ky"
+    }
+
+
+def test_a_final_a_is_the_polite_particle_a_lone_a_elsewhere_is_anh():
+    assert fold("có đợt nào ko a") == fold("có đợt nào ko ạ") == "co dot nao khong a"
+    assert fold("a ơi cho e hỏi") == "anh oi cho em hoi"
+    assert fold("a") == "anh"  # a message of one word: the address, not a particle
