@@ -277,7 +277,8 @@ def without_as_typed(config: Path, out: Path) -> Path:
 def probe(log: Path) -> str:
     import tempfile
 
-    from bench.nlu import Parser, output_to, quiet_rasa, train
+    from bench.nlu import quiet_rasa, train
+    from bot.ops.nlu_parser import Parser, output_to
 
     quiet_rasa()
     config = ROOT / "config.yml"

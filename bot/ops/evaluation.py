@@ -1,6 +1,6 @@
 """A candidate model against the live one, in the retrain job's process.
 
-Both models are loaded with Rasa's `Agent` (`bench.nlu.Parser`, the same code
+Both models are loaded with Rasa's `Agent` (`bot.ops.nlu_parser.Parser`, the same code
 the NLU benchmark uses) and predict the intent of: the held-out sets
 (tests/nlu/test_*.yml and tests/heldout/*.yml, as typed and with diacritics
 removed; scoring only, nothing here is tuned on them), every example staff
@@ -108,7 +108,7 @@ def recent_messages(url: str, days: int, now: datetime) -> list[tuple[str, int]]
 
 
 def _score_set(parsers: dict, path: Path) -> SetScore:
-    from bench.nlu import load_examples, without_diacritics
+    from bot.ops.nlu_parser import load_examples, without_diacritics
 
     examples = load_examples([path])
     spellings = (examples, without_diacritics(examples))
@@ -127,7 +127,7 @@ def compare(
 ) -> Comparison:
     """Load both models and score them (the live one is None before any
     promotion: then only the candidate is scored)."""
-    from bench.nlu import Parser
+    from bot.ops.nlu_parser import Parser
 
     parsers = {"candidate": Parser(candidate)}
     if live is not None:

@@ -103,8 +103,8 @@ def run_job(
 
 
 def _steps(settings: Settings, by: str, run_id: int, root: Path, say) -> int:
-    from bench.nlu import output_to
     from bot.ops.evaluation import compare
+    from bot.ops.nlu_parser import output_to
     from bot.ops.verdict import refusal
 
     url, log = settings.database_url, log_file(settings, run_id)
