@@ -98,6 +98,8 @@ def main(argv: list[str] | None = None) -> int:
         reason = str(error.orig).splitlines()[0]
         shown = shown_url(settings.database_url)
         print(f"error: cannot use the database {shown}: {reason}", file=sys.stderr)
+        if reason.startswith("no such table") or "does not exist" in reason:
+            print("  (a new database? run `make init-db` first)", file=sys.stderr)
         return 1
 
 

@@ -152,3 +152,11 @@ def test_create_staff_with_a_role_reads_the_password_from_a_pipe(tmp_path):
     assert (user.username, user.role) == ("minh.tnv", "volunteer")
     bad = run_bot(tmp_path, "create-staff", "x.y.z", "--role", "owner")
     assert bad.returncode == 2 and "invalid choice" in bad.stderr
+
+
+def test_a_database_never_initialised_points_to_init_db(tmp_path):
+    result = run_bot(tmp_path, "vietqr", "--fund", "NUOIEM")
+    assert result.returncode == 1
+    assert "no such table" in result.stderr
+    assert "run `make init-db` first" in result.stderr
+    assert "Traceback" not in result.stderr
