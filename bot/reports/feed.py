@@ -10,8 +10,9 @@ Its `key` is the one the monthly statement export gives the same transaction
 row as a duplicate instead of booking the gift twice; a fed row that arrives
 after the export was imported is recognised the same way and only takes the
 service's id. When the bank writes the reference differently in the export
-than the service saw it, or the service has none, the two keys differ and the
-export's row is added as a new one: README *Bank feed* says how to see it.
+than the service saw it, or the service has none, the two keys differ: the
+row is then linked to the export's row of the same account, day and amount
+(`feed_links`), so the gift is still counted once.
 
 Credits are matched by the same matcher as the imports (`ledger_writer`):
 high confidence books a `Donation` at once, anything else waits in the review
@@ -31,6 +32,7 @@ from sqlalchemy.orm import Session
 
 from bot.club.models import Donation
 from bot.logs import log_event
+from bot.reports.feed_links import account_prefix, export_twin
 from bot.reports.ledger import BankTransaction
 from bot.reports.ledger_writer import matched_row
 from bot.reports.matching import Directory
@@ -235,7 +237,11 @@ def _place(session: Session, row: FeedRow) -> tuple[str, BankTransaction | None]
         there = session.scalars(
             select(BankTransaction).where(BankTransaction.key == key)
         ).first()
-        if there is None:
+        if there is None:  # the export's row under another reference, if any
+            prefix = account_prefix(row.bank, row.account)
+            if twin := export_twin(session, prefix, statement_row):
+                twin.feed_id = row.feed_id
+                return twin.key, twin
             return key, None
         if there.feed_id is None:  # the statement's row: the same transaction
             there.feed_id = row.feed_id

@@ -107,6 +107,7 @@ def write_rows(
             .where(
                 BankTransaction.statement_id == statement_id,
                 BankTransaction.state == "booked",
+                BankTransaction.donation_id.is_(None),
             )
             .values(donation_id=donation_id)
             .execution_options(synchronize_session=False)

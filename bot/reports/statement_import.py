@@ -5,6 +5,8 @@ else a hash of date, amount, description and balance), so importing the same
 file again, or one that overlaps it, adds only rows not seen before. Credits
 are matched (`matching`) and booked as donations when the match is high;
 the rest, and every debit, wait in the review list (`statement_review`).
+A row the bank feed already posted is that row, not a new one, even under
+another reference (`feed_links`): it counts among the duplicates.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.club.database import session_scope
 from bot.reports.balance_checks import check_balances, gap_note, in_order
+from bot.reports.feed_links import account_prefix, claim_fed, link_fed
 from bot.reports.ledger import BankStatement
 from bot.reports.ledger_writer import seen_keys, write_rows
 from bot.reports.memo_scan import plain
@@ -143,7 +146,11 @@ def import_statement(db_url: str, path: Path, bank: str = "auto") -> ImportSumma
             session.add(record)
             session.flush()
             fresh = _fresh(rows, keys, seen_keys(session, keys), summary)
-            new = write_rows(session, record.id, fresh)
+            claim_fed(session, record.id, keys)
+            prefix = account_prefix(statement.bank, statement.account)
+            unlinked = link_fed(session, record.id, prefix, fresh)
+            summary.duplicates += len(fresh) - len(unlinked)
+            new = write_rows(session, record.id, unlinked)
             record.new_rows = summary.new = len(new)
     except IntegrityError:  # another import of the same rows committed first
         raise StatementRefused(
