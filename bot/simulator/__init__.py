@@ -6,7 +6,7 @@ sessions shown "as Messenger/Zalo". Production code never imports this package:
 the bridge's app factory loads it only when `PLATFORM_API_BASE=simulator`.
 """
 
-from bot.simulator.fake_api import Call, Secrets, SimulatorState, blueprint
+from bot.simulator.fake_api import Call, Fault, Secrets, SimulatorState, blueprint
 from bot.simulator.mirror import show_in_webchat
 from bot.simulator.webhook_events import (
     Simulator,
@@ -22,6 +22,7 @@ from bot.simulator.wsgi import SimulatorServer, http_server
 
 __all__ = [
     "Call",
+    "Fault",
     "Secrets",
     "Simulator",
     "SimulatorServer",

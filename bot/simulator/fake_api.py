@@ -5,7 +5,10 @@
 Graph API (`/graph/<version>/me/messages`, `/me/messenger_profile`), the OA API
 (`/zalo/v3.0/oa/message/cs`) and Zalo's OAuth server
 (`/zalo-oauth/v4/oa/access_token`, single-use refresh tokens), recording every
-call. Tests script failures (`fail_next`) and expire Zalo tokens.
+call. Tests script failures (`fail_next`), switch a platform into a fault mode
+for a while (`set_fault`: 5xx, rate limits with Retry-After, answers held past
+the client's timeout, connections reset after reading the request) and expire
+Zalo tokens.
 
 It runs inside the bridge under `/simulator` when `PLATFORM_API_BASE=simulator`
 (`make run`; the web chat's Messenger/Zalo channels then go through it), or as
@@ -19,7 +22,7 @@ import json
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from flask import Blueprint, jsonify, request
@@ -50,14 +53,79 @@ class Secrets:
         )
 
 
+@dataclass(frozen=True)
+class Fault:
+    """How a simulated platform API misbehaves while the fault is switched on.
+
+    `kind` is "status" (answer `status` with `body` and `headers`), "hold"
+    (keep the request `seconds`, longer than the client waits, then close the
+    connection without an answer) or "reset" (read the request, then reset the
+    connection). `delivered`: the platform took the message before failing, so
+    the user sees it although the sender was never told (a resend shows it
+    twice; at-least-once allows that).
+    """
+
+    kind: str
+    status: int = 500
+    body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+    seconds: float = 0.0
+    delivered: bool = False
+
+    @classmethod
+    def server_error(cls, platform: str) -> Fault:
+        if platform == "messenger":
+            error = {
+                "message": "An unexpected error has occurred. Please retry later.",
+                "type": "OAuthException",
+                "is_transient": True,
+                "code": 2,
+            }
+            return cls("status", 500, {"error": error})
+        return cls("status", 503, "Service Unavailable")
+
+    @classmethod
+    def rate_limited(cls, platform: str, retry_after: int) -> Fault:
+        """HTTP 429 with the platform's rate-limit error and a Retry-After."""
+        if platform == "messenger":
+            body: Any = {
+                "error": {
+                    "message": "(#613) Calls to this api have exceeded the rate limit.",
+                    "type": "OAuthException",
+                    "code": 613,
+                }
+            }
+        else:
+            body = {"error": -32, "message": "Exceeded call rate limit"}
+        return cls("status", 429, body, {"Retry-After": str(retry_after)})
+
+    @classmethod
+    def timeout(cls, seconds: float, delivered: bool = True) -> Fault:
+        return cls("hold", seconds=seconds, delivered=delivered)
+
+    @classmethod
+    def reset(cls, delivered: bool) -> Fault:
+        return cls("reset", delivered=delivered)
+
+
+# The WSGI environ key of the callable that resets the request's connection
+# (set by `bot.simulator.wsgi.http_server`).
+DROP_CONNECTION = "simulator.drop_connection"
+
+
 @dataclass
 class Call:
-    """One API call the bridge made to the simulated platform."""
+    """One API call the bridge made to the simulated platform.
+
+    `acknowledged` is False for a message the platform took while failing
+    (see `Fault.delivered`): the sender never learned it was delivered.
+    """
 
     platform: str
     user: str
     body: dict[str, Any]
     at: float = field(default_factory=time.time)
+    acknowledged: bool = True
 
     @property
     def text(self) -> str:
@@ -107,6 +175,7 @@ class Call:
             "buttons": self.buttons,
             "image": self.image,
             "at": self.at,
+            "acknowledged": self.acknowledged,
             "body": self.body,
         }
 
@@ -128,6 +197,8 @@ class SimulatorState:
         self.zalo_refresh = secrets.zalo_refresh_token
         self.refresh_calls = 0
         self.refresh_delay = 0.0
+        self.faults: dict[str, Fault | None] = {"messenger": None, "zalo": None}
+        self.fault_hits: dict[str, int] = {"messenger": 0, "zalo": 0}
         self.listeners: list[Callable[[Call], None]] = []
         self._ids = itertools.count(1)
 
@@ -153,6 +224,23 @@ class SimulatorState:
             queue = self.fail_next[platform]
             return queue.pop(0) if queue else None
 
+    def set_fault(self, platform: str, fault: Fault | None) -> None:
+        """Every later call to this platform's send API fails so (None: heal)."""
+        with self.lock:
+            self.faults[platform] = fault
+
+    def clear_faults(self) -> None:
+        with self.lock:
+            for platform in self.faults:
+                self.faults[platform] = None
+
+    def active_fault(self, platform: str) -> Fault | None:
+        with self.lock:
+            fault = self.faults.get(platform)
+            if fault:
+                self.fault_hits[platform] += 1
+            return fault
+
     def expire_zalo_tokens(self) -> None:
         """Every access token issued so far stops working (error -216)."""
         with self.lock:
@@ -166,6 +254,23 @@ def _messenger_error(code: int, subcode: int | None = None, status: int = 400):
     return jsonify({"error": error}), status
 
 
+def _misbehave(fault: Fault, taken: Callable[[], None]):
+    """Answer as `fault` says; `taken` records the message when it was delivered."""
+    if fault.delivered:
+        taken()
+    if fault.kind == "status":
+        body = fault.body if fault.body is not None else ""
+        payload = jsonify(body) if isinstance(body, dict) else body
+        return payload, fault.status, fault.headers
+    if fault.kind == "hold":
+        time.sleep(fault.seconds)
+    drop = request.environ.get(DROP_CONNECTION)
+    if drop is None:
+        raise RuntimeError("this fault needs the simulator's server (wsgi.py)")
+    drop()
+    return "", 204  # never reaches the client
+
+
 def blueprint(state: SimulatorState, url_prefix: str = "") -> Blueprint:
     bp = Blueprint("simulator", __name__, url_prefix=url_prefix or None)
 
@@ -175,10 +280,16 @@ def blueprint(state: SimulatorState, url_prefix: str = "") -> Blueprint:
             return _messenger_error(190)
         body = request.get_json(silent=True) or {}
         user = str((body.get("recipient") or {}).get("id") or "")
+        fault = state.active_fault("messenger")
         if body.get("sender_action"):
+            if fault:  # the indicator fails too; nothing to record
+                return _misbehave(replace(fault, delivered=False), lambda: None)
             with state.lock:
                 state.typing.append(user)
             return jsonify({"recipient_id": user})
+        if fault:
+            taken = Call("messenger", user, body, acknowledged=False)
+            return _misbehave(fault, lambda: state.record(taken))
         failure = state.take_failure("messenger")
         if failure:
             status, error = failure
@@ -201,12 +312,16 @@ def blueprint(state: SimulatorState, url_prefix: str = "") -> Blueprint:
             valid = token in state.zalo_access
         if not valid:
             return jsonify({"error": -216, "message": "Access token is invalid"})
+        body = json.loads(request.get_data() or b"{}")
+        user = str((body.get("recipient") or {}).get("user_id") or "")
+        fault = state.active_fault("zalo")
+        if fault:
+            taken = Call("zalo", user, body, acknowledged=False)
+            return _misbehave(fault, lambda: state.record(taken))
         failure = state.take_failure("zalo")
         if failure:
             status, error = failure
             return jsonify(error), status
-        body = json.loads(request.get_data() or b"{}")
-        user = str((body.get("recipient") or {}).get("user_id") or "")
         state.record(Call("zalo", user, body))
         message_id = state.next_id("z")
         return jsonify(

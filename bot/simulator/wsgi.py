@@ -3,22 +3,86 @@ bridge in simulator mode."""
 
 from __future__ import annotations
 
+import socket
+import struct
 import threading
 from socketserver import ThreadingMixIn
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from flask import Flask
 
-from bot.simulator.fake_api import SimulatorState, blueprint
+from bot.simulator.fake_api import DROP_CONNECTION, SimulatorState, blueprint
 
 
 class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
+    """A thread per request; connections marked dropped are reset, not closed.
+
+    A reset (RST, SO_LINGER 0) after the request was read is what a client
+    sees when a platform's front end dies mid-request: the request went out,
+    no answer came back.
+    """
+
     daemon_threads = True
+
+    def server_activate(self) -> None:
+        super().server_activate()
+        self.dropped: set[socket.socket] = set()
+        self.dropped_lock = threading.Lock()
+
+    def drop(self, connection: socket.socket) -> None:
+        with self.dropped_lock:
+            self.dropped.add(connection)
+
+    def shutdown_request(self, request) -> None:
+        with self.dropped_lock:
+            dropped = request in self.dropped
+            self.dropped.discard(request)
+        if not dropped:
+            super().shutdown_request(request)
+            return
+        linger = struct.pack("ii", 1, 0)  # close() sends RST at once
+        request.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, linger)
+        self.close_request(request)
+
+
+class _DroppableWriter:
+    """The response stream; after a drop every write vanishes (no answer)."""
+
+    def __init__(self, inner) -> None:
+        self.inner = inner
+        self.dropped = False
+
+    def write(self, data: bytes) -> int:
+        return len(data) if self.dropped else self.inner.write(data)
+
+    def flush(self) -> None:
+        if not self.dropped:
+            self.inner.flush()
+
+    @property
+    def closed(self) -> bool:
+        return self.inner.closed
+
+    def close(self) -> None:
+        self.inner.close()
 
 
 class _Quiet(WSGIRequestHandler):
     def log_message(self, *_args) -> None:
         pass
+
+    def setup(self) -> None:
+        super().setup()
+        self.wfile = _DroppableWriter(self.wfile)
+
+    def get_environ(self) -> dict:
+        environ = super().get_environ()
+        environ[DROP_CONNECTION] = self._drop
+        return environ
+
+    def _drop(self) -> None:
+        self.wfile.dropped = True
+        self.server.drop(self.connection)
 
 
 def http_server(app, host: str, port: int) -> WSGIServer:
@@ -27,7 +91,8 @@ def http_server(app, host: str, port: int) -> WSGIServer:
     Zalo's APIs take `access_token` and `secret_key` headers; waitress (the
     bridge's production server) and werkzeug's server drop such headers, so the
     simulator (and the bridge in simulator mode) run on the standard library's
-    wsgiref server, with a thread per request.
+    wsgiref server, with a thread per request. It can also reset a request's
+    connection (the simulator's "reset" fault).
     """
     return make_server(
         host, port, app, server_class=_ThreadingWSGIServer, handler_class=_Quiet
