@@ -231,6 +231,9 @@ class Expense(Base):
     fund_id = Column(Integer, ForeignKey("funds.id"), nullable=False)
     purpose = Column(Text, nullable=False)
     proof_link = Column(String(500), nullable=False, default="")
+    # The monthly report's "spent by category" (bot/reports/monthly); None:
+    # guessed there from the purpose (expenses entered before 0013, or by CSV).
+    category = Column(String(40))
 
     __table_args__ = (CheckConstraint("amount > 0", name="ck_expense_amount"),)
 

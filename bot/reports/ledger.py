@@ -6,7 +6,9 @@ with its stable `key` (so a re-import adds nothing twice) and its match. A
 credit becomes a `Donation` as soon as its fund is known (a high-confidence
 memo match, a remembered payer, or staff in the review list); a debit becomes
 an `Expense` once staff give it a fund (its category). Until then the row's
-`state` is "review" and the monthly report leaves it out.
+`state` is "review" and the monthly report leaves it out. A debit waits with
+a category guessed from its description (migration 0013), which staff keep
+or change when they book it; the expense carries the category decided.
 """
 
 from __future__ import annotations
@@ -83,6 +85,7 @@ class BankTransaction(Base):
     matched_by = Column(String(10))
     why = Column(String(300), nullable=False, default="")  # the matcher's reasons
     fund_id = Column(Integer, ForeignKey("funds.id"))  # the match or suggestion
+    category = Column(String(40))  # a debit's: guessed at import, then staff's
     sponsor_id = Column(Integer, ForeignKey("sponsors.id"))
     child_id = Column(Integer, ForeignKey("children.id"))
     donation_id = Column(Integer, ForeignKey("donations.id"))

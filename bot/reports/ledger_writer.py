@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 from bot.club.models import Donation
 from bot.reports.ledger import BankTransaction
 from bot.reports.matching import Directory, match_credit, payer_key
-from bot.reports.memo_scan import scan
+from bot.reports.memo_scan import MemoScan, scan
+from bot.reports.monthly.expense_categories import category
 from bot.reports.statements.statement_parser import StatementRow
 
 
@@ -28,6 +29,18 @@ def seen_keys(session: Session, keys: list[str]) -> set[str]:
         query = select(BankTransaction.key).where(BankTransaction.key.in_(chunk))
         seen.update(session.scalars(query))
     return seen
+
+
+def _debit_guess(memo: str, found: MemoScan, book: Directory) -> dict[str, Any]:
+    """A debit's suggestion: its category by the words of its description,
+    and its fund when the description names exactly one fund's code."""
+    guess: dict[str, Any] = {"category": category(memo)}
+    codes = {f.value for f in found.funds if f.exact}
+    if len(codes) == 1:
+        code = codes.pop()
+        guess.update(fund_id=book.funds[code], confidence="medium")
+        guess["why"] = f"fund code {code} in the description"
+    return guess
 
 
 def matched_row(
@@ -52,8 +65,10 @@ def matched_row(
         fund_id=None,
         sponsor_id=None,
         child_id=None,
+        category=None,
     )
     if row.amount < 0:
+        tx.update(_debit_guess(row.description, found, book))
         return tx, None
     match = match_credit(row.description, tx["payer"], book, row.date, found)
     tx.update(

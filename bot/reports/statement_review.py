@@ -2,10 +2,11 @@
 
 `review_list` gives every transaction staff still have to decide: unsure or
 unmatched credits (with the matcher's suggestion and reasons) and debits
-waiting for a category. `assign` decides one: a credit becomes (or its
-donation is corrected to) a donation to the fund, sponsor and child given, and
-the payer is remembered so the payer's next transfer matches with high
-confidence; a debit becomes an expense of the fund given.
+waiting for a category (suggested at import from the description). `assign`
+decides one: a credit becomes (or its donation is corrected to) a donation to
+the fund, sponsor and child given, and the payer is remembered so the payer's
+next transfer matches with high confidence; a debit becomes an expense of the
+fund and category given (the suggested category when none is given).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from bot.club.database import session_scope
 from bot.club.models import Child, Donation, Expense, Fund, Sponsor, utcnow
 from bot.club.vocab import child_code as stored_code
 from bot.reports.ledger import BankTransaction, PayerRule
+from bot.reports.monthly.expense_categories import NAMES, category_of
 
 
 class AssignError(ValueError):
@@ -40,6 +42,7 @@ class ReviewItem:
     sponsor_id: int | None
     sponsor_name: str | None
     child_code: str | None
+    category: str | None = None  # a debit's suggested category
 
     @property
     def kind(self) -> str:
@@ -72,6 +75,7 @@ def review_list(db_url: str, limit: int | None = None) -> list[ReviewItem]:
                 tx.sponsor_id,
                 name,
                 child,
+                tx.category,
             )  # fmt: skip
             for tx, fund, name, child in session.execute(query)
         ]
@@ -126,10 +130,14 @@ def _book_credit(tx: BankTransaction) -> None:
     tx.donation = donation
 
 
-def _book_debit(tx: BankTransaction, purpose: str | None) -> None:
+def _book_debit(tx: BankTransaction, purpose: str | None, kind: str | None) -> None:
     expense = tx.expense or Expense(date=tx.date, amount=-tx.amount, proof_link="")
     expense.fund_id = tx.fund_id
     expense.purpose = purpose or expense.purpose or tx.description or "(không ghi)"
+    kind = kind or category_of(tx.category, expense.purpose)
+    if kind not in NAMES:
+        raise AssignError(f"no category is called {kind!r}")
+    tx.category = expense.category = kind
     tx.expense = expense
 
 
@@ -141,6 +149,7 @@ def assign(
     child_code: str | None = None,
     by: str = "staff",
     purpose: str | None = None,
+    category: str | None = None,
 ) -> int:
     """Book a transaction as staff decided; returns the donation's or
     expense's id. Deciding again corrects the earlier booking."""
@@ -158,6 +167,6 @@ def assign(
             _book_credit(tx)
             _remember(session, tx, by)
         else:
-            _book_debit(tx, purpose)
+            _book_debit(tx, purpose, category)
         session.flush()
         return tx.donation_id if tx.amount > 0 else tx.expense_id

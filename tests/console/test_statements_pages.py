@@ -303,6 +303,23 @@ def test_a_debit_gets_a_fund_and_a_purpose(january, db_url):
         assert (expense.amount, expense.purpose) == (1_200_000, "Gạo, thực phẩm")
 
 
+def test_a_debit_waits_with_its_guessed_category_and_staff_choose_one(january, db_url):
+    move = review_item(db_url, "Phi van chuyen ao am")
+    html = page(january.get("/admin/statements/review"))
+    assert '<option value="Đi lại" selected>' in html
+    form = {"fund": "CHIENDICH", "category": "Quà và đồ dùng"}
+    assert post_row(january, move.id, action="assign", **form).status_code == 303
+    html = page(january.get("/admin/statements/review"))
+    assert "vào quỹ CHIENDICH, loại chi “Quà và đồ dùng”." in html
+    with session_scope(db_url) as session:
+        expense = session.get(BankTransaction, move.id).expense
+        assert (expense.category, expense.amount) == ("Quà và đồ dùng", 350_000)
+    rice = review_item(db_url, "Chi mua gao cho diem truong Sa Na")
+    form = {"fund": "NUOIEM", "category": "Ăn vặt"}
+    response = post_row(january, rice.id, action="assign", **form)
+    assert response.status_code == 400 and "no category is called" in page(response)
+
+
 @pytest.mark.parametrize(
     ("form", "reason"),
     [

@@ -1,10 +1,11 @@
 """The bank review list (/admin/statements/review, admins only): credits the
 matcher was unsure of or could not match, and every debit, newest first.
 Staff confirm the suggestion with one click (one row, or several ticked at
-once), or choose the fund (and a child, a sponsor; for a debit its purpose)
-and assign. A credit's assignment is remembered for its payer, whose next
-transfer then matches by itself (`bot.reports.statement_review`). Every
-assignment is audited (`statement_assign`).
+once), or choose the fund (and a child, a sponsor; for a debit its category,
+suggested from its description, and its purpose) and assign. A credit's
+assignment is remembered for its payer, whose next transfer then matches by
+itself (`bot.reports.statement_review`). Every assignment is audited
+(`statement_assign`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from bot.console import audit
 from bot.console.accounts import requires_role
 from bot.console.pages import address, bp, db_url
 from bot.reports.balance_checks import dong
+from bot.reports.monthly.expense_categories import NAMES
 from bot.reports.statement_review import AssignError, ReviewItem, assign, review_list
 
 SHOWN = 200  # rows on the page, newest first
@@ -54,6 +56,7 @@ def _render(error: str | None = None, status: int = 200):
         total=len(items),
         funds=funds,
         sponsors=sponsors,
+        categories=NAMES,
         confidence=CONFIDENCE,
         dong=dong,
         form=ReviewForm(),
@@ -78,18 +81,23 @@ def _number(text: str, what: str) -> int | None:
     return int(text)
 
 
-def _book(item: ReviewItem | None, tx_id: int, fund: str, sponsor, child, purpose):
+def _book(
+    item: ReviewItem | None, tx_id: int, fund: str, sponsor, child, purpose, kind=None
+):
     """Assign one transaction, audit it; returns the flash line."""
-    assign(db_url(), tx_id, fund, sponsor, child, current_user.username, purpose)
+    by = current_user.username
+    assign(db_url(), tx_id, fund, sponsor, child, by, purpose, kind)
     detail = f"tx={tx_id} fund={fund.upper()}"
     detail += f" sponsor={sponsor}" if sponsor else ""
     detail += f" child={child.upper()}" if child else ""
     detail += f" purpose={purpose}" if purpose else ""
+    detail += f" category={kind}" if kind else ""
     audit.record(db_url(), current_user.username, "statement_assign", detail, address())
     if item is None:
         return f"Đã ghi giao dịch {tx_id} vào quỹ {fund.upper()}."
     line = f"Đã ghi {dong(abs(item.amount))} ngày {item.date:%d/%m/%Y} vào quỹ "
-    line += fund.upper() + (f", bé {child.upper()}" if child else "") + "."
+    line += fund.upper() + (f", bé {child.upper()}" if child else "")
+    line += f", loại chi “{kind}”." if kind and item.kind == "debit" else "."
     if item.kind == "credit" and item.payer:
         line += " " + REMEMBERED
     return line
@@ -111,14 +119,16 @@ def statement_assign(tx_id: int):
             if item is None or not item.fund_code:
                 raise AssignError("giao dịch này không có gợi ý để xác nhận")
             fund, sponsor, child = item.fund_code, item.sponsor_id, item.child_code
+            kind = item.category
         else:
             fund = form.get("fund", "").strip()
             if not fund:
                 raise AssignError("bạn chọn quỹ trước nhé")
             sponsor = _number(form.get("sponsor", ""), "Mã người nhận nuôi")
             child = form.get("child", "").strip() or None
+            kind = form.get("category", "").strip() or None
         purpose = form.get("purpose", "").strip()[:500] or None
-        flash(_book(item, tx_id, fund, sponsor, child, purpose))
+        flash(_book(item, tx_id, fund, sponsor, child, purpose, kind))
     except AssignError as refused:
         return _render(f"Chưa ghi được: {refused}", 400)
     return redirect(url_for("console.statement_review_page"), 303)
@@ -140,7 +150,10 @@ def statement_confirm_many():
             left.append(str(tx_id))
             continue
         try:
-            _book(item, tx_id, item.fund_code, item.sponsor_id, item.child_code, None)
+            _book(
+                item, tx_id, item.fund_code, item.sponsor_id, item.child_code, None,
+                item.category,
+            )  # fmt: skip
             booked += 1
         except AssignError as refused:
             left.append(f"{tx_id} ({refused})")

@@ -1,14 +1,14 @@
-"""Categories of spending for the monthly report.
+"""Categories of spending, for the monthly report and the review list.
 
-An `Expense` has no category column: it has a fund (what the ledger calls a
-debit's category) and a free-text `purpose` ("Tiền ăn trưa tháng 9 cho 7 em",
-"Mua xi măng, cát cho điểm trường Sa Ná"). The report groups a fund's
-spending by the first category whose words appear in the purpose, else
-"Khác"; the workbook's expense sheet keeps each purpose as written. Words are
-compared with their diacritics ("cát" is sand, "các" is not); a phrase of two
-syllables or more also matches without them, for a bank's debit description
-("TIEN AN TRUA T9"). A real category column would need a migration and a field
-in the review page; until then, add words here when "Khác" grows.
+An `Expense` has a `category` (migration 0013): a bank debit is imported with
+the category guessed from its description as a suggestion, and staff keep or
+change it in the review list when they book it (`statement_review.assign`).
+An expense without one (entered by CSV, or before 0013) is put in the
+category guessed from its free-text `purpose` ("Tiền ăn trưa tháng 9 cho 7
+em", "Mua xi măng, cát cho điểm trường Sa Ná"): the first whose words appear
+in it, else "Khác". Words are compared with their diacritics ("cát" is sand,
+"các" is not); a phrase of two syllables or more also matches without them,
+for a bank's debit description ("TIEN AN TRUA T9").
 """
 
 from __future__ import annotations
@@ -34,6 +34,9 @@ CATEGORIES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Đi lại", ("xe", "xăng", "đi lại", "vận chuyển", "vé tàu", "vé xe")),
     ("Phí ngân hàng", ("phí", "sms banking", "phí dịch vụ")),
 )
+
+
+NAMES = tuple(name for name, _ in CATEGORIES) + (OTHER,)  # what staff choose
 
 
 def _plain(text: str) -> str:
@@ -62,3 +65,8 @@ def category(purpose: str | None) -> str:
         if accented.search(text) or folded.search(plain):
             return name
     return OTHER
+
+
+def category_of(stored: str | None, purpose: str | None) -> str:
+    """The category an expense is reported under: staff's, else the guess."""
+    return stored if stored else category(purpose)

@@ -46,7 +46,7 @@ from sqlalchemy.orm import Session
 from bot.club.models import Donation, Expense, Fund, Sponsor, Sponsorship
 from bot.reports.ledger import BankStatement, BankTransaction
 from bot.reports.monthly.donor_names import donor_key, short_name
-from bot.reports.monthly.expense_categories import category
+from bot.reports.monthly.expense_categories import category_of
 
 NUOI_EM = "NUOIEM"
 DEFAULT_MONTHLY = 160_000
@@ -301,12 +301,18 @@ def month_report(session: Session, month: date, now: datetime) -> MonthReport:
     lines = []
     codes = {fund.id: fund.code for fund in funds}
     names = {fund.id: fund.name for fund in funds}
-    for day, amount, fund_id, purpose in session.execute(
-        select(Expense.date, Expense.amount, Expense.fund_id, Expense.purpose)
+    for day, amount, fund_id, purpose, stored in session.execute(
+        select(
+            Expense.date,
+            Expense.amount,
+            Expense.fund_id,
+            Expense.purpose,
+            Expense.category,
+        )
         .where(Expense.date >= start, Expense.date < end)
         .order_by(Expense.date, Expense.id)
     ):
-        kind = category(purpose)
+        kind = category_of(stored, purpose)
         spent[fund_id][kind] += amount
         lines.append(SpentLine(day, codes[fund_id], kind, purpose, amount))
 
