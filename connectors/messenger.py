@@ -24,7 +24,7 @@ from connectors.contract import (
     as_dict,
     as_list,
 )
-from connectors.http_session import session_for
+from connectors.http_session import retry_after, session_for
 from connectors.render import image_url, shorten, split_text, utf16_len
 
 logger = logging.getLogger(__name__)
@@ -238,18 +238,22 @@ def render(replies: list[dict[str, Any]], psid: str) -> list[dict[str, Any]]:
 # --- sending --------------------------------------------------------------
 
 
-def classify_error(status: int, body: Any) -> SendRetry | SendGiveUp | SendRefused:
-    """Graph API error semantics for the Send API."""
+def classify_error(
+    status: int, body: Any, retry_hint: float | None = None
+) -> SendRetry | SendGiveUp | SendRefused:
+    """Graph API error semantics for the Send API; `retry_hint` is the
+    response's Retry-After in seconds, which wins over our own delays."""
     error = body.get("error") if isinstance(body, dict) else None
     error = error if isinstance(error, dict) else {}
     code, subcode = error.get("code"), error.get("error_subcode")
     label = f"HTTP {status} code={code} subcode={subcode}"
     if code in GIVE_UP_CODES or subcode in GIVE_UP_SUBCODES:
         return SendGiveUp(f"messenger user unreachable: {label}")
-    if code in RATE_LIMIT_CODES:
-        return SendRetry(f"messenger rate limit: {label}", delay=RATE_LIMIT_DELAY)
+    if code in RATE_LIMIT_CODES or status == 429:
+        delay = retry_hint or RATE_LIMIT_DELAY
+        return SendRetry(f"messenger rate limit: {label}", delay=delay)
     if code in RETRY_CODES or status >= 500 or error.get("is_transient"):
-        return SendRetry(f"messenger temporary failure: {label}")
+        return SendRetry(f"messenger temporary failure: {label}", delay=retry_hint)
     return SendRefused(f"messenger refused: {label}")
 
 
@@ -277,7 +281,7 @@ class MessengerClient:
         except ValueError:
             data = {}
         if response.status_code != 200 or (isinstance(data, dict) and "error" in data):
-            raise classify_error(response.status_code, data)
+            raise classify_error(response.status_code, data, retry_after(response))
         return data if isinstance(data, dict) else {}
 
     def send(self, body: dict[str, Any]) -> Sent:

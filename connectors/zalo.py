@@ -27,7 +27,7 @@ from connectors.contract import (
     as_dict,
     as_list,
 )
-from connectors.http_session import session_for
+from connectors.http_session import retry_after, session_for
 from connectors.render import image_url, shorten, split_text
 
 PLATFORM = "zalo"
@@ -245,9 +245,13 @@ class TokenExpired(SendRetry):
     """The access token was refused: refresh it, then resend once."""
 
 
-def classify_error(status: int, body: Any) -> SendRetry | SendGiveUp | SendRefused:
+def classify_error(
+    status: int, body: Any, retry_hint: float | None = None
+) -> SendRetry | SendGiveUp | SendRefused:
+    """OA API error semantics; `retry_hint` is the response's Retry-After in
+    seconds, which wins over our own delays."""
     if status >= 500 or status == 429:
-        return SendRetry(f"zalo HTTP {status}")
+        return SendRetry(f"zalo HTTP {status}", delay=retry_hint)
     if not isinstance(body, dict) or "error" not in body:
         return SendRetry(f"zalo HTTP {status} without an error code")
     code = body.get("error")
@@ -258,7 +262,7 @@ def classify_error(status: int, body: Any) -> SendRetry | SendGiveUp | SendRefus
         return SendGiveUp(f"zalo user unreachable: {label}")
     if code in RETRY_ERRORS:
         delay = RATE_LIMIT_DELAY if code in RATE_LIMIT_ERRORS else None
-        return SendRetry(f"zalo temporary failure: {label}", delay=delay)
+        return SendRetry(f"zalo temporary failure: {label}", delay=retry_hint or delay)
     return SendRefused(f"zalo refused: {label}")
 
 
@@ -330,7 +334,7 @@ class ZaloClient:
             found = data.get("data")
             message_id = found.get("message_id") if isinstance(found, dict) else ""
             return Sent(str(message_id or ""))
-        raise classify_error(response.status_code, data)
+        raise classify_error(response.status_code, data, retry_after(response))
 
     def send(self, body: dict[str, Any]) -> Sent:
         """Send; on a refused token refresh it (under the store's lock), resend once."""
