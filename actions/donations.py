@@ -23,6 +23,7 @@ from bot.club.money import (
     fund_to_date,
     latest_expenses,
     latest_month_with_data,
+    pending_transfers_of,
 )
 from bot.club.values import parse_month
 from bot.text import fold
@@ -115,7 +116,8 @@ def asks_about_own_transfer(text: str) -> bool:
 
 class ActionShowStatement(ClubAction):
     """Public totals per fund for a month and the latest expenses; a verified
-    sponsor asking about their own transfer sees their own donations."""
+    sponsor asking about their own transfer sees their own donations, and
+    their transfers still waiting for staff to book them."""
 
     failure_response = "utter_statement_failed"
 
@@ -185,21 +187,35 @@ class ActionShowStatement(ClubAction):
             dispatcher.utter_message(response="utter_statement_verify_hint")
             return
         rows = donations_of(session, sponsor)
-        if not rows:
-            dispatcher.utter_message(response="utter_statement_own_none")
-            return
-        lines = [
-            phrase(
-                domain,
-                "utter_statement_own_line",
-                date=day.strftime("%d/%m/%Y"),
-                amount=money(amount),
-                fund=fund,
+        pending = pending_transfers_of(session, sponsor)
+        if rows:
+            lines = [
+                phrase(
+                    domain,
+                    "utter_statement_own_line",
+                    date=day.strftime("%d/%m/%Y"),
+                    amount=money(amount),
+                    fund=fund,
+                )
+                for day, amount, fund in rows
+            ]
+            dispatcher.utter_message(
+                response="utter_statement_own",
+                full_name=sponsor.full_name,
+                donations="\n".join(lines),
             )
-            for day, amount, fund in rows
-        ]
-        dispatcher.utter_message(
-            response="utter_statement_own",
-            full_name=sponsor.full_name,
-            donations="\n".join(lines),
-        )
+        if pending:  # seen in the bank, not booked yet: no need to send again
+            waiting = [
+                phrase(
+                    domain,
+                    "utter_statement_own_pending_line",
+                    date=day.strftime("%d/%m/%Y"),
+                    amount=money(amount),
+                )
+                for day, amount in pending
+            ]
+            dispatcher.utter_message(
+                response="utter_statement_own_pending", transfers="\n".join(waiting)
+            )
+        if not rows and not pending:
+            dispatcher.utter_message(response="utter_statement_own_none")

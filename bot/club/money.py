@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.club.models import Donation, Expense, Fund, Sponsor
+from bot.reports.ledger import BankTransaction, PayerRule
 from bot.text import fold
 
 
@@ -90,6 +91,28 @@ def donations_of(session: Session, sponsor: Sponsor, limit: int = 5) -> list[tup
         .limit(limit)
     )
     return list(session.execute(query))
+
+
+def pending_transfers_of(
+    session: Session, sponsor: Sponsor, limit: int = 5
+) -> list[tuple[date, int]]:
+    """A verified sponsor's transfers the bank shows but staff have not booked
+    yet (the review list): (date, amount), newest first. Only rows the matcher
+    tied to this sponsor (their phone, their child's code), or sent from a
+    payer staff assigned to them before and tied to nobody else."""
+    payers = select(PayerRule.payer).where(PayerRule.sponsor_id == sponsor.id)
+    tx = BankTransaction
+    theirs = or_(
+        tx.sponsor_id == sponsor.id,
+        and_(tx.sponsor_id.is_(None), tx.payer != "", tx.payer.in_(payers)),
+    )
+    query = (
+        select(tx.date, tx.amount)
+        .where(tx.state == "review", tx.amount > 0, theirs)
+        .order_by(tx.date.desc(), tx.id.desc())
+        .limit(limit)
+    )
+    return [(day, amount) for day, amount in session.execute(query)]
 
 
 def latest_month_with_data(session: Session, today: date) -> date:
