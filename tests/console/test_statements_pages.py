@@ -188,6 +188,7 @@ ROUTES = [
     ("get", "/admin/statements/review"),
     ("post", "/admin/statements/review/1"),
     ("post", "/admin/statements/review/confirm"),
+    ("post", "/admin/statements/report"),
 ]
 
 
@@ -386,3 +387,23 @@ def test_memo_text_is_escaped(admin, db_url, tmp_path):
     html = page(admin.get("/admin/statements/review"))
     assert "<script>alert" not in html and "<b>KHACH" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt; ung ho" in html
+
+
+def test_the_months_report_is_made_from_the_page(january, tmp_path):
+    html = page(january.get("/admin/statements"))
+    assert '<option value="2026-01">01/2026</option>' in html
+    form = {"month": "2026-01", "csrf_token": csrf_token(january, "/admin/statements")}
+    response = january.post("/admin/statements/report", data=form)
+    html = page(response)
+    assert response.status_code == 200 and "Đã làm báo cáo tháng 1/2026" in html
+    assert "Còn 4 giao dịch chưa đối soát" in html and 'href="/sao-ke/2026-01"' in html
+    for kind in ("xlsx", "pdf", "png"):
+        assert (tmp_path / "reports" / "2026-01" / f"sao-ke-2026-01.{kind}").exists()
+    for month, reason in (
+        ("2026-13", "Bạn chọn một tháng trong danh sách"),
+        ("nam ngoai", "Bạn chọn một tháng trong danh sách"),
+        ("2025-06", "Sổ sách chưa có tháng 06/2025: chưa làm báo cáo."),
+    ):
+        form["month"] = month
+        response = january.post("/admin/statements/report", data=form)
+        assert response.status_code == 400 and reason in page(response)

@@ -76,5 +76,6 @@ from bot.console.pages import (  # noqa: E402, F401
     inbox_pages,
     model_pages,
     statement_pages,
+    statement_report_pages,
     statement_review_pages,
 )

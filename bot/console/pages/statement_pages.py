@@ -1,7 +1,8 @@
 """Bank statements (/admin/statements, admins only: the club's money and its
 donors' names and accounts): upload one bank export, which is imported into
 the ledger all at once or not at all (`bot.reports.statement_import`), and
-the list of the statements imported so far. The review list of what the
+the list of the statements imported so far; below it, the month's report
+(`statement_report_pages`). The review list of what the
 matcher could not decide is in `statement_review_pages`. Every import, and
 every refused file, is audited (`statement_import`).
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import re
 import tempfile
+from datetime import date
 from pathlib import Path
 
 from flask import flash, redirect, render_template, request, url_for
@@ -26,6 +28,7 @@ from bot.console.accounts import requires_role
 from bot.console.pages import address, bp, db_url
 from bot.reports.balance_checks import BalanceError, dong
 from bot.reports.ledger import BankStatement, BankTransaction
+from bot.reports.monthly.month_figures import months_with_books, previous_month
 from bot.reports.statement_import import StatementRefused, import_statement
 from bot.reports.statements.sheets import SheetError
 
@@ -76,7 +79,11 @@ def _statements() -> list[BankStatement]:
         return list(session.scalars(query))
 
 
-def _render(status: int = 200, **shown):
+def render_statements(status: int = 200, **shown):
+    """The page, with what an upload or a report made (`shown`)."""
+    today = date.today()
+    with session_scope(db_url()) as session:
+        months = months_with_books(session, today)
     page = render_template(
         "console/statements.html",
         form=UploadForm(),
@@ -85,6 +92,8 @@ def _render(status: int = 200, **shown):
         waiting=review_count(db_url()),
         dong=dong,
         max_mb=STATEMENT_MAX_BYTES // (1024 * 1024),
+        months=months,
+        last_month=previous_month(today),
         **shown,
     )
     return page, status
@@ -93,7 +102,7 @@ def _render(status: int = 200, **shown):
 @bp.get("/statements")
 @requires_role("admin")
 def statements_page():
-    return _render()
+    return render_statements()
 
 
 def _saved_name(filename: str) -> str:
@@ -116,7 +125,7 @@ def _import(upload, bank: str):
 def _refused(name: str, headline: str, reasons: list[str], status: int = 422):
     detail = f"{name} refused: {headline}"
     audit.record(db_url(), current_user.username, "statement_import", detail, address())
-    return _render(status, refused=headline, reasons=reasons, file_name=name)
+    return render_statements(status, refused=headline, reasons=reasons, file_name=name)
 
 
 @bp.post("/statements")
@@ -130,12 +139,16 @@ def statements_upload():
         flash(f"Tệp lớn quá {STATEMENT_MAX_BYTES // (1024 * 1024)} MB: chưa nhập gì.")
         return redirect(url_for("console.statements_page"), 303)
     if not valid:
-        return _render(400, error="Trang đã cũ hoặc thiếu mã bảo vệ: tải lại nhé.")
+        return render_statements(
+            400, error="Trang đã cũ hoặc thiếu mã bảo vệ: tải lại nhé."
+        )
     bank = request.form.get("bank", "auto")
     if bank not in BANKS:
-        return _render(400, error=f"Không có ngân hàng “{bank}” trong danh sách.")
+        return render_statements(
+            400, error=f"Không có ngân hàng “{bank}” trong danh sách."
+        )
     if upload is None or not upload.filename:
-        return _render(400, error="Bạn chọn tệp sao kê để tải lên nhé.")
+        return render_statements(400, error="Bạn chọn tệp sao kê để tải lên nhé.")
     name = upload.filename
     try:
         summary = _import(upload, bank)
@@ -152,4 +165,4 @@ def statements_upload():
     audit.record(
         db_url(), current_user.username, "statement_import", summary.line(), address()
     )
-    return _render(summary=summary, file_name=name)
+    return render_statements(summary=summary, file_name=name)
