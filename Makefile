@@ -11,6 +11,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 .PHONY: bench-statements import-statement
 .PHONY: bench-report report
 .PHONY: browser screenshots
+.PHONY: test-faults
 .PHONY: setup run test lint validate unit integration test-stories train init-db seed-demo \
 	import export create-staff format clean bench-nlu
 
@@ -20,7 +21,7 @@ setup:            ## create .venv with Python 3.10 and the exact pins (idempoten
 run: setup        ## database, model (if changed) and all three services, until Ctrl-C
 	@$(PY) -m bot run
 
-test: lint validate unit integration test-stories  ## everything CI checks
+test: lint validate unit integration test-faults test-stories  ## everything CI checks
 
 lint: setup
 	$(VENV)/bin/ruff check .
@@ -30,7 +31,7 @@ validate: setup   ## rasa data validate --fail-on-warnings (output in var/log/va
 	@scripts/validate.sh
 
 unit: setup tools browser  ## every test but the real-server ones (tests/<package>/, tests/browser/)
-	$(PY) -m pytest tests --ignore=tests/integration
+	$(PY) -m pytest tests --ignore=tests/integration --ignore=tests/faults
 
 browser:          ## Debian's chromium and chromium-driver for tests/browser (installed when missing)
 	@scripts/browser.sh
@@ -40,6 +41,9 @@ screenshots: setup browser  ## the browser tests, saving docs/screenshots/*.png 
 
 integration: setup  ## real Rasa server + action server + bridge on loopback
 	$(PY) -m pytest tests/integration
+
+test-faults: setup  ## fault suite: platform API faults under steady signed webhook load (~1 min)
+	$(PY) -m pytest tests/faults
 
 test-stories: setup  ## rasa test on tests/test_stories.yml, failing on any wrong prediction
 	@scripts/test-stories.sh
