@@ -6,6 +6,7 @@ import json
 import threading
 import time
 
+import requests
 from huey import RedisHuey, SqliteHuey
 from sqlalchemy import select
 
@@ -13,6 +14,7 @@ from bot.bridge.store import inbox, outbox
 from bot.bridge.store.records import InboxMessage, OutboundMessage
 from bot.bridge.worker.locks import Locks
 from bot.bridge.worker.queue import make_huey
+from bot.bridge.worker.rasa_client import MESSAGE_ID_KEY
 from bot.bridge.worker.replies import bridge_message
 from bot.bridge.worker.turns import inbox_metadata
 from bot.club.database import session_scope
@@ -212,3 +214,26 @@ def test_a_turn_that_timed_out_at_rasa_is_not_run_twice(tmp_path, db_url, monkey
         say(b, "slow", "tiếp")  # the next message is asked as usual
         b.sim.wait_for("messenger", "slow", 2)
         assert b.rasa.texts("messenger:slow") == ["sai số điện thoại", "tiếp"]
+
+
+def test_a_turn_cut_off_by_a_crash_is_not_run_twice(tmp_path, db_url, monkeypatch):
+    """The bridge was killed while Rasa answered a message (found by the fault
+    suite): the dead process still holds the conversation's lock, the message
+    is pending with no failed try. After the restart the bridge finds Rasa's
+    answer in the tracker instead of running the turn again."""
+    meta = inbox_metadata({"messenger": {"psid": "cut"}}, "text")
+    inbox.accept(db_url, "messenger", "cut-1", "messenger:cut", "một", meta)
+    inbox.accept(db_url, "messenger", "cut-2", "messenger:cut", "hai", meta)
+    with running_bridge(tmp_path, db_url, monkeypatch) as b:
+        # Before the crash: Rasa took the first message and answered it.
+        payload = {
+            "sender": "messenger:cut",
+            "message": "một",
+            "metadata": {MESSAGE_ID_KEY: "cut-1"},
+        }
+        assert requests.post(b.rasa.url, json=payload, timeout=5).ok
+        assert Locks(b.queue.huey).acquire("conversation:messenger:cut")  # the dead
+        b.queue.resume()
+        b.sim.wait_for("messenger", "cut", 2)
+        assert b.rasa.texts("messenger:cut") == ["một", "hai"]  # once each
+        assert texts_sent(b, "cut") == ["echo: một", "echo: hai"]

@@ -82,6 +82,16 @@ def mark_done(url: str, row: InboxMessage) -> None:
     _update(url, row.id, status="done", processed_at=datetime.utcnow(), last_error=None)
 
 
+def mark_interrupted(url: str, conversation_id: str) -> None:
+    """A process died holding this conversation: its first pending message
+    may have reached Rasa. Count that try, so the next one looks in Rasa's
+    tracker before asking again (`TurnProcessor._ask_rasa`)."""
+    rows = pending(url, conversation_id)
+    if rows:
+        error = "the bridge process stopped during this turn"
+        _update(url, rows[0].id, attempts=rows[0].attempts + 1, last_error=error)
+
+
 def record_failure(url: str, row: InboxMessage, error: str, dead: bool) -> None:
     """Count a failed try; a dead row is skipped and left for staff to replay."""
     _update(

@@ -63,6 +63,15 @@ class Locks:
     def beat(self) -> None:
         self.huey.put(f"alive:{self.process}", time.time() + self.ttl)
 
+    def held(self) -> list[str]:
+        """The names of every lock held now, by any process."""
+        items = self.huey.storage.result_items()
+        return [
+            key.removeprefix(self.prefix)
+            for key in items
+            if key.startswith(self.prefix)
+        ]
+
     def reap(self) -> list[str]:
         """Delete locks of dead processes (and their heartbeats); returns the
         names of the locks freed."""

@@ -216,11 +216,15 @@ class ConversationQueue:
         stale; on Redis other live processes share it, so only the locks of
         processes whose heartbeat stopped are cleared (`Locks.reap`), and a
         retry owner overdue by `RETRY_OWNER_GRACE` is ignored by `_drain`.
+        A conversation whose lock a dead process held was cut off mid-turn
+        (`inbox.mark_interrupted`: its message is not run at Rasa twice).
         """
+        stale: list[str] = []
         if self.single_process:
+            stale = self.locks.held()
             self.huey.storage.flush_results()
         self.locks.beat()
-        self.locks.reap()
+        self._interrupted(stale + self.locks.reap())
         conversations = inbox.pending_conversations(self.database_url)
         for conversation_id in conversations:
             self.schedule(conversation_id)
@@ -246,7 +250,9 @@ class ConversationQueue:
         while not self._stop.wait(every):
             try:
                 self.locks.beat()
-                for name in self.locks.reap():
+                freed = self.locks.reap()
+                self._interrupted(freed)
+                for name in freed:
                     kind, _, conversation_id = name.partition(":")
                     log_event(
                         logger,
@@ -261,6 +267,12 @@ class ConversationQueue:
                         self.sender.schedule(conversation_id)
             except Exception as error:  # storage briefly unreachable: next beat
                 log_event(logger, logging.ERROR, "keeper_failed", error=str(error))
+
+    def _interrupted(self, freed_locks: list[str]) -> None:
+        for name in freed_locks:
+            kind, _, conversation_id = name.partition(":")
+            if kind == "conversation":
+                inbox.mark_interrupted(self.database_url, conversation_id)
 
     def _retry_owner(self, key: str) -> str | None:
         """The task retrying this conversation, unless it is long overdue
