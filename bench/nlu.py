@@ -2,9 +2,12 @@
 
 Without `--dataset`: trains the NLU pipeline of `config.yml` on `data/nlu`,
 evaluates it on the held-out `tests/nlu/test_*.yml` as written and on a copy with
-the diacritics removed, and prints intent accuracy, macro F1, the worst intents,
-entity F1 per entity (exact span and type), how many nonsense messages fall back
-(`tests/nlu/nonsense.txt`), training time and parse latency.
+the diacritics removed (and the same way on the blind held-out set
+`tests/heldout/` and the development set `tests/devset/`, which may be tuned on:
+`--dev-errors` lists its mistakes, also in `var/results/dev-errors.txt`), and
+prints intent accuracy, macro F1, the worst intents, entity F1 per entity (exact
+span and type), how many nonsense messages fall back (`tests/nlu/nonsense.txt`),
+training time and parse latency.
 
 With `--dataset DIR` (PhoATIS layout, see bench/phoatis.py): converts `train/`,
 trains the same config on it and reports test intent accuracy, slot F1
@@ -37,6 +40,7 @@ from bot.ops.nlu_parser import (
 )
 
 ROOT = Path(__file__).resolve().parent.parent
+DEV_TITLE = "development set (tests/devset, may be tuned on)"
 
 
 @dataclass
@@ -223,26 +227,37 @@ def format_project(
     return "\n".join(lines)
 
 
-def second_set(parser: Parser, paths: list[Path], out: Path) -> str:
-    """The blind held-out set (written without reading data/nlu/): accuracy
-    both ways, the intents it gets wrong most, and its results files."""
+def second_set(
+    parser: Parser,
+    paths: list[Path],
+    out: Path,
+    name: str = "blind",
+    title: str = "second held-out set (blind)",
+    errors: bool = False,
+) -> str:
+    """Another labelled set (the blind held-out set, written without reading
+    data/nlu/, or the development set): accuracy both ways, the intents it gets
+    wrong most, its results files (`<out>/<name>-*`) and, with `errors`, its
+    misclassified messages."""
     examples = load_examples(paths)
     typed = evaluate(parser, examples)
     folded = evaluate(parser, without_diacritics(examples))
-    write_results("blind", typed, folded, out)
+    write_results(name, typed, folded, out)
+    mistakes = ["", f"mistakes, {title}:", *typed.errors, *folded.errors]
     return "\n".join(
         [
             "",
             "",
-            "| second held-out set (blind) | n | intent accuracy | macro F1 |",
+            f"| {title} | n | intent accuracy | macro F1 |",
             "|---|---:|---:|---:|",
             f"| as written | {typed.n} | {typed.accuracy:.3f} | {typed.macro_f1:.3f} |",
             f"| diacritics removed | {folded.n} | {folded.accuracy:.3f} "
             f"| {folded.macro_f1:.3f} |",
             "",
-            "| worst intents, blind set (as written) | F1 | n | mistaken for |",
+            f"| worst intents, {name} set (as written) | F1 | n | mistaken for |",
             "|---|---:|---:|---|",
             *(f"| {i} | {f:.3f} | {n} | {c or '-'} |" for i, f, n, c in typed.worst),
+            *(mistakes if errors else []),
         ]
     )
 
@@ -250,6 +265,7 @@ def second_set(parser: Parser, paths: list[Path], out: Path) -> str:
 def run_project(args: argparse.Namespace) -> str:
     tests = sorted(args.test.glob("test_*.yml"))
     blind = sorted(args.blind.glob("*.yml")) if args.blind.is_dir() else []
+    dev = sorted(args.dev.glob("*.yml")) if args.dev.is_dir() else []
     nonsense_file = args.test / "nonsense.txt"
     nonsense = (
         [line for line in nonsense_file.read_text().splitlines() if line.strip()]
@@ -267,6 +283,10 @@ def run_project(args: argparse.Namespace) -> str:
         write_results("heldout", typed, folded, args.results)
         fell_back = sum(parser.parse(t).intent == FALLBACK for t in nonsense)
         second = second_set(parser, blind, args.results) if blind else ""
+        if dev:
+            second += second_set(
+                parser, dev, args.results, "dev", DEV_TITLE, args.dev_errors
+            )
         parser.close()
     table = format_project(typed, folded, seconds, (fell_back, len(nonsense)))
     table += second + f"\n\n(confusion matrices and errors: {args.results}/)"
@@ -329,6 +349,17 @@ def main(argv: list[str] | None = None) -> int:
         type=Path,
         default=ROOT / "tests" / "heldout",
         help="the second held-out set, written without reading data/nlu/",
+    )
+    parser.add_argument(
+        "--dev",
+        type=Path,
+        default=ROOT / "tests" / "devset",
+        help="the development set (may be tuned on; its errors in dev-errors.txt)",
+    )
+    parser.add_argument(
+        "--dev-errors",
+        action="store_true",
+        help="also list the development set's misclassified examples",
     )
     parser.add_argument("--results", type=Path, default=ROOT / "var" / "results")
     parser.add_argument("--dataset", type=Path, help="a directory in PhoATIS layout")
