@@ -201,10 +201,23 @@ class Settings:
     nlu_data_dir: Path = ROOT / "data"  # the NLU inbox writes its nlu/reviewed.yml
     sepay_api_key: str = ""  # the bank feed's keys; unset: that feed is off
     casso_secure_token: str = ""
+    rasa_urls: tuple[str, ...] = ()  # RASA_URLS: several Rasa servers (scale-out)
+    tracker_url: str = ""  # TRACKER_URL: Rasa's tracker store, when not TRACKER_DB
+    endpoints_file: Path = ROOT / "endpoints.yml"  # RASA_ENDPOINTS
 
     @property
     def log_dir(self) -> Path:
         return self.var_dir / "log"
+
+    @property
+    def rasa_servers(self) -> tuple[str, ...]:
+        """Every Rasa server the bridge spreads conversations over."""
+        return self.rasa_urls or (self.rasa_url,)
+
+    @property
+    def tracker_store_url(self) -> str:
+        """Rasa's SQL tracker store as an SQLAlchemy URL (the console reads it)."""
+        return self.tracker_url or f"sqlite:///{self.tracker_db}"
 
 
 def load_settings(env_file: Path | None = None) -> Settings:
@@ -248,7 +261,7 @@ def load_settings(env_file: Path | None = None) -> Settings:
         bridge_port=_port("BRIDGE_PORT", 8000),
         rasa_port=rasa_port,
         action_port=action_port,
-        rasa_url=os.environ.get("RASA_URL", "").strip()
+        rasa_url=(_rasa_urls() or (os.environ.get("RASA_URL", "").strip(),))[0]
         or f"http://{rasa_host}:{rasa_port}",
         action_url=os.environ.get("ACTION_SERVER_URL", "").strip()
         or f"http://{action_host}:{action_port}",
@@ -272,7 +285,35 @@ def load_settings(env_file: Path | None = None) -> Settings:
         nlu_data_dir=_path("NLU_DATA_DIR", ROOT / "data"),
         sepay_api_key=os.environ.get("SEPAY_API_KEY", "").strip(),
         casso_secure_token=os.environ.get("CASSO_SECURE_TOKEN", "").strip(),
+        rasa_urls=_rasa_urls(),
+        tracker_url=_tracker_url(),
+        endpoints_file=_path("RASA_ENDPOINTS", ROOT / "endpoints.yml"),
     )
+
+
+def _rasa_urls() -> tuple[str, ...]:
+    """RASA_URLS: comma-separated base URLs of the Rasa servers (scale-out)."""
+    raw = os.environ.get("RASA_URLS", "")
+    urls = tuple(u.strip().rstrip("/") for u in raw.split(",") if u.strip())
+    for url in urls:
+        if not url.startswith(("http://", "https://")):
+            raise SettingsError(
+                "RASA_URLS must be comma-separated http:// URLs of Rasa servers, "
+                f"got {url!r}"
+            )
+    if len(set(urls)) != len(urls):
+        raise SettingsError(f"RASA_URLS names a server twice: {raw!r}")
+    return urls
+
+
+def _tracker_url() -> str:
+    raw = os.environ.get("TRACKER_URL", "").strip()
+    if raw and "://" not in raw:
+        raise SettingsError(
+            "TRACKER_URL must be an SQLAlchemy URL of Rasa's tracker store, such as "
+            f"postgresql://user:pw@host/tracker, got {raw!r}"
+        )
+    return raw
 
 
 def _service_secrets(var_dir: Path) -> ServiceSecrets:

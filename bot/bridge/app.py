@@ -11,6 +11,7 @@ from functools import partial
 from pathlib import Path
 
 from flask import Flask, jsonify
+from sqlalchemy.exc import SQLAlchemyError
 from waitress import create_server
 
 from bot.bridge.http.bank_feed import bp as bank_feed_bp
@@ -29,6 +30,7 @@ from bot.bridge.worker.delivery import (
 from bot.bridge.worker.locks import Locks
 from bot.bridge.worker.queue import ConversationQueue, make_huey
 from bot.bridge.worker.rasa_client import RasaClient
+from bot.bridge.worker.rasa_pool import RasaPool
 from bot.bridge.worker.tokens import TokenStore, huey_lock
 from bot.bridge.worker.turns import TurnProcessor
 from bot.console import refresh
@@ -96,22 +98,22 @@ def build_platforms(settings: Settings, huey, locks: Locks | None = None) -> dic
     return platforms
 
 
-def tracker_url(settings: Settings) -> str:
-    """Rasa's SQL tracker store, which the console copies from."""
-    return f"sqlite:///{settings.tracker_db}"
-
-
 def build_queue(settings: Settings) -> ConversationQueue:
     cfg = settings.platforms
     huey = make_huey(settings.queue_db, cfg.queue_url, cfg.queue_poll)
     locks = Locks(huey)
     platforms = build_platforms(settings, huey, locks)
-    rasa = RasaClient(
-        settings.rasa_url,
-        settings.action_url,
-        settings.secrets.channel_secret,
-        settings.rasa_timeout,
-        api_token=settings.secrets.rasa_token,
+    rasa = RasaPool(
+        [
+            RasaClient(
+                url,
+                settings.action_url,
+                settings.secrets.channel_secret,
+                settings.rasa_timeout,
+                api_token=settings.secrets.rasa_token,
+            )
+            for url in settings.rasa_servers
+        ]
     )
     turns = TurnProcessor(
         rasa, Delivery(settings.database_url, platforms), settings.chat_rate
@@ -120,7 +122,7 @@ def build_queue(settings: Settings) -> ConversationQueue:
     refresh.schedule(
         huey,
         lambda: refresh.catch_up(
-            settings.database_url, tracker_url(settings), ROOT / "data"
+            settings.database_url, settings.tracker_store_url, ROOT / "data"
         ),
     )
     report_schedule.schedule_monthly(
@@ -147,7 +149,7 @@ def create_app(settings: Settings, queue: ConversationQueue | None = None) -> Fl
     app.config.update(
         SETTINGS=settings,
         DATABASE_URL=settings.database_url,
-        TRACKER_URL=tracker_url(settings),  # Rasa's, read by the console
+        TRACKER_URL=settings.tracker_store_url,  # Rasa's, read by the console
         BANK=(settings.bank_bin, settings.bank_account),  # for the VietQR images
         QUEUE=queue or build_queue(settings),
         PLATFORMS=settings.platforms,
@@ -195,6 +197,14 @@ def create_app(settings: Settings, queue: ConversationQueue | None = None) -> Fl
     @app.errorhandler(413)
     def too_large(_error):
         return jsonify({"error": "Nội dung gửi lên quá lớn."}), 413
+
+    @app.errorhandler(SQLAlchemyError)
+    def database_down(error):
+        """Nothing was stored: the platform sends the webhook again (503)."""
+        log_event(
+            logger, logging.ERROR, "database_unavailable", error=type(error).__name__
+        )
+        return jsonify({"error": "database unavailable, nothing stored; retry"}), 503
 
     return app
 

@@ -10,6 +10,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import requests
 
@@ -98,6 +99,9 @@ def service_env(settings: Settings) -> dict[str, str]:
         DATABASE_URL=settings.database_url,
         ACTION_ENDPOINT_URL=f"{settings.action_url}/webhook",
         TRACKER_DB=str(settings.tracker_db),
+        TRACKER_URL=settings.tracker_url,
+        RASA_URLS=",".join(settings.rasa_urls),
+        RASA_ENDPOINTS=str(settings.endpoints_file),
         **settings.secrets.as_env(),
         RASA_HOST=settings.rasa_host,
         ACTION_HOST=settings.action_host,
@@ -127,9 +131,13 @@ def action_service(settings: Settings) -> Service:
     )
 
 
-def rasa_service(settings: Settings, model: Path) -> Service:
+def rasa_service(settings: Settings, model: Path, number: int = 0) -> Service:
+    """Rasa server `number` of `settings.rasa_servers` (its port from its URL)."""
+    url = settings.rasa_servers[number]
+    port = str(urlsplit(url).port or settings.rasa_port)
+    several = len(settings.rasa_servers) > 1
     return Service(
-        "Rasa server",
+        f"Rasa server {number + 1}" if several else "Rasa server",
         [
             rasa_bin(),
             "run",
@@ -137,27 +145,32 @@ def rasa_service(settings: Settings, model: Path) -> Service:
             "--model",
             str(model),
             "--endpoints",
-            "endpoints.yml",
+            str(settings.endpoints_file),
             "--credentials",
             "credentials.yml",
             "--interface",
             settings.rasa_host,
             "--port",
-            str(settings.rasa_port),
+            port,
             "--auth-token",
             settings.secrets.rasa_token,
         ],
-        f"{settings.rasa_url}/status?token={settings.secrets.rasa_token}",
-        settings.log_dir / "rasa.log",
+        f"{url}/status?token={settings.secrets.rasa_token}",
+        settings.log_dir / (f"rasa-{number + 1}.log" if number else "rasa.log"),
         service_env(settings),
     )
 
 
-def bridge_service(settings: Settings) -> Service:
+def bridge_service(settings: Settings, port: int | None = None) -> Service:
+    """A bridge process; another `port` runs one more beside the first."""
+    env = service_env(settings)
+    port = port or settings.bridge_port
+    env["BRIDGE_PORT"] = str(port)
+    second = port != settings.bridge_port
     return Service(
-        "bridge",
+        f"bridge on port {port}" if second else "bridge",
         [sys.executable, "-m", "bot", "serve"],
-        f"http://{settings.host}:{settings.bridge_port}/health",
-        settings.log_dir / "bridge.log",
-        service_env(settings),
+        f"http://{settings.host}:{port}/health",
+        settings.log_dir / (f"bridge-{port}.log" if second else "bridge.log"),
+        env,
     )

@@ -31,25 +31,42 @@ class PromotionRefused(RuntimeError):
 
 
 def load_into_rasa(settings: Settings, model_file: str) -> float:
-    """Ask the serving Rasa to load this model; the seconds it took."""
+    """Ask every serving Rasa (RASA_URLS) to load this model; the seconds it
+    took. Should one refuse, those already switched get their model back, so
+    the servers never answer with different models."""
     started = time.monotonic()
+    previous = served_model(settings)
+    switched: list[str] = []
+    for rasa_url in settings.rasa_servers:
+        try:
+            _put_model(settings, rasa_url, model_file)
+        except PromotionRefused:
+            if previous is not None:
+                for done in switched:
+                    _put_model(settings, done, str(previous.resolve()))
+            raise
+        switched.append(rasa_url)
+    return time.monotonic() - started
+
+
+def _put_model(settings: Settings, rasa_url: str, model_file: str) -> None:
     try:
         response = requests.put(
-            f"{settings.rasa_url}/model",
+            f"{rasa_url}/model",
             params={"token": settings.secrets.rasa_token},
             json={"model_file": model_file},
             timeout=LOAD_TIMEOUT,
         )
     except requests.RequestException as error:
         raise PromotionRefused(
-            f"Không liên lạc được với Rasa ({type(error).__name__}); mô hình chưa đổi."
+            f"Không liên lạc được với Rasa {rasa_url} ({type(error).__name__}); "
+            "mô hình chưa đổi."
         ) from error
     if response.status_code != 204:
         raise PromotionRefused(
-            f"Rasa không nạp được mô hình (HTTP {response.status_code}); "
+            f"Rasa {rasa_url} không nạp được mô hình (HTTP {response.status_code}); "
             "mô hình chưa đổi."
         )
-    return time.monotonic() - started
 
 
 def served_model(settings: Settings) -> Path | None:

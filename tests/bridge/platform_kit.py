@@ -44,7 +44,8 @@ class ScriptedRasa:
     """Rasa's REST channel on loopback, and the action server's health.
 
     `replies` decides the answer; `down` answers 503 to every turn and
-    `fail_next` to the next N; `actions_up` is what `/health` says. Each turn
+    `fail_next` to the next N; `sick` fails every request, health checks
+    too; `actions_up` is what `/health` says. Each turn
     is kept as tracker events (`/conversations/<id>/tracker`), written like
     Rasa writes them: the user event first, the answer after `delay`.
     """
@@ -52,6 +53,7 @@ class ScriptedRasa:
     def __init__(self, replies: Replies = echo) -> None:
         self.replies = replies
         self.down = False
+        self.sick = False
         self.fail_next = 0
         self.actions_up = True
         self.delay = 0.0
@@ -73,6 +75,9 @@ class ScriptedRasa:
                 self.wfile.write(data)
 
             def do_GET(self) -> None:
+                if fake.sick:
+                    self._json(503, {"status": "sick"})
+                    return
                 if self.path.startswith("/conversations/"):
                     sender = unquote(self.path.split("/")[2])
                     with fake.lock:
@@ -86,7 +91,7 @@ class ScriptedRasa:
                 length = int(self.headers.get("Content-Length", 0))
                 payload = json.loads(self.rfile.read(length))
                 with fake.lock:
-                    failing = fake.down or fake.fail_next > 0
+                    failing = fake.down or fake.sick or fake.fail_next > 0
                     fake.fail_next = max(0, fake.fail_next - 1)
                 if failing:
                     self._json(503, {"error": "down"})

@@ -8,10 +8,11 @@ import time
 
 import requests
 from huey import RedisHuey, SqliteHuey
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from bot.bridge.store import inbox, outbox
 from bot.bridge.store.records import InboxMessage, OutboundMessage
+from bot.bridge.worker import queue as queue_module
 from bot.bridge.worker.locks import Locks
 from bot.bridge.worker.queue import make_huey
 from bot.bridge.worker.rasa_client import MESSAGE_ID_KEY
@@ -237,3 +238,45 @@ def test_a_turn_cut_off_by_a_crash_is_not_run_twice(tmp_path, db_url, monkeypatc
         b.sim.wait_for("messenger", "cut", 2)
         assert b.rasa.texts("messenger:cut") == ["một", "hai"]  # once each
         assert texts_sent(b, "cut") == ["echo: một", "echo: hai"]
+
+
+def test_work_whose_task_was_lost_is_swept_up(tmp_path, db_url, monkeypatch):
+    """The queue's Redis restarted empty: a stored message and a staged reply
+    have no task any more. The keeper's sweep schedules both again once they
+    have waited STALL_AFTER; fresh work is left to its own task."""
+    monkeypatch.setattr(queue_module, "STALL_AFTER", 0.5)
+    meta = inbox_metadata({"messenger": {"psid": "lost"}}, "text")
+    with running_bridge(tmp_path, db_url, monkeypatch) as b:
+        inbox.accept(db_url, "messenger", "lost-1", "messenger:lost", "còn ai", meta)
+        with session_scope(db_url) as session, session.begin():
+            session.add(
+                OutboundMessage(
+                    platform="messenger",
+                    conversation_id="messenger:staged",
+                    recipient_id="staged",
+                    body_json=json.dumps(
+                        {"recipient": {"id": "staged"}, "message": {"text": "x"}}
+                    ),
+                )
+            )
+        b.queue._sweep()  # too fresh: not this sweep's business
+        time.sleep(1.5)
+        assert b.rasa.texts("messenger:lost") == []
+        b.queue._sweep()
+        b.sim.wait_for("messenger", "lost", 1)
+        b.sim.wait_for("messenger", "staged", 1)
+        assert b.rasa.texts("messenger:lost") == ["còn ai"]
+        assert texts_sent(b, "staged") == ["x"]
+
+
+def test_a_webhook_the_database_cannot_store_gets_503(tmp_path, db_url, monkeypatch):
+    """Nothing stored, so the platform must send it again: 503, never 200."""
+    with running_bridge(tmp_path, db_url, monkeypatch) as b:
+        with session_scope(db_url) as session, session.begin():
+            session.execute(text("DROP TABLE inbox_messages"))
+        body = messenger_batch(messenger_event("gone", text="alo"))
+        response = post_messenger(
+            "http://bridge.test", b.secrets.messenger_app_secret, body, b.sim.http
+        )
+        assert response.status_code == 503
+        assert "retry" in response.text

@@ -71,7 +71,7 @@ def test_old_bodies_transcripts_trackers_and_attempts_are_forgotten(db_url, tmp_
                 LookupAttempt(conversation_id="web:old", created_at=OLD),
             ]
         )
-    done = forget(db_url, tracker_file(tmp_path), 90, NOW)
+    done = forget(db_url, f"sqlite:///{tracker_file(tmp_path)}", 90, NOW)
     assert (done.inbox_texts, done.outbox_bodies, done.transcripts) == (1, 1, 1)
     assert (done.web_trackers, done.lookup_attempts) == (1, 1)
     with session_scope(db_url) as session:
@@ -88,7 +88,8 @@ def test_old_bodies_transcripts_trackers_and_attempts_are_forgotten(db_url, tmp_
     assert (
         inbox.accept(db_url, "messenger", "mid-old", "messenger:p", "x", meta) is None
     )
-    assert forget(db_url, tmp_path / "tracker.db", 90, NOW).inbox_texts == 0
+    tracker_url = f"sqlite:///{tmp_path / 'tracker.db'}"
+    assert forget(db_url, tracker_url, 90, NOW).inbox_texts == 0
 
 
 def test_retention_runs_every_night_in_the_bridge(db_url):

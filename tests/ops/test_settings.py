@@ -14,6 +14,10 @@ VARIABLES = [
     "ACTION_SERVER_URL",
     "RASA_TIMEOUT",
     "NLU_DATA_DIR",
+    "RASA_URLS",
+    "TRACKER_URL",
+    "LOCK_STORE_URL",
+    "RASA_ENDPOINTS",
 ]
 
 
@@ -133,3 +137,33 @@ def test_nlu_data_dir_is_data_unless_set(tmp_path, monkeypatch):
     assert settings.nlu_data_dir == tmp_path / "copy"
     app = create_app(settings, queue=object())  # the inbox pages read this
     assert app.config["NLU_DATA_DIR"] == tmp_path / "copy"
+
+
+def test_several_rasa_servers_and_shared_stores(tmp_path, monkeypatch):
+    monkeypatch.setenv("RASA_URLS", "http://10.0.0.5:5005/, http://10.0.0.6:5005")
+    monkeypatch.setenv("TRACKER_URL", "postgresql://rasa:pw@10.0.0.2/tracker")
+    settings = load_settings(tmp_path / "missing.env")
+    assert settings.rasa_servers == ("http://10.0.0.5:5005", "http://10.0.0.6:5005")
+    assert settings.rasa_url == "http://10.0.0.5:5005"  # the API the console uses
+    assert settings.tracker_store_url == "postgresql://rasa:pw@10.0.0.2/tracker"
+
+
+def test_one_rasa_server_and_the_sqlite_tracker_by_default(tmp_path):
+    settings = load_settings(tmp_path / "missing.env")
+    assert settings.rasa_servers == ("http://127.0.0.1:5005",)
+    assert settings.tracker_store_url.startswith("sqlite:///")
+    assert settings.tracker_store_url.endswith("var/tracker.db")
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "reason"),
+    [
+        ("RASA_URLS", "10.0.0.5:5005", "http:// URLs"),
+        ("RASA_URLS", "http://a:1,http://a:1", "names a server twice"),
+        ("TRACKER_URL", "tracker.db", "SQLAlchemy URL"),
+    ],
+)
+def test_bad_scale_out_settings_say_why(tmp_path, monkeypatch, name, value, reason):
+    monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError, match=reason):
+        load_settings(tmp_path / "missing.env")

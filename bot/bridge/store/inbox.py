@@ -65,6 +65,19 @@ def pending_conversations(url: str) -> list[str]:
         return list(session.scalars(query))
 
 
+def stalled_conversations(url: str, older_than: datetime) -> list[str]:
+    """Conversations whose oldest pending message came before `older_than`:
+    their drain task may be lost (the queue's Redis restarted empty)."""
+    with session_scope(url) as session:
+        query = (
+            select(InboxMessage.conversation_id)
+            .where(InboxMessage.status == "pending")
+            .where(InboxMessage.received_at < older_than)
+            .distinct()
+        )
+        return list(session.scalars(query))
+
+
 def has_pending(url: str, conversation_id: str) -> bool:
     return bool(read(url, _ANY_PENDING, conversation_id=conversation_id))
 

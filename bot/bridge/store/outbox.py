@@ -94,6 +94,19 @@ def pending_conversations(url: str) -> list[str]:
         )
 
 
+def stalled_conversations(url: str, older_than: datetime) -> list[str]:
+    """Conversations with a reply pending since before `older_than`."""
+    with session_scope(url) as session:
+        return list(
+            session.scalars(
+                select(OutboundMessage.conversation_id)
+                .where(OutboundMessage.status == "pending")
+                .where(OutboundMessage.created_at < older_than)
+                .distinct()
+            )
+        )
+
+
 def has_pending(url: str, conversation_id: str) -> bool:
     return bool(read(url, _ANY_PENDING, conversation_id=conversation_id))
 

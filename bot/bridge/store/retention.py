@@ -21,7 +21,7 @@ from pathlib import Path
 
 from huey import crontab
 from huey.api import Huey
-from sqlalchemy import column, delete, func, select, table, update
+from sqlalchemy import column, delete, func, inspect, select, table, update
 
 from bot.bridge.store.records import ChatMessage, InboxMessage, OutboundMessage
 from bot.club.database import get_engine
@@ -44,7 +44,7 @@ class Forgotten:
 
 
 def forget(
-    database_url: str, tracker_db: Path | None, days: int, now: datetime
+    database_url: str, tracker_url: str | None, days: int, now: datetime
 ) -> Forgotten:
     cutoff = now - timedelta(days=days)
     with get_engine(database_url).begin() as conn:
@@ -67,7 +67,7 @@ def forget(
         attempts = conn.execute(
             delete(LookupAttempt).where(LookupAttempt.created_at < cutoff)
         ).rowcount
-    trackers = _forget_web_trackers(tracker_db, cutoff) if tracker_db else 0
+    trackers = _forget_web_trackers(tracker_url, cutoff) if tracker_url else 0
     return Forgotten(inbox, outbox, transcripts, trackers, attempts)
 
 
@@ -75,16 +75,19 @@ def forget_now(settings: Settings) -> Forgotten:
     """What the nightly task and `python -m bot retention` run."""
     return forget(
         settings.database_url,
-        settings.tracker_db,
+        settings.tracker_store_url,
         settings.retention_days,
         datetime.utcnow(),
     )
 
 
-def _forget_web_trackers(tracker_db: Path, cutoff: datetime) -> int:
+def _forget_web_trackers(tracker_url: str, cutoff: datetime) -> int:
     """Web chat conversations of Rasa's SQL tracker store (its `events` table)
     whose last event is older than `cutoff`; returns how many."""
-    if not tracker_db.exists():
+    if tracker_url.startswith("sqlite:///") and not Path(tracker_url[10:]).exists():
+        return 0
+    engine = get_engine(tracker_url)
+    if not inspect(engine).has_table("events"):
         return 0
     events = table("events", column("sender_id"), column("timestamp"))
     stale = (
@@ -93,7 +96,7 @@ def _forget_web_trackers(tracker_db: Path, cutoff: datetime) -> int:
         .group_by(events.c.sender_id)
         .having(func.max(events.c.timestamp) < cutoff.timestamp())
     )
-    with get_engine(f"sqlite:///{tracker_db}").begin() as conn:
+    with engine.begin() as conn:
         senders = [row[0] for row in conn.execute(stale)]
         if senders:
             conn.execute(delete(events).where(events.c.sender_id.in_(senders)))

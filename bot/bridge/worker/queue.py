@@ -30,6 +30,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +59,7 @@ HEARTBEAT_EVERY = (
     5.0  # seconds between a process's heartbeats (see bot.bridge.worker.locks)
 )
 RETRY_OWNER_GRACE = 120.0  # a retry owner this late is presumed lost (crash)
+STALL_AFTER = 10.0  # seconds pending work waits before the keeper schedules it again
 WEB_PREFIX = "web:"
 WEB_WAIT = 0.2  # a web drain finding no free web slot tries again this much later
 
@@ -206,7 +208,19 @@ class ConversationQueue:
         return row
 
     def schedule(self, conversation_id: str) -> None:
-        self._drain_task(conversation_id)
+        """Enqueue a drain. The message is already in the inbox, so if the
+        queue's storage is unreachable (Redis restarting) the keeper's sweep
+        schedules it once that storage is back (`_sweep`)."""
+        try:
+            self._drain_task(conversation_id)
+        except Exception as error:
+            log_event(
+                logger,
+                logging.ERROR,
+                "schedule_failed",
+                conversation=conversation_id,
+                error=f"{type(error).__name__}: {error}",
+            )
 
     def resume(self) -> int:
         """Re-schedule work left by a crash or restart (inbox and outbox).
@@ -250,6 +264,7 @@ class ConversationQueue:
         while not self._stop.wait(every):
             try:
                 self.locks.beat()
+                self._sweep()
                 freed = self.locks.reap()
                 self._interrupted(freed)
                 for name in freed:
@@ -267,6 +282,17 @@ class ConversationQueue:
                         self.sender.schedule(conversation_id)
             except Exception as error:  # storage briefly unreachable: next beat
                 log_event(logger, logging.ERROR, "keeper_failed", error=str(error))
+
+    def _sweep(self) -> None:
+        """Schedule again the work that has waited `STALL_AFTER`: its task was
+        lost if the queue's Redis restarted empty. A drain or send finding the
+        work taken or owned by a pending retry returns at once, so a spare
+        task costs nothing."""
+        since = datetime.utcnow() - timedelta(seconds=STALL_AFTER)
+        for conversation_id in inbox.stalled_conversations(self.database_url, since):
+            self.schedule(conversation_id)
+        for conversation_id in outbox.stalled_conversations(self.database_url, since):
+            self.sender.nudge(conversation_id)
 
     def _interrupted(self, freed_locks: list[str]) -> None:
         for name in freed_locks:

@@ -54,12 +54,29 @@ class OutboundSender:
         self._task = huey.task(
             retries=3, retry_delay=1, context=True, name="send_conversation"
         )(self._run)
+        self._nudge_task = huey.task(retries=3, retry_delay=1, name="send_nudge")(
+            self.flush
+        )
 
     def schedule(self, conversation_id: str, delay: float = 0) -> None:
         if delay > 0:
             self._task.schedule(args=(conversation_id,), delay=delay)
         else:
             self._task(conversation_id)
+
+    def nudge(self, conversation_id: str) -> None:
+        """Send what waits, unless a scheduled retry owns its backoff (the
+        keeper's sweep, for a send task lost with the queue's storage)."""
+        try:
+            self._nudge_task(conversation_id)
+        except Exception as error:
+            log_event(
+                logger,
+                logging.ERROR,
+                "schedule_failed",
+                conversation=conversation_id,
+                error=f"{type(error).__name__}: {error}",
+            )
 
     def resume(self) -> int:
         conversations = outbox.pending_conversations(self.url)

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Any
 from bot.bridge.http.rate_limit import RateLimiter
 from bot.bridge.store import offers
 from bot.bridge.store.records import InboxMessage
-from bot.bridge.worker.rasa_client import MESSAGE_ID_KEY, RasaClient
+from bot.bridge.worker.rasa_client import MESSAGE_ID_KEY
+from bot.bridge.worker.rasa_pool import RasaPool
 from bot.bridge.worker.replies import bridge_message, standing_payloads
 from bot.logs import log_event
 
@@ -46,9 +47,7 @@ class TurnProcessor:
     payload.
     """
 
-    def __init__(
-        self, rasa: RasaClient, deliver: Delivery, per_minute: int = 30
-    ) -> None:
+    def __init__(self, rasa: RasaPool, deliver: Delivery, per_minute: int = 30) -> None:
         self.rasa = rasa
         self.deliver = deliver
         self.platforms = deliver.platforms
