@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from datetime import date
 from typing import Any
 from urllib.parse import urlencode
@@ -15,17 +16,18 @@ from actions.child_lookup import known_sponsor
 from actions.db import settings, today
 from actions.forms import text_of
 from actions.responses import money, phrase
-from bot.club.models import Child, Fund, Sponsorship
+from bot.club.models import Child, Expense, Fund, Sponsorship
 from bot.club.money import (
     donations_of,
     fund_months,
     fund_named,
     fund_to_date,
-    latest_expenses,
     latest_month_with_data,
     pending_transfers_of,
 )
-from bot.club.values import parse_month
+from bot.club.values import parse_amount, parse_month
+from bot.reports import vietqr
+from bot.reports.monthly.month_figures import months_with_books, next_month
 from bot.text import fold
 
 logger = logging.getLogger(__name__)
@@ -59,10 +61,36 @@ def sponsor_transfer(
     return memo, found.monthly_amount
 
 
-def qr_url(memo: str, amount: int) -> str:
+def fund_transfer(session, tracker: Tracker) -> tuple[str, str, int | None] | None:
+    """For a donor who names a fund ("ủng hộ 500k xây trường thì ck vào đâu"):
+    the fund's code, the memo (the code, and the phone of a verified sponsor)
+    and the amount they named, if any."""
+    fund = fund_named(session, text_of(tracker))
+    if fund is None:
+        return None
+    sponsor = known_sponsor(session, tracker)
+    try:
+        memo = vietqr.memo_text(fund.code, sponsor.phone if sponsor else "")
+    except vietqr.VietQRError:  # a fund code too long for a memo: no QR
+        return None
+    amounts = [
+        parse_amount(str(entity.get("value") or ""))
+        for entity in tracker.latest_message.get("entities") or []
+        if entity.get("entity") == "amount"
+    ]
+    amount = next((a for a in amounts if a and a <= MAX_QR_AMOUNT), None)
+    return fund.code, memo, amount
+
+
+MAX_QR_AMOUNT = 1_000_000_000  # what the image endpoint accepts
+
+
+def qr_url(memo: str, amount: int | None) -> str:
     """The VietQR image of a transfer to the club (bot/bridge/http/transfer_qr.py)."""
-    query = urlencode({"memo": memo, "amount": amount})
-    return f"{settings().public_url}/qr/vietqr.png?{query}"
+    values: dict[str, str | int] = {"memo": memo}
+    if amount:
+        values["amount"] = amount
+    return f"{settings().public_url}/qr/vietqr.png?{urlencode(values)}"
 
 
 class ActionDonationInfo(ClubAction):
@@ -80,14 +108,51 @@ class ActionDonationInfo(ClubAction):
             for f in session.scalars(select(Fund).order_by(Fund.id))
         )
         transfer = sponsor_transfer(session, domain, tracker)
-        memo = transfer[0] if transfer else phrase(domain, "utter_donate_memo_fund")
-        dispatcher.utter_message(response="utter_donate_bank", memo=memo, funds=funds)
+        named = None if transfer else fund_transfer(session, tracker)
+        if transfer:
+            memo = transfer[0]
+        elif named:
+            code, qr_memo, amount = named
+            memo = (
+                qr_memo
+                if qr_memo != code
+                else phrase(domain, "utter_donate_memo_fund_named", fund=code)
+            )
+            transfer = (qr_memo, amount)
+        else:
+            memo = phrase(domain, "utter_donate_memo_fund")
+        dispatcher.utter_message(
+            response="utter_donate_bank",
+            memo=memo,
+            funds=funds,
+            bank=vietqr.bank_name(settings().bank_bin),
+            account=spaced_account(settings().bank_account),
+        )
         if transfer:  # the memo is known: a QR code fills it in for them
             dispatcher.utter_message(
                 response="utter_donate_qr", qr_url=qr_url(*transfer)
             )
+        else:  # a fund named in the next message gets its QR code
+            dispatcher.utter_message(response="utter_donate_qr_ask_fund")
         dispatcher.utter_message(response="utter_donate_other")
         return []
+
+
+def spaced_account(account: str) -> str:
+    """ "012345678910" → "0123 4567 8910", as printed on the club's posters."""
+    return " ".join(account[i : i + 4] for i in range(0, len(account), 4))
+
+
+def month_expenses(session, month: date, limit: int = 3) -> list[tuple[Expense, str]]:
+    """The month's latest expenses (the public page lists them all)."""
+    query = (
+        select(Expense, Fund.name)
+        .join(Fund, Fund.id == Expense.fund_id)
+        .where(Expense.date >= month, Expense.date < next_month(month))
+        .order_by(Expense.date.desc(), Expense.id.desc())
+        .limit(limit)
+    )
+    return [(expense, fund) for expense, fund in session.execute(query)]
 
 
 def statement_url(month: date) -> str:
@@ -95,23 +160,31 @@ def statement_url(month: date) -> str:
     return f"{settings().public_url}/sao-ke/{month:%Y-%m}"
 
 
+# Words of a sponsor asking about their own transfer, in folded text (fold()
+# reads ck/mk/đc/r as chuyen khoan/minh/duoc/roi): "mình đã chuyển khoản chưa
+# thấy", "em ck 150k r clb nhận đc chưa", "tra giúp mình khoản chuyển hôm
+# trước". A question about the club's money ("quỹ xây trường được bao nhiêu
+# rồi", "tiền quỹ đã chi vào đâu rồi") has none of them.
+OWN_TRANSFER = re.compile(
+    r"\b(?:"
+    r"cua (?:minh|toi|em|chi|anh|con)"
+    r"|chua thay|da chuyen|chuyen (?:khoan )?roi"
+    r"|nhan (?:duoc )?chua|da nhan|(?:vao|den|toi) chua"
+    r"|(?:minh|toi|em|chi|anh) da (?:ung ho|dong gop|gop)"
+    r"|lich su ung ho|khoan chuyen|doi soat|(?:check|kiem tra|tra) giup"
+    r")\b"
+)
+# "tháng 13", "tháng 0": a month asked that is no month
+NO_MONTH = re.compile(r"\bthang (\d{1,3})\b")
+
+
 def asks_about_own_transfer(text: str) -> bool:
-    folded = fold(text)
-    return any(
-        words in folded
-        for words in (
-            "cua minh",
-            "cua toi",
-            "cua em",
-            "cua chi",
-            "cua anh",
-            "nhan duoc chua",
-            "nhan dc chua",
-            "da nhan",
-            "toi chua",
-            "vao chua",
-        )
-    )
+    return OWN_TRANSFER.search(fold(text)) is not None
+
+
+def months_url() -> str:
+    """The public list of months (/sao-ke/)."""
+    return f"{settings().public_url}/sao-ke/"
 
 
 class ActionShowStatement(ClubAction):
@@ -133,8 +206,43 @@ class ActionShowStatement(ClubAction):
         return []
 
     @staticmethod
-    def _public(session, dispatcher, text: str, domain: dict[str, Any]) -> None:
+    def _month_refused(session, dispatcher, text: str) -> date | None:
+        """The month asked, or None after saying why there is no statement of
+        it (no month, not yet begun, before the books); every link given is
+        a page that exists."""
+        now = today()
+        asked = parse_month(text, now)
+        books = months_with_books(session, now)
+        wrong = NO_MONTH.search(fold(text))
+        if asked is None and wrong and not 1 <= int(wrong.group(1)) <= 12:
+            dispatcher.utter_message(response="utter_statement_month_unknown")
+        elif not books:
+            dispatcher.utter_message(
+                response="utter_statement_no_books", url=months_url()
+            )
+        elif asked is not None and asked > now:
+            dispatcher.utter_message(
+                response="utter_statement_month_future",
+                month=asked.strftime("%m/%Y"),
+                url=months_url(),
+            )
+        elif asked is not None and asked not in books:
+            dispatcher.utter_message(
+                response="utter_statement_month_before_books",
+                month=asked.strftime("%m/%Y"),
+                first=books[-1].strftime("%m/%Y"),
+                url=months_url(),
+            )
+        else:
+            return asked or latest_month_with_data(session, now)
+        return None
+
+    @classmethod
+    def _public(cls, session, dispatcher, text: str, domain: dict[str, Any]) -> None:
         asked_month = parse_month(text, today())
+        month = cls._month_refused(session, dispatcher, text)
+        if month is None:
+            return
         fund = fund_named(session, text)
         if (
             fund is not None and asked_month is None
@@ -149,7 +257,6 @@ class ActionShowStatement(ClubAction):
                 url=statement_url(today()),
             )
             return
-        month = asked_month or latest_month_with_data(session, today())
         funds = [
             phrase(
                 domain,
@@ -170,7 +277,7 @@ class ActionShowStatement(ClubAction):
                 amount=money(expense.amount),
                 fund=fund,
             )
-            for expense, fund in latest_expenses(session)
+            for expense, fund in month_expenses(session, month)
         ]
         dispatcher.utter_message(
             response="utter_statement",
