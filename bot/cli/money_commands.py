@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from bot.club.database import session_scope
-from bot.club.models import Fund
+from bot.club.models import Child, Fund
 from bot.club.values import normalize_phone, parse_amount
 from bot.club.vocab import child_code
 from bot.settings import Settings
@@ -56,6 +56,11 @@ def _fund_code(settings: Settings, code: str) -> str | None:
     return wanted if wanted in codes else None
 
 
+def _child_known(settings: Settings, code: str) -> bool:
+    with session_scope(settings.database_url) as session:
+        return session.scalar(select(Child.id).where(Child.code == code)) is not None
+
+
 def _vietqr(settings: Settings, args) -> int:
     from bot.reports import vietqr
 
@@ -72,6 +77,10 @@ def _vietqr(settings: Settings, args) -> int:
         extra = child_code(args.child) or ""
         if not extra:
             return _fail(f"{args.child!r} is not a child code such as NE0101")
+        if not _child_known(settings, extra):
+            return _fail(
+                f"no child has the code {extra} (see `python -m bot export children`)"
+            )
     elif args.phone:
         extra = normalize_phone(args.phone) or ""
         if not extra:
@@ -81,9 +90,13 @@ def _vietqr(settings: Settings, args) -> int:
         data = vietqr.payload(settings.bank_bin, settings.bank_account, amount, memo)
     except vietqr.VietQRError as error:
         return _fail(str(error))
+    if args.png:
+        try:
+            args.png.write_bytes(vietqr.png(data))
+        except OSError as error:
+            return _fail(f"cannot write the image to {args.png} ({error.strerror})")
     print(data)
     if args.png:
-        args.png.write_bytes(vietqr.png(data))
         print(f"image: {args.png}", file=sys.stderr)
     return 0
 

@@ -64,11 +64,16 @@ def test_bad_values_get_one_sentence(tmp_path):
         ("--fund", "NUOIEM", "--child", "12"): "not a child code",
         ("--fund", "NUOIEM", "--phone", "123"): "not a Vietnamese mobile number",
         ("--fund", "NUOIEM", "--amount", "nhiều"): "not an amount",
+        ("--fund", "NUOIEM", "--child", "NE0999"): "no child has the code NE0999",
+        ("--fund", "NUOIEM", "--amount", "0"): "not an amount",
+        ("--fund", "CHIENDICH", "--png", str(tmp_path / "no" / "qr.png")): (
+            "cannot write the image to"
+        ),
     }
     for args, reason in cases.items():
         result = run_bot(tmp_path, "vietqr", *args, **env)
-        assert result.returncode == 2 and reason in result.stderr
-        assert "Traceback" not in result.stderr
+        assert result.returncode == 2 and reason in result.stderr, result.stderr
+        assert "Traceback" not in result.stderr and result.stdout == ""
 
 
 STATEMENTS = Path(__file__).parents[1] / "fixtures" / "statements"
