@@ -24,6 +24,7 @@ from bot.club.seed import seed_if_empty
 from bot.ops.processes import bridge_service, free_port
 from bot.reports.ledger import BankTransaction
 from bot.reports.statement_import import import_statement
+from bot.reports.statement_review import assign, review_list
 from bot.settings import load_settings
 from tests.fixtures.statements import make_statement_fixtures as made
 
@@ -239,3 +240,27 @@ def test_a_body_that_is_not_the_services_format_is_400_with_the_reason(bridge, d
     )
     assert raw.status_code == 400 and raw.json()["error"] == "malformed JSON"
     assert ledger_counts(db_url) == (0, 0)
+
+
+def test_a_payer_staff_assigned_once_is_booked_when_the_feed_brings_them_again(
+    bridge, db_url
+):
+    """Item 3's memory, for the feed: staff book Đức's run-together memo from
+    the January export once; his next transfer, posted by Casso from the same
+    account, is booked at once."""
+    import_statement(db_url, made.HERE / "tcb_enquiry.xlsx")
+    [unsure] = [i for i in review_list(db_url) if i.description == "IBFT NUOIEMNE0102"]
+    assign(db_url, unsure.id, "NUOIEM", unsure.sponsor_id, "NE0102", by="thu.ha")
+    row = {
+        **casso_row(9, 320_000, "IBFT NUOIEMNE0102", date(2026, 2, 3)),
+        "corresponsiveAccount": "19033334444011",  # Đức's, as in the export
+        "corresponsiveName": "TRAN MINH DUC",
+    }
+    done = casso(bridge).post({"error": 0, "data": [row]})
+    assert (done.status, done.body["accepted"], done.body["matched"]) == (200, 1, 1)
+    with session_scope(db_url) as session:
+        tx = session.scalars(
+            select(BankTransaction).where(BankTransaction.source == "casso")
+        ).one()
+        assert (tx.state, tx.confidence, tx.matched_by) == ("booked", "high", "payer")
+        assert tx.donation.amount == 320_000
