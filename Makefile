@@ -18,8 +18,8 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 setup:            ## create .venv with Python 3.10 and the exact pins (idempotent)
 	@scripts/bootstrap.sh
 
-run: setup        ## database, model (if changed) and all three services, until Ctrl-C
-	@$(PY) -m bot run
+run: setup        ## database, model (if changed) and all services, until Ctrl-C; PROFILE=scale: PostgreSQL, Redis, 2 Rasa, 2 bridges
+	@$(PY) -m bot run $(if $(PROFILE),--profile $(PROFILE))
 
 test: lint validate unit integration test-faults test-stories  ## everything CI checks
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from dotenv import load_dotenv
 
@@ -203,6 +204,7 @@ class Settings:
     casso_secure_token: str = ""
     rasa_urls: tuple[str, ...] = ()  # RASA_URLS: several Rasa servers (scale-out)
     tracker_url: str = ""  # TRACKER_URL: Rasa's tracker store, when not TRACKER_DB
+    lock_store_url: str = ""  # LOCK_STORE_URL: Rasa's lock store on Redis
     endpoints_file: Path = ROOT / "endpoints.yml"  # RASA_ENDPOINTS
 
     @property
@@ -285,9 +287,7 @@ def load_settings(env_file: Path | None = None) -> Settings:
         nlu_data_dir=_path("NLU_DATA_DIR", ROOT / "data"),
         sepay_api_key=os.environ.get("SEPAY_API_KEY", "").strip(),
         casso_secure_token=os.environ.get("CASSO_SECURE_TOKEN", "").strip(),
-        rasa_urls=_rasa_urls(),
-        tracker_url=_tracker_url(),
-        endpoints_file=_path("RASA_ENDPOINTS", ROOT / "endpoints.yml"),
+        **_rasa_stores(),
     )
 
 
@@ -306,14 +306,32 @@ def _rasa_urls() -> tuple[str, ...]:
     return urls
 
 
-def _tracker_url() -> str:
-    raw = os.environ.get("TRACKER_URL", "").strip()
-    if raw and "://" not in raw:
+def _rasa_stores() -> dict[str, Any]:
+    """Rasa's servers and the stores they share. TRACKER_URL (PostgreSQL) and
+    LOCK_STORE_URL (Redis) go together and switch Rasa to
+    endpoints.scale.yml; several servers need both."""
+    urls = _rasa_urls()
+    tracker = os.environ.get("TRACKER_URL", "").strip()
+    lock = os.environ.get("LOCK_STORE_URL", "").strip()
+    if tracker and not tracker.startswith("postgresql"):
         raise SettingsError(
-            "TRACKER_URL must be an SQLAlchemy URL of Rasa's tracker store, such as "
-            f"postgresql://user:pw@host/tracker, got {raw!r}"
+            "TRACKER_URL must be a PostgreSQL URL such as "
+            f"postgresql://user:pw@host:5432/tracker, got {tracker!r}"
         )
-    return raw
+    if lock and not lock.startswith(("redis://", "rediss://")):
+        raise SettingsError(f"LOCK_STORE_URL must be a redis:// URL, got {lock!r}")
+    if bool(tracker) != bool(lock) or (len(urls) > 1 and not tracker):
+        raise SettingsError(
+            "several Rasa servers share their conversations: set both TRACKER_URL "
+            "(PostgreSQL) and LOCK_STORE_URL (Redis), or neither for one server"
+        )
+    default = "endpoints.scale.yml" if tracker else "endpoints.yml"
+    return {
+        "rasa_urls": urls,
+        "tracker_url": tracker,
+        "lock_store_url": lock,
+        "endpoints_file": _path("RASA_ENDPOINTS", ROOT / default),
+    }
 
 
 def _service_secrets(var_dir: Path) -> ServiceSecrets:

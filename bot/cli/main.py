@@ -14,8 +14,14 @@ from bot.settings import Settings, SettingsError, load_settings
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser(
+    run = commands.add_parser(
         "run", help="prepare everything and run the whole bot (make run)"
+    )
+    run.add_argument(
+        "--profile",
+        choices=["single", "scale"],
+        default="single",
+        help="scale: PostgreSQL, Redis, two Rasa servers and two bridges",
     )
     commands.add_parser(
         "serve", help="run only the bridge (web chat, webhooks, worker)"
@@ -103,10 +109,10 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
-def _run(settings: Settings, _args) -> int:
+def _run(settings: Settings, args) -> int:
     from bot.ops.stack import run
 
-    return run(settings)
+    return run(settings, args.profile)
 
 
 def _serve(settings: Settings, _args) -> int:

@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import requests
+from sqlalchemy.engine import make_url
 
 from bot.ops.training import rasa_bin, rasa_env
 from bot.settings import ROOT, Settings
@@ -117,8 +118,30 @@ def service_env(settings: Settings) -> dict[str, str]:
         CHAT_RATE_PER_MINUTE=str(settings.chat_rate),
         LOOKUP_VERIFY_DAYS=str(settings.lookup_verify_days),
         RETENTION_DAYS=str(settings.retention_days),
+        LOCK_STORE_URL=settings.lock_store_url,
+        **store_env(settings),
     )
     return env
+
+
+def store_env(settings: Settings) -> dict[str, str]:
+    """The variables endpoints.scale.yml reads, from TRACKER_URL and
+    LOCK_STORE_URL (Rasa's endpoint file takes host, port... one by one)."""
+    if not settings.tracker_url:
+        return {}
+    tracker = make_url(settings.tracker_url)
+    lock = urlsplit(settings.lock_store_url)
+    return {
+        "TRACKER_HOST": tracker.host or "127.0.0.1",
+        "TRACKER_PORT": str(tracker.port or 5432),
+        "TRACKER_NAME": tracker.database or "tracker",
+        "TRACKER_USER": tracker.username or "",
+        "TRACKER_PASSWORD": tracker.password or "",
+        "LOCK_HOST": lock.hostname or "127.0.0.1",
+        "LOCK_PORT": str(lock.port or 6379),
+        "LOCK_DB": lock.path.strip("/") or "1",
+        "LOCK_PASSWORD": lock.password or "",
+    }
 
 
 def action_service(settings: Settings) -> Service:

@@ -17,21 +17,28 @@ from bot.ops.processes import (
     rasa_service,
 )
 from bot.ops.registry import live_model_path
+from bot.ops.scale import StoreError, bridge_ports, scale_settings, stores_for
 from bot.ops.schema import migrate
 from bot.ops.training import train
-from bot.settings import Settings
+from bot.settings import Settings, SettingsError
 
 
 class PortBusyError(RuntimeError):
     pass
 
 
-def check_ports(settings: Settings) -> None:
-    for variable, host, port in (
+def check_ports(settings: Settings, scale: bool = False) -> None:
+    wanted = [
         ("BRIDGE_PORT", settings.host, settings.bridge_port),
         ("RASA_PORT", settings.rasa_host, settings.rasa_port),
         ("ACTION_PORT", settings.action_host, settings.action_port),
-    ):
+    ]
+    if scale:  # the second Rasa server and bridge take the next ports
+        wanted += [
+            ("BRIDGE_PORT + 1", settings.host, settings.bridge_port + 1),
+            ("RASA_PORT + 1", settings.rasa_host, settings.rasa_port + 1),
+        ]
+    for variable, host, port in wanted:
         if port_in_use(host, port):
             raise PortBusyError(
                 f"port {port} ({variable}) on {host} is already in use: "
@@ -39,11 +46,13 @@ def check_ports(settings: Settings) -> None:
             )
 
 
-def prepare(settings: Settings) -> None:
+def prepare(settings: Settings, own_database: bool = False) -> None:
     """Create or upgrade the database; load the demo club into the embedded
-    default database when it is empty (never into one DATABASE_URL names)."""
+    default database (or the scale profile's own) when it is empty, never
+    into one DATABASE_URL names."""
     migrate(settings.database_url)
-    added = seed_if_empty(settings.database_url) if settings.embedded_database else 0
+    demo = settings.embedded_database or own_database
+    added = seed_if_empty(settings.database_url) if demo else 0
     note = f", {added} demo rows loaded from data/seed/" if added else ""
     print(f"==> database ready ({shown_url(settings.database_url)}){note}", flush=True)
 
@@ -113,35 +122,61 @@ def serving_model(settings: Settings) -> Path:
     return model
 
 
-def run(settings: Settings) -> int:
-    if not settings.env_file_found:
+def services_for(settings: Settings, model: Path) -> list[tuple[Service, int]]:
+    """Each service with the seconds it may take to start, in starting order."""
+    rasa = [
+        (rasa_service(settings, model, n), 300)
+        for n in range(len(settings.rasa_servers))
+    ]
+    bridges = [(bridge_service(settings), 60)]
+    if settings.rasa_urls:  # the scale profile: a second bridge beside the first
+        bridges += [
+            (bridge_service(settings, port), 60) for port in bridge_ports(settings)[1:]
+        ]
+    return [(action_service(settings), 120), *rasa, *bridges]
+
+
+def run(settings: Settings, profile: str = "single") -> int:
+    scale = profile == "scale"
+    if not settings.env_file_found and not scale:
         print(
             "==> no .env file: using the embedded defaults (SQLite under var/, ports "
             f"{settings.bridge_port}/{settings.rasa_port}/{settings.action_port})",
             flush=True,
         )
-    check_ports(settings)
-    prepare(settings)
-    model = serving_model(settings)
-    services = [
-        action_service(settings),
-        rasa_service(settings, model),
-        bridge_service(settings),
-    ]
+    check_ports(settings, scale)
+    stores = stores_for(settings) if scale else None
+    try:
+        if stores is not None:
+            print(f"==> starting PostgreSQL and Redis ({stores.directory})", flush=True)
+            settings = scale_settings(settings, stores)
+        prepare(settings, own_database=scale)
+        return _run_services(settings, serving_model(settings))
+    except (StoreError, SettingsError) as error:
+        print(f"error: {error}", flush=True)
+        return 1
+    finally:
+        if stores is not None:
+            stores.stop()
+
+
+def _run_services(settings: Settings, model: Path) -> int:
     started: list[Service] = []
     try:
-        for service, timeout in zip(services, (120, 300, 60), strict=True):
+        for service, timeout in services_for(settings, model):
             print(
                 f"==> starting the {service.name} (log: {service.log_file})", flush=True
             )
             service.start()
             started.append(service)
             service.wait_healthy(timeout)
+        bridges = [s for s in started if s.name.startswith("bridge")]
         print(
-            f"\nThe bot is running. Web chat: http://{settings.host}:{settings.bridge_port}/\n"
-            f"  Rasa API:      {settings.rasa_url}\n"
-            f"  Action server: {settings.action_url}\n"
-            "Press Ctrl-C to stop.",
+            "\nThe bot is running. Web chat: "
+            + ", ".join(s.health_url.removesuffix("/health") + "/" for s in bridges)
+            + "\n  Rasa API:      "
+            + ", ".join(settings.rasa_servers)
+            + f"\n  Action server: {settings.action_url}\nPress Ctrl-C to stop.",
             flush=True,
         )
         return _wait_for_stop(started)
@@ -152,6 +187,9 @@ def run(settings: Settings) -> int:
         return 0
     finally:
         print("==> stopping…", flush=True)
+        # A second Ctrl-C must not leave services running.
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
         for service in reversed(started):
             service.stop()
+        signal.signal(signal.SIGINT, previous)
         print("==> stopped", flush=True)

@@ -142,10 +142,12 @@ def test_nlu_data_dir_is_data_unless_set(tmp_path, monkeypatch):
 def test_several_rasa_servers_and_shared_stores(tmp_path, monkeypatch):
     monkeypatch.setenv("RASA_URLS", "http://10.0.0.5:5005/, http://10.0.0.6:5005")
     monkeypatch.setenv("TRACKER_URL", "postgresql://rasa:pw@10.0.0.2/tracker")
+    monkeypatch.setenv("LOCK_STORE_URL", "redis://10.0.0.3:6379/1")
     settings = load_settings(tmp_path / "missing.env")
     assert settings.rasa_servers == ("http://10.0.0.5:5005", "http://10.0.0.6:5005")
     assert settings.rasa_url == "http://10.0.0.5:5005"  # the API the console uses
     assert settings.tracker_store_url == "postgresql://rasa:pw@10.0.0.2/tracker"
+    assert settings.endpoints_file.name == "endpoints.scale.yml"
 
 
 def test_one_rasa_server_and_the_sqlite_tracker_by_default(tmp_path):
@@ -160,10 +162,18 @@ def test_one_rasa_server_and_the_sqlite_tracker_by_default(tmp_path):
     [
         ("RASA_URLS", "10.0.0.5:5005", "http:// URLs"),
         ("RASA_URLS", "http://a:1,http://a:1", "names a server twice"),
-        ("TRACKER_URL", "tracker.db", "SQLAlchemy URL"),
+        ("TRACKER_URL", "sqlite:///tracker.db", "PostgreSQL URL"),
+        ("LOCK_STORE_URL", "redis://x:6379/1", "set both TRACKER_URL"),
+        ("LOCK_STORE_URL", "x:6379", "redis:// URL"),
     ],
 )
 def test_bad_scale_out_settings_say_why(tmp_path, monkeypatch, name, value, reason):
     monkeypatch.setenv(name, value)
     with pytest.raises(SettingsError, match=reason):
+        load_settings(tmp_path / "missing.env")
+
+
+def test_several_rasa_servers_need_the_shared_stores(tmp_path, monkeypatch):
+    monkeypatch.setenv("RASA_URLS", "http://a:5005,http://b:5005")
+    with pytest.raises(SettingsError, match="share their conversations"):
         load_settings(tmp_path / "missing.env")
