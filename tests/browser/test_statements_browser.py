@@ -3,24 +3,43 @@ banks' exports (two accounts of the club), books the review list (the
 suggestion in one click, an unmatched credit or a debit by choosing its fund
 and pressing "Ghi"), makes the month's report from the console, and the
 public page /sao-ke/YYYY-MM, the ledger and the bot's "sao kê tháng 1"
-answer agree to the đồng; the public page shows no phone and no full name."""
+answer agree to the đồng; the public page shows no phone and no full name.
+
+The bot's answer is asked in the web chat too. Rasa itself (its NLU and
+policies) is not started: a scripted Rasa on loopback stands in for it
+(`club_turn`: a few words choose the action and the amount entity) and runs
+the club's real actions (actions/donations.py) on the bridge's database,
+rendering their responses from domain.yml as Rasa does; the bridge, its queue,
+the web chat page and the VietQR endpoint are the real ones. Whether the
+model reads these messages as ask_statement/donate is the NLU's tests'
+concern (tests/test_stories.yml has a statement story)."""
 
 from __future__ import annotations
 
 import re
+import shutil
+import string
+import subprocess
 from datetime import date
 
+import pytest
+import requests
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import Select, WebDriverWait
 from sqlalchemy import func, select
 
-from actions.donations import ActionShowStatement
+from actions.donations import ActionDonationInfo, ActionShowStatement
 from bot.club.database import session_scope
 from bot.club.models import Donation, Expense, Fund, Sponsor
 from bot.club.seed import seed_if_empty
+from bot.club.values import parse_amount
+from bot.reports import vietqr
 from bot.reports.ledger import BankTransaction
-from tests.actions.actions_kit import run, tracker
+from bot.text import fold
+from tests.actions.actions_kit import DOMAIN, run, tracker
+from tests.bridge.platform_kit import ScriptedRasa
 from tests.browser.browser_kit import ADMIN, log_in, shoot, wait_for
 from tests.fixtures.statements import make_statement_fixtures as made
 from tests.fixtures.statements.make_statement_fixtures import Tx
@@ -43,6 +62,76 @@ BOOKINGS = [
     ("Mua xi mang diem truong", "XAYTRUONG", None),  # "Vật liệu xây dựng"
 ]
 PHONE = re.compile(r"(?<!\d)(?:\+?84|0)(?:[ .]?\d){9}(?!\d)")
+
+
+class _Kept(dict):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def rendered(message: dict) -> dict:
+    """What Rasa sends for a message an action dispatched: its response's
+    first variant from domain.yml, {placeholders} filled from the action's
+    values, the image too."""
+    name = message.get("response")
+    if not name:
+        return {k: message[k] for k in ("text", "image") if message.get(k)}
+    [variant, *_] = DOMAIN["responses"][name]
+    values = _Kept({k: v for k, v in message.items() if v is not None})
+    out = {"text": string.Formatter().vformat(variant["text"], (), values)}
+    if variant.get("image"):
+        out["image"] = string.Formatter().vformat(variant["image"], (), values)
+    if variant.get("buttons"):
+        out["buttons"] = variant["buttons"]
+    return out
+
+
+def club_turn(payload: dict) -> list[dict]:
+    """The scripted Rasa's answer: a statement or the bank account by a few
+    words (standing in for the NLU), from the club's real actions."""
+    text = payload["message"]
+    folded = fold(text)
+    if "sao ke" in folded:
+        action, intent = ActionShowStatement(), "ask_statement"
+    elif re.search(r"ung ho|stk|chuyen khoan", folded):
+        action, intent = ActionDonationInfo(), "donate"
+    else:
+        return [{"recipient_id": payload["sender"], "text": "Dạ?"}]
+    amounts = [
+        {"entity": "amount", "value": parse_amount(word)}
+        for word in re.findall(r"\b\d+k\b", folded)
+    ]
+    turn = tracker(text, intent=intent, sender=payload["sender"], entities=amounts)
+    messages, _ = run(action, turn)
+    return [{"recipient_id": payload["sender"], **rendered(m)} for m in messages]
+
+
+@pytest.fixture
+def club_rasa(monkeypatch):
+    """The scripted Rasa, set as the bridge's Rasa and action server."""
+    rasa = ScriptedRasa(club_turn)
+    monkeypatch.setenv("RASA_URL", rasa.url)
+    monkeypatch.setenv("ACTION_SERVER_URL", rasa.url)
+    yield rasa
+    rasa.close()
+
+
+@pytest.fixture
+def bridge(club_rasa, bridge):
+    """tests/browser/conftest.py's bridge, talking to the scripted Rasa."""
+    return bridge
+
+
+def ask_web_chat(driver, bridge, text: str):
+    """A web chat user asks; the bot's answers once the typing dots go."""
+    driver.get(bridge.page("/"))
+    wait_for(driver, "#input").send_keys(text, Keys.ENTER)
+    wait_for(driver, ".msg.user", text)
+    wait_for(driver, ".msg.bot")
+    WebDriverWait(driver, 30).until(
+        lambda d: not d.find_elements(By.CSS_SELECTOR, "#typing")
+    )
+    return driver.find_elements(By.CSS_SELECTOR, ".msg.bot")
 
 
 def second_export(folder, monkeypatch):
@@ -159,7 +248,7 @@ def bot_figures(text: str) -> dict[str, tuple[int, ...]]:
 
 
 def test_a_month_of_two_banks_is_booked_reported_and_agrees_everywhere(
-    bridge, browser, tmp_path, monkeypatch
+    bridge, browser, new_browser, tmp_path, monkeypatch
 ):
     assert seed_if_empty(bridge.db_url) > 0  # the demo funds, children, sponsors
     mb_file = second_export(tmp_path, monkeypatch)
@@ -213,3 +302,52 @@ def test_a_month_of_two_banks_is_booked_reported_and_agrees_everywhere(
     assert answer["response"] == "utter_statement" and answer["month"] == "01/2026"
     assert bot_figures(answer["funds"]) == funds
     assert answer["url"].endswith("/sao-ke/2026-01")
+
+    # ... and the same answer as a donor sees it in the web chat
+    [bubble] = ask_web_chat(new_browser(), bridge, "sao kê tháng 1/2026 với ad")
+    shown = bubble.find_element(By.CSS_SELECTOR, ".text").text
+    assert shown.startswith("Dạ, sao kê tháng 01/2026 của CLB:")
+    assert bot_figures(shown) == funds
+    assert shown.rstrip().endswith(bridge.page("/sao-ke/2026-01"))
+    assert not PHONE.search(shown)
+
+
+def test_a_donor_naming_a_fund_sees_its_vietqr_in_the_web_chat(
+    bridge, browser, tmp_path
+):
+    """Issue #13 item 4 on the web chat: the account as text (the fallback)
+    and the VietQR image, which the page loads from the bridge and which
+    decodes (zbar) to the club's account, the fund's memo and the amount."""
+    assert seed_if_empty(bridge.db_url) > 0
+    bank, qr, other = ask_web_chat(
+        browser, bridge, "ủng hộ 500k xây trường thì ck vào đâu ạ"
+    )
+    text = bank.find_element(By.CSS_SELECTOR, ".text").text
+    account = bridge.settings.bank_account
+    assert "Nội dung chuyển khoản: XAYTRUONG" in text
+    assert account[:4] in text and "Vietcombank" in text
+    image = qr.find_element(By.TAG_NAME, "img")
+    WebDriverWait(browser, 30).until(
+        lambda _: browser.execute_script(
+            "return arguments[0].complete && arguments[0].naturalWidth > 0", image
+        )
+    )
+    src = image.get_attribute("src")
+    assert src.startswith(bridge.page("/qr/vietqr.png?"))
+    png = requests.get(src, timeout=10)
+    assert png.status_code == 200 and png.headers["Content-Type"] == "image/png"
+    path = tmp_path / "qr.png"
+    path.write_bytes(png.content)
+    zbarimg = shutil.which("zbarimg")
+    assert zbarimg, "zbarimg is missing: run `make tools` (installs zbar-tools)"
+    decoded = subprocess.run(
+        [zbarimg, "--quiet", "--raw", str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    assert decoded == vietqr.payload(
+        bridge.settings.bank_bin, account, 500_000, "XAYTRUONG"
+    )
+    assert "Nuôi em" in other.text  # the other ways to help follow
+    shoot(browser, "webchat-vietqr")
