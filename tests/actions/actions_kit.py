@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import string
 from pathlib import Path
 from typing import Any
 
@@ -57,3 +58,29 @@ def run(action, tracker_: Tracker) -> tuple[list[dict], dict[str, Any]]:
 
 def responses(messages: list[dict]) -> list[str]:
     return [m.get("response") for m in messages]
+
+
+class _Kept(dict):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def rasa_output(message: dict, recipient: str) -> dict[str, Any]:
+    """What Rasa's REST channel sends for one message an action dispatched:
+    its response's first variant from domain.yml with the action's values
+    filled in (text, image, buttons), for tests whose scripted Rasa runs the
+    real actions."""
+    out: dict[str, Any] = {"recipient_id": recipient}
+    name = message.get("response")
+    if not name:
+        out.update({k: message[k] for k in ("text", "image") if message.get(k)})
+        return out
+    [variant, *_] = DOMAIN["responses"][name]
+    values = _Kept({k: v for k, v in message.items() if v is not None})
+    fill = string.Formatter().vformat
+    out["text"] = fill(variant["text"], (), values)
+    if variant.get("image"):
+        out["image"] = fill(variant["image"], (), values)
+    if variant.get("buttons"):
+        out["buttons"] = variant["buttons"]
+    return out

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import string
 import subprocess
 from datetime import date
 
@@ -38,7 +37,7 @@ from bot.club.values import parse_amount
 from bot.reports import vietqr
 from bot.reports.ledger import BankTransaction
 from bot.text import fold
-from tests.actions.actions_kit import DOMAIN, run, tracker
+from tests.actions.actions_kit import rasa_output, run, tracker
 from tests.bridge.platform_kit import ScriptedRasa
 from tests.browser.browser_kit import ADMIN, log_in, shoot, wait_for
 from tests.fixtures.statements import make_statement_fixtures as made
@@ -64,28 +63,6 @@ BOOKINGS = [
 PHONE = re.compile(r"(?<!\d)(?:\+?84|0)(?:[ .]?\d){9}(?!\d)")
 
 
-class _Kept(dict):
-    def __missing__(self, key: str) -> str:
-        return "{" + key + "}"
-
-
-def rendered(message: dict) -> dict:
-    """What Rasa sends for a message an action dispatched: its response's
-    first variant from domain.yml, {placeholders} filled from the action's
-    values, the image too."""
-    name = message.get("response")
-    if not name:
-        return {k: message[k] for k in ("text", "image") if message.get(k)}
-    [variant, *_] = DOMAIN["responses"][name]
-    values = _Kept({k: v for k, v in message.items() if v is not None})
-    out = {"text": string.Formatter().vformat(variant["text"], (), values)}
-    if variant.get("image"):
-        out["image"] = string.Formatter().vformat(variant["image"], (), values)
-    if variant.get("buttons"):
-        out["buttons"] = variant["buttons"]
-    return out
-
-
 def club_turn(payload: dict) -> list[dict]:
     """The scripted Rasa's answer: a statement or the bank account by a few
     words (standing in for the NLU), from the club's real actions."""
@@ -103,7 +80,7 @@ def club_turn(payload: dict) -> list[dict]:
     ]
     turn = tracker(text, intent=intent, sender=payload["sender"], entities=amounts)
     messages, _ = run(action, turn)
-    return [{"recipient_id": payload["sender"], **rendered(m)} for m in messages]
+    return [rasa_output(m, payload["sender"]) for m in messages]
 
 
 @pytest.fixture
