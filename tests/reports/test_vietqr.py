@@ -10,7 +10,11 @@ import pytest
 
 from bot.reports import vietqr
 
-# Payloads printed in public projects' docs, tests and payment records (payOS).
+# Payloads printed by other projects, never made by this code: a payment
+# page's documented example (TT000069); the README of github.com/subiz/vietqr
+# ("Sử dụng": 120.000 đ, "ủng hộ lũ lụt"); a payOS payment link kept in a
+# public project's SQL dump (TL89 100); subiz/vietqr's vietqr_test.go (a static
+# code without amount or memo, and two with a note).
 PUBLISHED = [
     (
         ("970436", "1023456789", 1943000, "TT000069"),
@@ -26,6 +30,21 @@ PUBLISHED = [
         ("970422", "VQRQADAIJ5512", 7000, "TL89 100"),
         "00020101021238570010A000000727012700069704220113VQRQADAIJ5512"
         "0208QRIBFTTA5303704540470005802VN62120808TL89 1006304E346",
+    ),
+    (
+        ("970423", "0099999999", None, ""),
+        "00020101021138540010A00000072701240006970423011000999999990208QRIBFTTA"
+        "53037045802VN6304CBB4",
+    ),
+    (
+        ("970422", "0023457923442", 40123, "test text string"),
+        "00020101021238570010A00000072701270006970422011300234579234420208QRIBFTTA"
+        "53037045405401235802VN62200816test text string6304D9C6",
+    ),
+    (
+        ("970422", "0023457923442", 40123, "chuyen khoan"),
+        "00020101021238570010A00000072701270006970422011300234579234420208QRIBFTTA"
+        "53037045405401235802VN62160812chuyen khoan6304722F",
     ),
 ]
 
@@ -75,10 +94,14 @@ def test_bad_values_are_refused_with_the_reason(args, reason):
         vietqr.payload(*args)
 
 
-def test_the_image_decodes_back_to_the_payload(tmp_path):
+@pytest.mark.parametrize(
+    "data",
+    [vietqr.payload("970436", "0123456789", 160000, "NUOIEM NE0101")]
+    + [expected for _, expected in PUBLISHED],
+)
+def test_the_image_decodes_back_to_the_payload(tmp_path, data):
     zbarimg = shutil.which("zbarimg")
     assert zbarimg, "zbarimg is missing: run `make tools` (installs zbar-tools)"
-    data = vietqr.payload("970436", "0123456789", 160000, "NUOIEM NE0101")
     image = tmp_path / "qr.png"
     image.write_bytes(vietqr.png(data))
     decoded = subprocess.run(
