@@ -9,14 +9,14 @@ from typing import Any
 from urllib.parse import urlencode
 
 from rasa_sdk import Tracker
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from actions.base import ClubAction, Events
 from actions.child_lookup import known_sponsor
 from actions.db import settings, today
 from actions.forms import text_of
 from actions.responses import money, phrase
-from bot.club.models import Child, Expense, Fund, Sponsorship
+from bot.club.models import Child, Donation, Expense, Fund, Sponsorship
 from bot.club.money import (
     donations_of,
     fund_months,
@@ -26,8 +26,6 @@ from bot.club.money import (
     pending_transfers_of,
 )
 from bot.club.values import parse_amount, parse_month
-from bot.reports import vietqr
-from bot.reports.monthly.month_figures import months_with_books, next_month
 from bot.text import fold
 
 logger = logging.getLogger(__name__)
@@ -69,9 +67,8 @@ def fund_transfer(session, tracker: Tracker) -> tuple[str, str, int | None] | No
     if fund is None:
         return None
     sponsor = known_sponsor(session, tracker)
-    try:
-        memo = vietqr.memo_text(fund.code, sponsor.phone if sponsor else "")
-    except vietqr.VietQRError:  # a fund code too long for a memo: no QR
+    memo = f"{fund.code} {sponsor.phone}" if sponsor else fund.code
+    if len(memo) > MEMO_MAX:  # a fund code too long for a memo: no QR
         return None
     amounts = [
         parse_amount(str(entity.get("value") or ""))
@@ -83,6 +80,26 @@ def fund_transfer(session, tracker: Tracker) -> tuple[str, str, int | None] | No
 
 
 MAX_QR_AMOUNT = 1_000_000_000  # what the image endpoint accepts
+MEMO_MAX = 25  # characters of memo banks keep (bot.reports.vietqr checks it too)
+# NAPAS BINs of the banks the statement layouts read, and a few more: the
+# bank named beside the account in the text (the QR code carries the BIN).
+BANK_NAMES = {
+    "970436": "Vietcombank",
+    "970407": "Techcombank",
+    "970422": "MB",
+    "970418": "BIDV",
+    "970415": "VietinBank",
+    "970405": "Agribank",
+    "970423": "TPBank",
+    "970432": "VPBank",
+    "970416": "ACB",
+    "970403": "Sacombank",
+}
+
+
+def bank_name(bank_bin: str) -> str:
+    """The bank's short name, or its BIN when not listed."""
+    return BANK_NAMES.get(bank_bin, f"ngân hàng mã {bank_bin}")
 
 
 def qr_url(memo: str, amount: int | None) -> str:
@@ -125,7 +142,7 @@ class ActionDonationInfo(ClubAction):
             response="utter_donate_bank",
             memo=memo,
             funds=funds,
-            bank=vietqr.bank_name(settings().bank_bin),
+            bank=bank_name(settings().bank_bin),
             account=spaced_account(settings().bank_account),
         )
         if transfer:  # the memo is known: a QR code fills it in for them
@@ -153,6 +170,25 @@ def month_expenses(session, month: date, limit: int = 3) -> list[tuple[Expense, 
         .limit(limit)
     )
     return [(expense, fund) for expense, fund in session.execute(query)]
+
+
+def next_month(month: date) -> date:
+    return date(month.year + month.month // 12, month.month % 12 + 1, 1)
+
+
+def months_with_books(session, now: date) -> list[date]:
+    """Every month from the first donation or expense to this month, newest
+    first: the months /sao-ke/YYYY-MM shows (the page also counts a month
+    whose only entries are bank rows still in review)."""
+    firsts = [session.scalar(select(func.min(m.date))) for m in (Donation, Expense)]
+    known = [d for d in firsts if d is not None and d <= now]
+    if not known:
+        return []
+    month, months = min(known).replace(day=1), []
+    while month <= now.replace(day=1):
+        months.append(month)
+        month = next_month(month)
+    return months[::-1]
 
 
 def statement_url(month: date) -> str:

@@ -19,25 +19,6 @@ from bot.text import strip_diacritics
 NAPAS = "A000000727"
 TO_ACCOUNT = "QRIBFTTA"
 MEMO_MAX = 25  # characters a bank keeps of field 62.08
-# NAPAS BINs of the banks the statement layouts read, and a few more, to name
-# the bank beside the account number in the bot's text (the QR has the BIN).
-BANK_NAMES = {
-    "970436": "Vietcombank",
-    "970407": "Techcombank",
-    "970422": "MB",
-    "970418": "BIDV",
-    "970415": "VietinBank",
-    "970405": "Agribank",
-    "970423": "TPBank",
-    "970432": "VPBank",
-    "970416": "ACB",
-    "970403": "Sacombank",
-}
-
-
-def bank_name(bank_bin: str) -> str:
-    """The bank's short name, or its BIN when not listed."""
-    return BANK_NAMES.get(bank_bin, f"ngân hàng mã {bank_bin}")
 
 
 class VietQRError(ValueError):

@@ -273,3 +273,21 @@ def test_the_sponsors_monthly_transfer_still_comes_first(demo):
 
 def test_dates_in_the_seed_are_what_these_tests_assume():
     assert date.today() >= date(2026, 11, 1), "the demo's books end in November 2026"
+
+
+def test_the_actions_rules_are_the_reports_rules(demo):
+    """actions/ may import only the club's domain (tests/test_layout.py), so
+    the months with a statement and the memo's length are written there
+    again; here they are held to bot/reports' own."""
+    from actions import donations
+    from bot.reports import vietqr
+    from bot.reports.monthly import month_figures
+
+    assert donations.MEMO_MAX == vietqr.MEMO_MAX
+    now = date.today()
+    with session_scope(demo) as session:
+        assert donations.months_with_books(
+            session, now
+        ) == month_figures.months_with_books(session, now)
+    for month in (date(2026, 1, 1), date(2026, 12, 1), date(2027, 5, 1)):
+        assert donations.next_month(month) == month_figures.next_month(month)
