@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import relationship
 
@@ -146,3 +147,17 @@ class TransferThanks(Base):
         Index("ix_transfer_thanks_conversation", "conversation_id", "status"),
         status_check("status", THANKS_STATES, "ck_transfer_thanks_status"),
     )
+
+
+def write_first(session) -> None:
+    """Make this transaction a writer before it reads (SQLite).
+
+    SQLAlchemy opens a deferred transaction; one that reads and then writes
+    while another connection commits a write in between cannot be upgraded
+    and fails at once with "database is locked" (WAL: its snapshot is stale;
+    the busy timeout does not apply). Staff assigning a row while the bridge
+    answers chats hit that nearly every time. A write first takes the write
+    lock, waiting the busy timeout for it, before anything is read. A no-op
+    on other databases (row locks)."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(text("UPDATE bank_statements SET id = id WHERE 0"))

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from bot.club.database import session_scope
 from bot.club.models import Child, Donation, Expense, Fund, Sponsor, utcnow
 from bot.club.vocab import child_code as stored_code
-from bot.reports.ledger import BankTransaction, PayerRule
+from bot.reports.ledger import BankTransaction, PayerRule, write_first
 from bot.reports.monthly.expense_categories import NAMES, category_of
 
 
@@ -154,6 +154,7 @@ def assign(
     """Book a transaction as staff decided; returns the donation's or
     expense's id. Deciding again corrects the earlier booking."""
     with session_scope(db_url) as session, session.begin():
+        write_first(session)  # the bridge writes meanwhile (chats, sends)
         tx = session.get(BankTransaction, transaction_id)
         if tx is None:
             raise AssignError(f"no bank transaction has the id {transaction_id}")

@@ -139,3 +139,44 @@ def test_assignments_that_cannot_be_made_say_why(
 def test_an_unknown_transaction_cannot_be_assigned(january):
     with pytest.raises(AssignError, match="no bank transaction has the id 9999"):
         assign(january, 9999, "NUOIEM")
+
+
+def test_assignments_and_imports_succeed_while_another_process_writes(
+    january, tmp_path
+):
+    """The bridge writes all the time (chats, sends); a staff assignment or
+    an import that read before writing failed with "database is locked"
+    nearly every time another connection committed in between (SQLite
+    cannot upgrade a stale read transaction). Now each takes the write lock
+    first and waits its turn."""
+    import threading
+
+    from sqlalchemy import update
+
+    from bot.club.models import Sponsor
+
+    stop, busy = threading.Event(), []
+
+    def bridge_like_writer() -> None:
+        while not stop.is_set():
+            with session_scope(january) as session, session.begin():
+                session.execute(
+                    update(Sponsor).where(Sponsor.id == 2).values(email="d@example.org")
+                )
+            busy.append(1)
+
+    writer = threading.Thread(target=bridge_like_writer)
+    writer.start()
+    try:
+        unsure = item(january, "IBFT NUOIEMNE0102")
+        for _ in range(30):  # staff correcting the same row, again and again
+            assign(january, unsure.id, "NUOIEM", unsure.sponsor_id, "NE0102")
+        march = [Tx(date(2026, 3, 3), f"FT2606{n:04d}", 1000 + n, "ung ho")
+                 for n in range(5)]  # fmt: skip
+        for n, tx in enumerate(march):
+            path = made.write_tcb_xlsx(tmp_path / f"m{n}.xlsx", [tx], 5_790_000)
+            assert import_statement(january, path).new == 1
+    finally:
+        stop.set()
+        writer.join()
+    assert len(busy) > 30  # the other writer did run all along
