@@ -104,6 +104,7 @@ def _vietqr(settings: Settings, args) -> int:
 def _import_statement(settings: Settings, args) -> int:
     from bot.ops.schema import migrate
     from bot.reports.balance_checks import BalanceError
+    from bot.reports.booked_thanks import booked_in_statement, thank
     from bot.reports.statement_import import StatementRefused, import_statement
     from bot.reports.statements.sheets import SheetError
 
@@ -119,6 +120,9 @@ def _import_statement(settings: Settings, args) -> int:
     except (SheetError, BalanceError) as error:
         return _fail(f"{args.file.name} was not imported: {error}")
     print(summary.line())
+    if summary.statement_id is not None:  # recent sponsors' transfers: thanks
+        booked = booked_in_statement(settings.database_url, summary.statement_id)
+        thank(settings.database_url, booked)  # the running bridge sends them
     return 0
 
 

@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.club.database import session_scope
 from bot.reports.balance_checks import check_balances, gap_note, in_order
 from bot.reports.feed_links import account_prefix, claim_fed, link_fed
-from bot.reports.ledger import BankStatement
+from bot.reports.ledger import BankStatement, write_first
 from bot.reports.ledger_writer import seen_keys, write_rows
 from bot.reports.memo_scan import plain
 from bot.reports.statements.statement_parser import (
@@ -54,6 +54,7 @@ class ImportSummary:
     errors: list[str] = field(default_factory=list)
     gap: str = ""
     checked: bool = False
+    statement_id: int | None = None  # the file's BankStatement row
 
     def line(self) -> str:
         text = (
@@ -141,6 +142,7 @@ def import_statement(db_url: str, path: Path, bank: str = "auto") -> ImportSumma
     record = _record(statement, path.name, period, balances)
     try:
         with session_scope(db_url) as session, session.begin():
+            write_first(session)  # reads, then writes: take the lock first
             where = (statement.bank, statement.account, period, balances)
             record.gap = summary.gap = gap_note(session, *where)
             session.add(record)
@@ -152,6 +154,7 @@ def import_statement(db_url: str, path: Path, bank: str = "auto") -> ImportSumma
             summary.duplicates += len(fresh) - len(unlinked)
             new = write_rows(session, record.id, unlinked)
             record.new_rows = summary.new = len(new)
+            summary.statement_id = record.id
     except IntegrityError:  # another import of the same rows committed first
         raise StatementRefused(
             f"another import added some of these rows meanwhile; nothing of "

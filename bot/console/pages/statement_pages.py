@@ -14,7 +14,7 @@ import tempfile
 from datetime import date
 from pathlib import Path
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
@@ -27,6 +27,7 @@ from bot.console import audit
 from bot.console.accounts import requires_role
 from bot.console.pages import address, bp, db_url
 from bot.reports.balance_checks import BalanceError, dong
+from bot.reports.booked_thanks import booked_in_statement, thank
 from bot.reports.ledger import BankStatement, BankTransaction
 from bot.reports.monthly.month_figures import months_with_books, previous_month
 from bot.reports.statement_import import StatementRefused, import_statement
@@ -115,6 +116,13 @@ def _saved_name(filename: str) -> str:
     return name[-200:]
 
 
+def send_now():
+    """The bridge's way to send a conversation's outbox at once (None when
+    this app runs without a queue: the keeper's sweep sends it later)."""
+    queue = current_app.config.get("QUEUE")
+    return queue.sender.schedule if queue is not None else None
+
+
 def _import(upload, bank: str):
     with tempfile.TemporaryDirectory(prefix="statement-") as folder:
         path = Path(folder) / _saved_name(upload.filename or "")
@@ -165,4 +173,7 @@ def statements_upload():
     audit.record(
         db_url(), current_user.username, "statement_import", summary.line(), address()
     )
+    if summary.statement_id is not None:  # recent sponsors' transfers: thanks
+        booked = booked_in_statement(db_url(), summary.statement_id)
+        thank(db_url(), booked, send=send_now())
     return render_statements(summary=summary, file_name=name)

@@ -20,7 +20,9 @@ from bot.club.models import Fund, Sponsor
 from bot.console import audit
 from bot.console.accounts import requires_role
 from bot.console.pages import address, bp, db_url
+from bot.console.pages.statement_pages import send_now
 from bot.reports.balance_checks import dong
+from bot.reports.booked_thanks import thank
 from bot.reports.monthly.expense_categories import NAMES
 from bot.reports.statement_review import AssignError, ReviewItem, assign, review_list
 
@@ -87,6 +89,7 @@ def _book(
     """Assign one transaction, audit it; returns the flash line."""
     by = current_user.username
     assign(db_url(), tx_id, fund, sponsor, child, by, purpose, kind)
+    thank(db_url(), [tx_id], send=send_now())  # a recent sponsor's transfer
     detail = f"tx={tx_id} fund={fund.upper()}"
     detail += f" sponsor={sponsor}" if sponsor else ""
     detail += f" child={child.upper()}" if child else ""
