@@ -42,7 +42,7 @@ screenshots: setup browser  ## the browser tests, saving docs/screenshots/*.png 
 integration: setup  ## real Rasa server + action server + bridge on loopback
 	$(PY) -m pytest tests/integration
 
-test-faults: setup  ## fault suite: platform API faults under steady signed webhook load (~1 min)
+test-faults: setup  ## fault suite under steady signed webhook load: platform API faults, and process kills on the scale profile (~5 min)
 	$(PY) -m pytest tests/faults
 
 test-stories: setup  ## rasa test on tests/test_stories.yml, failing on any wrong prediction

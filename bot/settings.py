@@ -205,6 +205,7 @@ class Settings:
     rasa_urls: tuple[str, ...] = ()  # RASA_URLS: several Rasa servers (scale-out)
     tracker_url: str = ""  # TRACKER_URL: Rasa's tracker store, when not TRACKER_DB
     lock_store_url: str = ""  # LOCK_STORE_URL: Rasa's lock store on Redis
+    action_wait: float = 30.0  # seconds a turn waits for a restarting action server
     endpoints_file: Path = ROOT / "endpoints.yml"  # RASA_ENDPOINTS
 
     @property
@@ -287,6 +288,7 @@ def load_settings(env_file: Path | None = None) -> Settings:
         nlu_data_dir=_path("NLU_DATA_DIR", ROOT / "data"),
         sepay_api_key=os.environ.get("SEPAY_API_KEY", "").strip(),
         casso_secure_token=os.environ.get("CASSO_SECURE_TOKEN", "").strip(),
+        action_wait=_seconds("ACTION_WAIT", 30),
         **_rasa_stores(),
     )
 

@@ -116,7 +116,10 @@ def build_queue(settings: Settings) -> ConversationQueue:
         ]
     )
     turns = TurnProcessor(
-        rasa, Delivery(settings.database_url, platforms), settings.chat_rate
+        rasa,
+        Delivery(settings.database_url, platforms),
+        settings.chat_rate,
+        settings.action_wait,
     )
     schedule_nightly(huey, lambda: forget_now(settings))
     refresh.schedule(

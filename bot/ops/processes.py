@@ -119,6 +119,7 @@ def service_env(settings: Settings) -> dict[str, str]:
         LOOKUP_VERIFY_DAYS=str(settings.lookup_verify_days),
         RETENTION_DAYS=str(settings.retention_days),
         LOCK_STORE_URL=settings.lock_store_url,
+        ACTION_WAIT=str(settings.action_wait),
         **store_env(settings),
     )
     return env

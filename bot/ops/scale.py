@@ -77,13 +77,17 @@ class Stores:
                 check=False,
             )
         if done.returncode != 0:
-            raise StoreError(f"scripts/{name} {args[0]} failed; see {log}")
+            last = log.read_text(errors="replace").strip().splitlines()[-1:]
+            raise StoreError(
+                f"scripts/{name} {args[0]} failed: {' '.join(last)} (see {log})"
+            )
         return done.stdout.strip()
 
 
 def stores_for(settings: Settings) -> Stores:
+    directory = os.environ.get("SCALE_DIR", "").strip()
     return Stores(
-        settings.var_dir / "scale",
+        Path(directory) if directory else settings.var_dir / "scale",
         _port("SCALE_POSTGRES_PORT", 5433),
         _port("SCALE_REDIS_PORT", 6380),
     )

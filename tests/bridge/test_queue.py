@@ -280,3 +280,41 @@ def test_a_webhook_the_database_cannot_store_gets_503(tmp_path, db_url, monkeypa
         )
         assert response.status_code == 503
         assert "retry" in response.text
+
+
+def test_a_holder_without_a_heartbeat_gets_a_grace_period(tmp_path):
+    """The queue's Redis restarted empty while a process held a lock it took
+    since (found by the fault suite): its heartbeat is missing, not expired,
+    so its lock stays for one TTL; a process that really died loses it after."""
+    huey = make_huey(tmp_path / "q.db")
+    holder, keeper = Locks(huey, ttl=0.3), Locks(huey, ttl=0.3)
+    assert holder.acquire("conversation:x")  # no heartbeat written yet
+    assert keeper.reap() == []
+    assert not keeper.acquire("conversation:x")
+    time.sleep(0.4)  # the holder never beat: dead after its grace
+    assert keeper.reap() == ["conversation:x"]
+    assert keeper.acquire("conversation:x")
+
+
+def test_a_turn_waits_for_a_restarting_action_server(tmp_path, db_url, monkeypatch):
+    """Rasa would run the turn without its custom action and the user would
+    hear "busy" (found by the fault suite): the turn waits, up to ACTION_WAIT
+    seconds, and is asked once the action server answers its health check."""
+    with running_bridge(tmp_path, db_url, monkeypatch, QUEUE_RETRY_DELAY="0.1") as b:
+        b.rasa.actions_up = False
+        say(b, "wait", "có chiến dịch nào không")
+        time.sleep(1.0)
+        assert b.rasa.texts("messenger:wait") == []  # held, not run without actions
+        b.rasa.actions_up = True
+        b.sim.wait_for("messenger", "wait", 1)
+        assert b.rasa.texts("messenger:wait") == ["có chiến dịch nào không"]
+
+
+def test_past_action_wait_the_turn_goes_to_rasa(tmp_path, db_url, monkeypatch):
+    """A long outage: FAQ answers need no action server, so after ACTION_WAIT
+    the turn is asked anyway."""
+    with running_bridge(tmp_path, db_url, monkeypatch, ACTION_WAIT="0.5") as b:
+        b.rasa.actions_up = False
+        say(b, "long", "chào ad")
+        b.sim.wait_for("messenger", "long", 1)
+        assert b.rasa.texts("messenger:long") == ["chào ad"]

@@ -30,6 +30,7 @@ def web(tmp_path, db_url, rasa, monkeypatch):
         "RASA_TIMEOUT": "5",
         "QUEUE_RETRIES": "2",
         "QUEUE_RETRY_DELAY": "0.1",
+        "ACTION_WAIT": "0",  # see test_queue.py for the wait itself
     }.items():
         monkeypatch.setenv(name, value)
     settings = load_settings(tmp_path / "none.env")

@@ -92,6 +92,19 @@ def scripted_target(tmp_path_factory) -> Iterator[ScriptedTarget]:
             rasa.close()
 
 
+@pytest.fixture(scope="session")
+def scale(tmp_path_factory) -> Iterator:
+    """The scale profile: PostgreSQL, Redis, two Rasa servers, two bridges."""
+    from tests.faults.scale_stack import scale_target
+
+    var_dir = tmp_path_factory.mktemp("scale")
+    state = SimulatorState(Secrets(*[SECRETS[k] for k in _SECRET_ORDER]))
+    with SimulatorServer(state) as sim:
+        env = {**BRIDGE_ENV, "QUEUE_RETRIES": "10", "WEB_RATE_PER_MINUTE": "1000"}
+        with scale_target(var_dir, state, sim.url, env) as target:
+            yield target
+
+
 REPORTS: list = []
 
 

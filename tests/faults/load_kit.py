@@ -46,9 +46,9 @@ from bot.simulator import (
 MARK = re.compile(r"#(\d+)\b")
 
 
-def message_text(seq: int) -> str:
+def message_text(seq: int, template: str = "cho mình hỏi tin số #{seq}") -> str:
     """What user messages say: a question and the user's sequence number."""
-    return f"cho mình hỏi tin số #{seq}"
+    return template.format(seq=seq)
 
 
 def seq_of(text: str) -> int | None:
@@ -84,6 +84,7 @@ class LoadPlan:
     users: int = 8
     rate: float = 6.0
     duration: float = 8.0
+    template: str = "cho mình hỏi tin số #{seq}"  # what each message says
 
     def user_ids(self) -> list[tuple[str, str]]:
         return [
@@ -129,7 +130,7 @@ class SteadyLoad:
             self.sent.append(Sent(platform, user, seq, message_id, accepted, at))
 
     def _post(self, i: int, platform: str, user: str, seq: int, message_id: str):
-        text = message_text(seq)
+        text = message_text(seq, self.plan.template)
         for k in range(len(self.bridge_urls)):
             url = self.bridge_urls[(i + k) % len(self.bridge_urls)]
             try:
@@ -331,6 +332,8 @@ class FaultWindow:
 
 
 def snapshot(target: Target, sent: list[Sent], answer_seq=None) -> FaultReport:
+    if hasattr(target, "report"):  # a real stack judges itself (scale_stack.py)
+        return target.report(sent)
     with target.state.lock:
         calls = list(target.state.calls)
     conversations = {s.conversation_id for s in sent}

@@ -87,6 +87,7 @@ def _settings(var_dir: Path) -> Settings:
         "RASA_PORT": str(free_port()),
         "ACTION_PORT": str(free_port()),
         "WEB_RATE_PER_MINUTE": "1000",  # every test talks from 127.0.0.1
+        "ACTION_WAIT": "2",  # test_zz: the busy answer after a short wait
     }
     saved = {key: os.environ.get(key) for key in overrides}
     os.environ.update(overrides)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from collections.abc import Iterator
@@ -10,6 +11,7 @@ from contextlib import contextmanager
 from huey.api import Huey
 from huey.exceptions import TaskLockedException
 
+PROCESS_ID = re.compile(r"[0-9a-f]{32}")  # Locks.process: uuid4().hex
 HEARTBEAT_TTL = 30.0  # a process silent for this long is dead: its locks are cleared
 
 
@@ -74,25 +76,37 @@ class Locks:
 
     def reap(self) -> list[str]:
         """Delete locks of dead processes (and their heartbeats); returns the
-        names of the locks freed."""
+        names of the locks freed.
+
+        Dead means a heartbeat that expired. A holder with no heartbeat at all
+        is given one TTL of grace first: the storage may have restarted empty
+        (Redis without persistence) while that process lives and holds a lock
+        it took since; it beats again within seconds."""
         items = self.huey.storage.result_items()
         now = time.time()
-        alive = {self.process}
-        for key, raw in items.items():
-            if key.startswith("alive:"):
-                if self.huey.serializer.deserialize(raw) > now:
-                    alive.add(key.removeprefix("alive:"))
-                else:
-                    self.huey.delete(key)
+        beats = {
+            key.removeprefix("alive:"): self.huey.serializer.deserialize(raw)
+            for key, raw in items.items()
+            if key.startswith("alive:")
+        }
+        beats[self.process] = now + self.ttl
         freed = []
         for key, raw in items.items():
             if not key.startswith(self.prefix):
                 continue
             try:
                 holder = self.huey.serializer.deserialize(raw)
-            except Exception:  # a plain huey lock ("1"): no owner to ask
+            except Exception:
                 holder = None
-            if holder not in alive:
+            if not (isinstance(holder, str) and PROCESS_ID.fullmatch(holder)):
+                holder = None  # a plain huey lock ("1"): no owner to ask
+            if holder is not None and holder not in beats:
+                self.huey.put_if_empty(f"alive:{holder}", now + self.ttl)  # grace
+                beats[holder] = now + self.ttl
+            if holder is None or beats[holder] <= now:
                 self.huey.delete(key)
                 freed.append(key.removeprefix(self.prefix))
+        for process, expiry in beats.items():
+            if expiry <= now:
+                self.huey.delete(f"alive:{process}")
         return freed

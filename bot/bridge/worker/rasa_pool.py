@@ -26,6 +26,7 @@ from bot.logs import log_event
 logger = logging.getLogger(__name__)
 
 RETRY_AFTER = 5.0  # seconds a server that failed its health check is left out
+ACTIONS_CHECK_EVERY = 1.0  # seconds a healthy action server is not asked again
 
 
 def rank(conversation_id: str, urls: list[str]) -> list[str]:
@@ -45,6 +46,7 @@ class RasaPool:
         self.retry_after = retry_after
         self._down_until: dict[str, float] = {}
         self._lock = threading.Lock()
+        self._actions_up_until = 0.0
 
     def client_for(self, conversation_id: str) -> RasaClient:
         order = rank(conversation_id, list(self.clients))
@@ -78,6 +80,16 @@ class RasaPool:
 
     def actions_healthy(self) -> bool:
         return next(iter(self.clients.values())).actions_healthy()
+
+    def actions_ready(self) -> bool:
+        """The action server answers its health check (a success is trusted
+        for ACTIONS_CHECK_EVERY seconds, so most turns cost no extra call)."""
+        if time.monotonic() < self._actions_up_until:
+            return True
+        if not self.actions_healthy():
+            return False
+        self._actions_up_until = time.monotonic() + ACTIONS_CHECK_EVERY
+        return True
 
     def _usable(self, url: str) -> bool:
         with self._lock:

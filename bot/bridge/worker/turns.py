@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from bot.bridge.http.rate_limit import RateLimiter
 from bot.bridge.store import offers
 from bot.bridge.store.records import InboxMessage
-from bot.bridge.worker.rasa_client import MESSAGE_ID_KEY
+from bot.bridge.worker.rasa_client import MESSAGE_ID_KEY, RasaUnavailable
 from bot.bridge.worker.rasa_pool import RasaPool
 from bot.bridge.worker.replies import bridge_message, standing_payloads
 from bot.logs import log_event
@@ -47,8 +48,15 @@ class TurnProcessor:
     payload.
     """
 
-    def __init__(self, rasa: RasaPool, deliver: Delivery, per_minute: int = 30) -> None:
+    def __init__(
+        self,
+        rasa: RasaPool,
+        deliver: Delivery,
+        per_minute: int = 30,
+        action_wait: float = 30.0,
+    ) -> None:
         self.rasa = rasa
+        self.action_wait = action_wait  # see `_ask_rasa`
         self.deliver = deliver
         self.platforms = deliver.platforms
         # A conversation sending faster than a person types is not passed to
@@ -114,6 +122,12 @@ class TurnProcessor:
                     message_id=row.message_id,
                 )
                 return earlier
+        waited = (datetime.utcnow() - row.received_at).total_seconds()
+        if waited < self.action_wait and not self.rasa.actions_ready():
+            # Rasa would run the turn without its custom action (it logs the
+            # failure and carries on) and the user would hear "busy": a turn
+            # waits a little for an action server that is restarting.
+            raise RasaUnavailable("the action server is down; the turn waits")
         metadata = {**metadata, MESSAGE_ID_KEY: row.message_id}
         return self.rasa.send(row.conversation_id, text, row.platform, metadata)
 

@@ -1,0 +1,275 @@
+"""The scale profile as the fault suite runs it: PostgreSQL and Redis
+(scripts/pg-server.sh, redis-server.sh), the action server, two real Rasa
+servers on the trained model and two bridge processes, on free loopback ports,
+sending to the platform simulator.
+
+`ScaleTarget.report` judges a run from what the platforms received, the
+bridge's inbox and outbox and Rasa's tracker store in PostgreSQL: real Rasa
+answers do not echo the message, so each platform call is matched to the
+bridge's outbox row it sends, in order.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import tempfile
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import create_engine, select, text
+
+from bot.bridge.store.records import InboxMessage, OutboundMessage
+from bot.club.database import get_engine, session_scope
+from bot.ops.processes import (
+    Service,
+    action_service,
+    bridge_service,
+    free_port,
+    rasa_service,
+)
+from bot.ops.scale import Stores, scale_environment
+from bot.ops.stack import prepare
+from bot.ops.training import train
+from bot.settings import ROOT, Settings, load_settings
+from bot.simulator import SimulatorState
+from tests.bridge.platform_kit import SECRETS
+from tests.faults.load_kit import FaultReport, FaultWindow, Sent, seq_of
+
+RASA_START = 300  # seconds a Rasa server may take to load the model
+
+
+@contextmanager
+def environment(values: dict[str, str]) -> Iterator[None]:
+    saved = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+@dataclass
+class ScaleTarget:
+    """`load_kit.Target` over the whole scale profile."""
+
+    settings: Settings
+    stores: Stores
+    state: SimulatorState
+    services: dict[str, Service]
+
+    @property
+    def bridge_urls(self) -> list[str]:
+        return [
+            s.health_url.removesuffix("/health")
+            for name, s in self.services.items()
+            if name.startswith("bridge")
+        ]
+
+    @property
+    def database_url(self) -> str:
+        return self.settings.database_url
+
+    def rasa_processed(self) -> list[tuple[str, str]]:
+        """(sender, text) of every user event in Rasa's tracker store."""
+        engine = create_engine(self.settings.tracker_store_url)
+        query = text("SELECT sender_id, data FROM events WHERE type_name = 'user'")
+        try:
+            with engine.connect() as conn:
+                rows = conn.execute(query).all()
+        finally:
+            engine.dispose()
+        return [(s, json.loads(d).get("text") or "") for s, d in rows]
+
+    def report(self, sent: list[Sent]) -> FaultReport:
+        with self.state.lock:
+            calls = [c for c in self.state.calls if c.text]
+        return judge(sent, calls, self.database_url, self.rasa_processed())
+
+    def received(self, load_name: str) -> list[str]:
+        """The texts the users of one load received."""
+        with self.state.lock:
+            return [
+                c.text
+                for c in self.state.calls
+                if c.text and c.user.startswith(f"{load_name}-")
+            ]
+
+    # --- faults -------------------------------------------------------------
+
+    def kill_service(self, name: str, lasting: float = 2.0) -> FaultWindow:
+        """SIGKILL a service's process group; start it again after `lasting`."""
+        service = self.services[name]
+
+        def kill() -> None:
+            os.killpg(service.process.pid, signal.SIGKILL)
+            service.process.wait()
+
+        def restart() -> None:
+            service.start()
+            service.wait_healthy(RASA_START)
+
+        return FaultWindow(f"{name} killed (SIGKILL)", kill, restart, 3.0, lasting)
+
+    def kill_store(self, name: str, lasting: float = 2.0) -> FaultWindow:
+        if name == "redis":
+            kill, start = self.stores.kill_redis, self.stores.start_redis
+            label = "Redis killed (SIGKILL, restarts empty)"
+        else:
+            kill, start = self.stores.kill_postgres, self.stores.start_postgres
+            label = "PostgreSQL crashed (immediate shutdown)"
+        return FaultWindow(label, kill, start, 3.0, lasting)
+
+
+def judge(
+    sent: list[Sent],
+    calls: list,
+    database_url: str,
+    processed: list[tuple[str, str]],
+) -> FaultReport:
+    """The fault table's columns for a real stack.
+
+    answered: the accepted message's inbox row is done, its replies are sent
+    and the platform received at least as many calls as the bridge sent;
+    duplicated: platform calls beyond the replies the bridge sent; out of
+    order: a user's calls whose text differs from the bridge's replies in
+    order (replies are staged in the order the user wrote)."""
+    conversations = {s.conversation_id for s in sent}
+    accepted = {s.message_id: s for s in sent if s.accepted}
+    rows = _bridge_rows(database_url, conversations)
+    received: dict[str, list[str]] = defaultdict(list)
+    for call in calls:
+        received[f"{call.platform}:{call.user}"].append(call.text)
+    duplicated = out_of_order = 0
+    details: list[str] = []
+    for conversation in conversations:
+        replies = [
+            reply
+            for r in rows
+            if r["conversation"] == conversation
+            for reply, was_sent in r["text"]
+            if was_sent
+        ]
+        got = received.get(conversation, [])
+        duplicated += max(0, len(got) - len(replies))
+        wrong = sum(a != b for a, b in zip(got, replies, strict=False))
+        out_of_order += wrong
+        if wrong or len(got) != len(replies):
+            details.append(f"{conversation}: received {len(got)}, sent {len(replies)}")
+    done = {r["message_id"] for r in rows if r["done"]}
+    answered = [m for m in accepted if m in done]
+    left = sum(1 for r in rows if r["pending"])
+    at_rasa = Counter(
+        (c, seq_of(t)) for c, t in processed if c in conversations and seq_of(t)
+    )
+    rasa_twice = sum(n - 1 for n in at_rasa.values() if n > 1)
+    details += [f"Rasa twice: {k} ×{n}" for k, n in at_rasa.items() if n > 1][:10]
+    details += [f"not answered: {m}" for m in sorted(set(accepted) - done)][:10]
+    waits = [r["wait"] for r in rows if r["done"] and r["message_id"] in accepted]
+    return FaultReport(
+        "",
+        sent=len(sent),
+        accepted=len(accepted),
+        answered=len(answered),
+        duplicated=duplicated,
+        resent=0,
+        out_of_order=out_of_order,
+        rasa_twice=rasa_twice,
+        pending=left,
+        slowest=max(waits, default=0.0),
+        details=details,
+    )
+
+
+def _bridge_rows(database_url: str, conversations: set[str]) -> list[dict]:
+    """One dict per inbox message: done, its replies (text, sent) in staging
+    order, whether anything is left, and its wait for an answer."""
+    out: list[dict] = []
+    with session_scope(database_url) as session:
+        inbox = session.scalars(
+            select(InboxMessage)
+            .where(InboxMessage.conversation_id.in_(conversations))
+            .order_by(InboxMessage.id)
+        ).all()
+        replies = session.scalars(
+            select(OutboundMessage)
+            .where(OutboundMessage.conversation_id.in_(conversations))
+            .order_by(OutboundMessage.id)
+        ).all()
+    by_inbox: dict[int, list] = defaultdict(list)
+    for reply in replies:
+        by_inbox[reply.inbox_id].append(reply)
+    for row in inbox:
+        own = by_inbox.get(row.id, [])
+        wait = 0.0
+        if row.processed_at:
+            wait = (row.processed_at - row.received_at).total_seconds()
+        out.append(
+            {
+                "conversation": row.conversation_id,
+                "message_id": row.message_id,
+                "done": row.status == "done" and all(r.status == "sent" for r in own),
+                "pending": row.status != "done" or any(r.status != "sent" for r in own),
+                "text": [(_text(r.body_json), r.status == "sent") for r in own],
+                "wait": wait,
+            }
+        )
+    return out
+
+
+def _text(body_json: str) -> str:
+    body = json.loads(body_json)
+    message = body.get("message") or {}
+    if isinstance(message, dict) and "text" in message:
+        return str(message["text"])
+    payload = ((message or {}).get("attachment") or {}).get("payload") or {}
+    return str(payload.get("text") or "")
+
+
+@contextmanager
+def scale_target(var_dir: Path, state: SimulatorState, sim_url: str, extra: dict):
+    """Start the whole scale profile; stop it (and its stores) afterwards."""
+    # PostgreSQL runs as the postgres user: not under pytest's private tmp.
+    folder = Path(tempfile.mkdtemp(prefix="vungcao-scale.", dir="/tmp"))
+    folder.chmod(0o755)
+    stores = Stores(folder, free_port(), free_port())
+    club_url, redis_url = stores.start()
+    started: list[Service] = []
+    try:
+        with environment({"VAR_DIR": str(var_dir), **SECRETS, **extra}):
+            base = load_settings(var_dir / "no.env")
+            rasa_ports = [free_port(), free_port()]
+            env = scale_environment(base, club_url, redis_url)
+            env["RASA_URLS"] = ",".join(f"http://127.0.0.1:{p}" for p in rasa_ports)
+            env["PLATFORM_API_BASE"] = sim_url
+            with environment(env):
+                settings = load_settings(var_dir / "no.env")
+                prepare(settings, own_database=True)
+                model = train(ROOT / "models", var_dir / "log" / "train.log")
+                services = {
+                    "action server": action_service(settings),
+                    "Rasa server 1": rasa_service(settings, model, 0),
+                    "Rasa server 2": rasa_service(settings, model, 1),
+                    "bridge 1": bridge_service(settings, free_port()),
+                    "bridge 2": bridge_service(settings, free_port()),
+                }
+        for service in services.values():
+            service.start()
+            started.append(service)
+            service.wait_healthy(RASA_START)
+        yield ScaleTarget(settings, stores, state, services)
+    finally:
+        for service in reversed(started):
+            service.stop()
+        get_engine.cache_clear()
+        stores.stop()
+        shutil.rmtree(folder, ignore_errors=True)
