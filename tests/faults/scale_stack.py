@@ -13,11 +13,8 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
-import tempfile
 from collections import Counter, defaultdict
-from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,37 +22,14 @@ from pathlib import Path
 from sqlalchemy import create_engine, select, text
 
 from bot.bridge.store.records import InboxMessage, OutboundMessage
-from bot.club.database import get_engine, session_scope
-from bot.ops.processes import (
-    Service,
-    action_service,
-    bridge_service,
-    free_port,
-    rasa_service,
-)
-from bot.ops.scale import Stores, scale_environment
-from bot.ops.stack import prepare
-from bot.ops.training import train
-from bot.settings import ROOT, Settings, load_settings
+from bot.club.database import session_scope
+from bot.ops.local_scale import START_TIMEOUT, local_scale
+from bot.ops.processes import Service
+from bot.ops.scale import Stores
+from bot.settings import Settings
 from bot.simulator import SimulatorState
 from tests.bridge.platform_kit import SECRETS
 from tests.faults.load_kit import FaultReport, FaultWindow, Sent, seq_of
-
-RASA_START = 300  # seconds a Rasa server may take to load the model
-
-
-@contextmanager
-def environment(values: dict[str, str]) -> Iterator[None]:
-    saved = {key: os.environ.get(key) for key in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 @dataclass
@@ -116,7 +90,7 @@ class ScaleTarget:
 
         def restart() -> None:
             service.start()
-            service.wait_healthy(RASA_START)
+            service.wait_healthy(START_TIMEOUT)
 
         return FaultWindow(f"{name} killed (SIGKILL)", kill, restart, 3.0, lasting)
 
@@ -238,38 +212,6 @@ def _text(body_json: str) -> str:
 @contextmanager
 def scale_target(var_dir: Path, state: SimulatorState, sim_url: str, extra: dict):
     """Start the whole scale profile; stop it (and its stores) afterwards."""
-    # PostgreSQL runs as the postgres user: not under pytest's private tmp.
-    folder = Path(tempfile.mkdtemp(prefix="vungcao-scale.", dir="/tmp"))
-    folder.chmod(0o755)
-    stores = Stores(folder, free_port(), free_port())
-    club_url, redis_url = stores.start()
-    started: list[Service] = []
-    try:
-        with environment({"VAR_DIR": str(var_dir), **SECRETS, **extra}):
-            base = load_settings(var_dir / "no.env")
-            rasa_ports = [free_port(), free_port()]
-            env = scale_environment(base, club_url, redis_url)
-            env["RASA_URLS"] = ",".join(f"http://127.0.0.1:{p}" for p in rasa_ports)
-            env["PLATFORM_API_BASE"] = sim_url
-            with environment(env):
-                settings = load_settings(var_dir / "no.env")
-                prepare(settings, own_database=True)
-                model = train(ROOT / "models", var_dir / "log" / "train.log")
-                services = {
-                    "action server": action_service(settings),
-                    "Rasa server 1": rasa_service(settings, model, 0),
-                    "Rasa server 2": rasa_service(settings, model, 1),
-                    "bridge 1": bridge_service(settings, free_port()),
-                    "bridge 2": bridge_service(settings, free_port()),
-                }
-        for service in services.values():
-            service.start()
-            started.append(service)
-            service.wait_healthy(RASA_START)
-        yield ScaleTarget(settings, stores, state, services)
-    finally:
-        for service in reversed(started):
-            service.stop()
-        get_engine.cache_clear()
-        stores.stop()
-        shutil.rmtree(folder, ignore_errors=True)
+    env = {**SECRETS, **extra, "PLATFORM_API_BASE": sim_url}
+    with local_scale(var_dir, env) as stack:
+        yield ScaleTarget(stack.settings, stack.stores, state, stack.services)
