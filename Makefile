@@ -79,8 +79,8 @@ format: setup
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-bench-load: setup  ## load benchmark of the Messenger bridge (real Rasa, loopback, ~3 min)
-	$(PY) bench/load.py $(BENCH_ARGS)
+bench-load: setup  ## load benchmark of the Messenger bridge (real Rasa, loopback, ~3 min); PROFILE=scale: the scaling table (~10 min)
+	$(PY) $(if $(filter scale,$(PROFILE)),-m bench.scale,bench/load.py) $(BENCH_ARGS)
 
 bench-console: setup  ## console speed: 2,000 conversations, 200,000 events (~1 min; BENCH_ARGS=--help)
 	$(PY) -m bench.console $(BENCH_ARGS)

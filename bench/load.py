@@ -118,6 +118,17 @@ def summary(values: list[float]) -> str:
     )
 
 
+def simulator_service(port: int, log_dir: Path, env: dict[str, str]) -> Service:
+    """bench/sim_server.py on `port` (env must hold the Messenger SECRETS)."""
+    return Service(
+        "simulator",
+        [sys.executable, str(ROOT / "bench" / "sim_server.py"), str(port)],
+        f"http://127.0.0.1:{port}/health",
+        log_dir / "simulator.log",
+        env,
+    )
+
+
 class Stack:
     """The simulator, action server, Rasa and the bridge on free ports."""
 
@@ -150,12 +161,8 @@ class Stack:
             self.settings.log_dir / "bridge.log",
             service_env(self.settings),
         )
-        simulator = Service(
-            "simulator",
-            [sys.executable, str(ROOT / "bench" / "sim_server.py"), str(sim_port)],
-            f"{self.sim_url}/health",
-            self.settings.log_dir / "simulator.log",
-            service_env(self.settings),
+        simulator = simulator_service(
+            sim_port, self.settings.log_dir, service_env(self.settings)
         )
         self.services = [
             (simulator, 30),
