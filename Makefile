@@ -79,7 +79,7 @@ format: setup
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-bench-load: setup  ## load benchmark of the Messenger bridge (real Rasa, loopback, ~3 min); PROFILE=scale: the scaling table (~10 min)
+bench-load: setup  ## load benchmark of the Messenger bridge (real Rasa, loopback, ~3 min); PROFILE=scale: the scaling table (~5 min)
 	$(PY) $(if $(filter scale,$(PROFILE)),-m bench.scale,bench/load.py) $(BENCH_ARGS)
 
 bench-console: setup  ## console speed: 2,000 conversations, 200,000 events (~1 min; BENCH_ARGS=--help)
