@@ -80,7 +80,7 @@ format: setup
 	$(VENV)/bin/ruff format .
 
 bench-load: setup  ## load benchmark of the Messenger bridge (real Rasa, loopback, ~3 min); PROFILE=scale: the scaling table (~5 min)
-	$(PY) $(if $(filter scale,$(PROFILE)),-m bench.scale,bench/load.py) $(BENCH_ARGS)
+	$(PY) $(if $(filter scale,$(PROFILE)),-m bench.scaling,bench/load.py) $(BENCH_ARGS)
 
 bench-console: setup  ## console speed: 2,000 conversations, 200,000 events (~1 min; BENCH_ARGS=--help)
 	$(PY) -m bench.console $(BENCH_ARGS)

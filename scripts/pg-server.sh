@@ -36,7 +36,15 @@ start)
     fi
     mkdir -p "$DIR"
     chmod 755 "$DIR"
-    [ "$(id -u)" = 0 ] && chown postgres "$DIR"
+    if [ "$(id -u)" = 0 ]; then
+        chown postgres "$DIR"
+        runuser -u postgres -- test -w "$DIR" || {
+            echo "PostgreSQL runs as the postgres user, which cannot reach $DIR" \
+                "(a parent directory is private); set SCALE_DIR to a directory" \
+                "it can reach, such as /var/lib/vungcao" >&2
+            exit 1
+        }
+    fi
     if [ ! -s "$DIR/data/PG_VERSION" ]; then
         as_owner "$BIN/initdb" -D "$DIR/data" -A trust -U club -E UTF8 --locale=C.UTF-8 \
             >"$DIR/initdb.log" 2>&1 || { cat "$DIR/initdb.log" >&2; exit 1; }

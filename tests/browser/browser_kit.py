@@ -13,7 +13,11 @@ from pathlib import Path
 
 import pytest
 from selenium import webdriver
-from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
+from selenium.common.exceptions import (
+    StaleElementReferenceException,
+    TimeoutException,
+    WebDriverException,
+)
 from selenium.webdriver.chrome.service import Service as DriverService
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
@@ -100,15 +104,19 @@ def wait_for(driver, css: str, text: str | None = None, timeout: float = WAIT):
     once there; fails saying what the page shows instead."""
 
     def shown(d):
-        for element in d.find_elements(By.CSS_SELECTOR, css):
-            if element.is_displayed() and (text is None or text in element.text):
-                return element
+        try:
+            for element in d.find_elements(By.CSS_SELECTOR, css):
+                if element.is_displayed() and (text is None or text in element.text):
+                    return element
+        except WebDriverException as error:
+            # An element found just before the page changes is stale: look
+            # again. Chromium 156 reports some as "does not belong to the
+            # document" instead of a StaleElementReferenceException.
+            if not _stale(error):
+                raise
         return False
 
-    # An element found just before the page changes is stale: look again.
-    wait = WebDriverWait(
-        driver, timeout, ignored_exceptions=(StaleElementReferenceException,)
-    )
+    wait = WebDriverWait(driver, timeout)
     try:
         return wait.until(shown)
     except TimeoutException:
@@ -118,6 +126,13 @@ def wait_for(driver, css: str, text: str | None = None, timeout: float = WAIT):
             f"nothing matching {wanted} after {timeout} s at {driver.current_url};"
             f" the page says:\n{page}"
         ) from None
+
+
+def _stale(error: WebDriverException) -> bool:
+    """Whether `error` says the element left the page (it changed meanwhile)."""
+    return isinstance(error, StaleElementReferenceException) or (
+        "does not belong to the document" in str(error.msg)
+    )
 
 
 def wait_gone(driver, css: str, timeout: float = WAIT) -> None:

@@ -1,9 +1,9 @@
-"""The pure helpers of bench/scale.py: /proc parsing, process trees, the
+"""The pure helpers of bench/scaling.py: /proc parsing, process trees, the
 table and the four figures of issue #14 item 4."""
 
 from pathlib import Path
 
-from bench.scale import Row, figures, parse_stat, read_procs, table, tree_ticks
+from bench.scaling import Row, figures, parse_stat, read_procs, table, tree_ticks
 
 # pid (comm with ") (" and spaces) state ppid ... utime stime cutime cstime ...
 STAT = "4242 (rasa ) (x) S 17 4242 4242 0 -1 4194560 1 2 3 4 110 22 5 3 20 0 1"
