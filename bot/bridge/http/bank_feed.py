@@ -32,6 +32,7 @@ from bot.bridge.worker import transfer_thanks
 from bot.club.database import session_scope
 from bot.logs import log_event
 from bot.reports.feed import FeedError, FeedRow, parse_casso, parse_sepay, record
+from bot.reports.ledger import write_first
 from bot.reports.matching import Directory
 
 logger = logging.getLogger(__name__)
@@ -113,6 +114,7 @@ def _store(url: str, rows: list[FeedRow]) -> tuple[dict[str, int], list[int]]:
     counts = {"accepted": 0, "duplicates": 0, "matched": 0}
     owed: list[int] = []
     with session_scope(url) as session, session.begin():
+        write_first(session)  # reads then writes: "database is locked" else
         book = _directory(session)
         for row in rows:
             done = record(session, row, book)

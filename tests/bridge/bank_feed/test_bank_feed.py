@@ -420,3 +420,35 @@ def test_a_gift_to_a_fund_thanks_the_sponsor_for_the_fund(feed, db_url):
     assert post_sepay(feed, body).get_json()["matched"] == 1
     call = wait_until(lambda: feed.state.sent_to("messenger", PSID)[1:])[0]
     assert "160.000 đ" in call.text and "Quỹ Xây trường" in call.text
+
+
+def test_the_feed_is_stored_while_another_process_writes(feed, db_url):
+    """The feed reads the directory before it writes; with the bridge writing
+    all the time beside it, SQLite could not upgrade that stale read and the
+    post failed ("database is locked", 503) until it took the write lock
+    first (ledger.write_first)."""
+    import threading
+
+    stop, busy = threading.Event(), []
+
+    def bridge_like_writer() -> None:
+        while not stop.is_set():
+            with session_scope(db_url) as session, session.begin():
+                session.execute(
+                    update(Sponsor).where(Sponsor.id == 2).values(email="d@example.org")
+                )
+            busy.append(1)
+
+    writer = threading.Thread(target=bridge_like_writer)
+    writer.start()
+    try:
+        answers = [
+            post_sepay(feed, sepay_body(id=93000 + n, referenceCode=f"MBVCB.{n}"))
+            for n in range(30)
+        ]
+    finally:
+        stop.set()
+        writer.join()
+    assert [a.status_code for a in answers] == [200] * 30
+    assert len(ledger(db_url)) == 30
+    assert len(busy) > 30  # the other writer did run all along
