@@ -11,7 +11,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 .PHONY: bench-statements import-statement
 .PHONY: bench-report report
 .PHONY: browser screenshots
-.PHONY: test-faults
+.PHONY: test-faults fuzz
 .PHONY: setup run test lint validate unit integration test-stories train init-db seed-demo \
 	import export create-staff format clean bench-nlu
 
@@ -44,6 +44,10 @@ integration: setup  ## real Rasa server + action server + bridge on loopback
 
 test-faults: setup  ## fault suite under steady signed webhook load: platform API faults, and process kills on the scale profile (~5 min)
 	$(PY) -m pytest tests/faults
+
+fuzz: setup       ## the fuzz tests with 2,000 examples each (HYPOTHESIS_PROFILE=long, ~15 min); make unit runs them with few
+	HYPOTHESIS_PROFILE=long $(PY) -m pytest tests/fuzz tests/reports/test_statement_fuzz.py \
+		tests/bridge/bank_feed/test_bank_feed_fuzz.py
 
 test-stories: setup  ## rasa test on tests/test_stories.yml, failing on any wrong prediction
 	@scripts/test-stories.sh

@@ -12,7 +12,14 @@ from sqlalchemy.orm import Session
 
 from bot.club.database import session_scope
 from bot.club.models import DemoData
-from bot.club.tables import TABLES, CellError, Table, read_rows, write_rows
+from bot.club.tables import (
+    EXTRA_CELLS,
+    TABLES,
+    CellError,
+    Table,
+    read_rows,
+    write_rows,
+)
 
 
 class DemoDataError(RuntimeError):
@@ -40,6 +47,10 @@ class ImportResult:
 
 def _values(table: Table, row: dict[str, str], session: Session) -> dict[str, Any]:
     """Parse one row; raises CellError naming the first bad column."""
+    if EXTRA_CELLS in row:
+        raise CellError(
+            f"more cells than the header has columns: {row[EXTRA_CELLS][:60]}"
+        )
     missing = [c.name for c in table.columns if c.name not in row and c.required]
     if missing:
         raise CellError(f"missing column(s): {', '.join(missing)}")

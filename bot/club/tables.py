@@ -320,6 +320,10 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
+# The key a CSV row's cells beyond the header's columns are kept under.
+EXTRA_CELLS = "\0extra"
+
+
 def read_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
     """(line number, row) pairs from a CSV or XLSX file; line 1 is the header."""
     if path.suffix.lower() == ".xlsx":
@@ -335,10 +339,30 @@ def read_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
         return
     if path.suffix.lower() != ".csv":
         raise CellError(f"{path.name}: only .csv and .xlsx files can be imported")
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        for line, row in enumerate(csv.DictReader(handle), start=2):
-            if any((v or "").strip() for v in row.values()):
-                yield line, {k.strip(): _from_csv(v or "") for k, v in row.items() if k}
+    with path.open(encoding=_csv_encoding(path), newline="") as handle:
+        reader = csv.DictReader(handle, restkey=EXTRA_CELLS)
+        try:
+            for line, row in enumerate(reader, start=2):
+                extra = [c for c in row.pop(EXTRA_CELLS, []) if c.strip()]
+                cells = {k.strip(): _from_csv(v or "") for k, v in row.items() if k}
+                if extra:
+                    cells[EXTRA_CELLS] = ",".join(extra)
+                if any(v.strip() for v in cells.values()):
+                    yield line, cells
+        except UnicodeDecodeError:
+            raise CellError(
+                f"{path.name}: not UTF-8 text; in Excel use Save As, CSV UTF-8"
+            ) from None
+        except csv.Error as error:
+            raise CellError(f"{path.name} line {reader.line_num}: {error}") from None
+
+
+def _csv_encoding(path: Path) -> str:
+    """UTF-16 when the file starts with its byte-order mark (Excel's "Unicode
+    text"), else UTF-8 with or without one."""
+    with path.open("rb") as handle:
+        start = handle.read(2)
+    return "utf-16" if start in (b"\xff\xfe", b"\xfe\xff") else "utf-8-sig"
 
 
 # A spreadsheet runs a cell that starts with one of these as a formula
