@@ -45,7 +45,7 @@ integration: setup  ## real Rasa server + action server + bridge on loopback
 test-faults: setup  ## fault suite under steady signed webhook load: platform API faults, and process kills on the scale profile (~5 min)
 	$(PY) -m pytest tests/faults
 
-fuzz: setup       ## the fuzz tests with 2,000 examples each (HYPOTHESIS_PROFILE=long, ~15 min); make unit runs them with few
+fuzz: setup       ## the fuzz tests with 2,000 examples each (HYPOTHESIS_PROFILE=long, ~4 min); make unit runs them with few
 	HYPOTHESIS_PROFILE=long $(PY) -m pytest tests/fuzz tests/reports/test_statement_fuzz.py \
 		tests/bridge/bank_feed/test_bank_feed_fuzz.py
 
