@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from selenium import webdriver
@@ -20,6 +21,7 @@ from selenium.common.exceptions import (
 )
 from selenium.webdriver.chrome.service import Service as DriverService
 from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.errorhandler import ErrorHandler
 from selenium.webdriver.support.ui import WebDriverWait
 
 from bot.ops.processes import Service
@@ -77,6 +79,22 @@ class Bridge:
         return self.url + path
 
 
+class StaleAwareErrorHandler(ErrorHandler):
+    """Chromium 156 reports an element of a page that was just replaced as an
+    "unknown error: ... Node with given id does not belong to the document"
+    instead of a stale element. Raised as what it is, Selenium's waits
+    (`staleness_of`, `ignored_exceptions`) handle it as they handle a stale
+    element."""
+
+    def check_response(self, response: dict[str, Any]) -> None:
+        try:
+            super().check_response(response)
+        except WebDriverException as error:
+            if "does not belong to the document" not in str(error.msg):
+                raise
+            raise StaleElementReferenceException(error.msg) from error
+
+
 def start_chromium(profile: Path) -> webdriver.Chrome:
     """Headless Chromium with a fresh profile and a phone's viewport; fails the
     test (never skips it) when Chromium or chromedriver is missing."""
@@ -89,6 +107,7 @@ def start_chromium(profile: Path) -> webdriver.Chrome:
         options.add_argument(flag)
     service = DriverService(executable_path=str(CHROMEDRIVER))
     driver = webdriver.Chrome(service=service, options=options)
+    driver.error_handler = StaleAwareErrorHandler()
     driver.set_page_load_timeout(30)
     # A phone's viewport (a headless window is at least 500 px wide).
     width, height = PHONE
@@ -104,19 +123,15 @@ def wait_for(driver, css: str, text: str | None = None, timeout: float = WAIT):
     once there; fails saying what the page shows instead."""
 
     def shown(d):
-        try:
-            for element in d.find_elements(By.CSS_SELECTOR, css):
-                if element.is_displayed() and (text is None or text in element.text):
-                    return element
-        except WebDriverException as error:
-            # An element found just before the page changes is stale: look
-            # again. Chromium 156 reports some as "does not belong to the
-            # document" instead of a StaleElementReferenceException.
-            if not _stale(error):
-                raise
+        for element in d.find_elements(By.CSS_SELECTOR, css):
+            if element.is_displayed() and (text is None or text in element.text):
+                return element
         return False
 
-    wait = WebDriverWait(driver, timeout)
+    # An element found just before the page changes is stale: look again.
+    wait = WebDriverWait(
+        driver, timeout, ignored_exceptions=(StaleElementReferenceException,)
+    )
     try:
         return wait.until(shown)
     except TimeoutException:
@@ -126,13 +141,6 @@ def wait_for(driver, css: str, text: str | None = None, timeout: float = WAIT):
             f"nothing matching {wanted} after {timeout} s at {driver.current_url};"
             f" the page says:\n{page}"
         ) from None
-
-
-def _stale(error: WebDriverException) -> bool:
-    """Whether `error` says the element left the page (it changed meanwhile)."""
-    return isinstance(error, StaleElementReferenceException) or (
-        "does not belong to the document" in str(error.msg)
-    )
 
 
 def wait_gone(driver, css: str, timeout: float = WAIT) -> None:
