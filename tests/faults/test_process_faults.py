@@ -1,8 +1,7 @@
-"""Process faults under load: a bridge process killed (SIGKILL) and restarted.
-
-The scale profile's kills (a Rasa server, the action server, bridge 2, Redis,
-PostgreSQL) plug into the same `run_fault` with their own `FaultWindow`
-(inject = kill, recover = restart) once the profile can start them.
+"""Process faults under load: the single-machine bridge process killed
+(SIGKILL) mid-turn and restarted. The scale profile's kills (a Rasa server,
+the action server, a bridge, Redis, PostgreSQL) are in test_scale_faults.py,
+through the same `run_fault`.
 """
 
 from __future__ import annotations
