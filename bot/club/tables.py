@@ -339,8 +339,13 @@ def read_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
         return
     if path.suffix.lower() != ".csv":
         raise CellError(f"{path.name}: only .csv and .xlsx files can be imported")
-    with path.open(encoding=_csv_encoding(path), newline="") as handle:
-        reader = csv.DictReader(handle, restkey=EXTRA_CELLS)
+    encoding = _csv_encoding(path)
+    with path.open(encoding=encoding, newline="") as handle:
+        first = handle.readline() if encoding == "utf-16" else ""
+        handle.seek(0)
+        # Excel's "Unicode text" is UTF-16 with tabs between the cells.
+        delimiter = "\t" if "\t" in first and "," not in first else ","
+        reader = csv.DictReader(handle, restkey=EXTRA_CELLS, delimiter=delimiter)
         try:
             for line, row in enumerate(reader, start=2):
                 extra = [c for c in row.pop(EXTRA_CELLS, []) if c.strip()]

@@ -165,6 +165,22 @@ def test_unknown_table_and_file_type(db_url, tmp_path):
         import_table(db_url, "funds", write(tmp_path / "funds.txt", "code,name"))
 
 
+def test_excels_unicode_text_is_read_and_undecodable_files_refused(db_url, tmp_path):
+    """Excel's "Unicode text" (UTF-16, tabs) imports like a CSV; bytes that are
+    not text and rows longer than the header are refused with a reason."""
+    rows = "code\tname\nXAYTRUONG2\tXây trường Pả Vi\n"
+    unicode_text = tmp_path / "funds.csv"
+    unicode_text.write_bytes(rows.encode("utf-16"))  # with its byte-order mark
+    assert import_table(db_url, "funds", unicode_text).created == 1
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes("code,name\nQUY2,Qu\xfd\n".encode("latin-1"))
+    with pytest.raises(CellError, match="not UTF-8 text; in Excel use Save As"):
+        import_table(db_url, "funds", latin)
+    long_row = write(tmp_path / "long.csv", "code,name\nQUY3,Quỹ ba,thừa,ô")
+    result = import_table(db_url, "funds", long_row)
+    assert result.errors == ["line 2: more cells than the header has columns: thừa,ô"]
+
+
 def test_cli_import_reports_bad_rows_and_exit_code(tmp_path):
     url = f"sqlite:///{tmp_path / 'club.db'}"
     bad = write(tmp_path / "funds.csv", "code,name,description\nnuôi em!,Quỹ,\n")
