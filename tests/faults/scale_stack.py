@@ -14,9 +14,10 @@ from __future__ import annotations
 import json
 import os
 import signal
+import time
 from collections import Counter, defaultdict
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import create_engine, select, text
@@ -40,6 +41,7 @@ class ScaleTarget:
     stores: Stores
     state: SimulatorState
     services: dict[str, Service]
+    killed_at: dict[str, float] = field(default_factory=dict)  # time.time()
 
     @property
     def bridge_urls(self) -> list[str]:
@@ -64,6 +66,29 @@ class ScaleTarget:
             engine.dispose()
         return [(s, json.loads(d).get("text") or "") for s, d in rows]
 
+    def rasa_turns(self, load_name: str) -> list[tuple[float, list[str]]]:
+        """(when Rasa took the message, the texts its bot events said) of
+        each user turn of one load, from Rasa's tracker store."""
+        engine = create_engine(self.settings.tracker_store_url)
+        query = text(
+            "SELECT sender_id, type_name, timestamp, data FROM events"
+            " WHERE type_name IN ('user', 'bot') ORDER BY id"
+        )
+        try:
+            with engine.connect() as conn:
+                rows = conn.execute(query).all()
+        finally:
+            engine.dispose()
+        turns: dict[str, list[tuple[float, list[str]]]] = defaultdict(list)
+        for sender, kind, at, data in rows:
+            if not sender.split(":", 1)[-1].startswith(f"{load_name}-"):
+                continue
+            if kind == "user":
+                turns[sender].append((at, []))
+            elif turns[sender]:
+                turns[sender][-1][1].append(json.loads(data).get("text") or "")
+        return [turn for per_sender in turns.values() for turn in per_sender]
+
     def report(self, sent: list[Sent]) -> FaultReport:
         with self.state.lock:
             calls = [c for c in self.state.calls if c.text]
@@ -85,6 +110,7 @@ class ScaleTarget:
         service = self.services[name]
 
         def kill() -> None:
+            self.killed_at[name] = time.time()
             os.killpg(service.process.pid, signal.SIGKILL)
             service.process.wait()
 
