@@ -274,10 +274,6 @@ def main() -> int:
         "LOG_LEVEL": "WARNING",
         "CHAT_RATE_PER_MINUTE": "100000",
         "WEB_RATE_PER_MINUTE": "100000",
-        # Typing indicator at once: a fixed Send API call count per turn (at
-        # 0.3 s it goes out only for slow turns, which the matching would take
-        # for duplicated answers).
-        "TYPING_DELAY": "0",
     }
     rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="bench-scale-") as tmp:

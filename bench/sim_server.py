@@ -9,7 +9,7 @@ the bench's clock). waitress drops header names with underscores, which only
 Zalo's API uses; the bench sends Messenger events only.
 
 Extra routes for the bench: `GET /health`, `GET /api/counts` (Send API calls
-per user so far) and `GET /api/arrivals` (arrival times per user).
+that carry an answer, per user so far) and `GET /api/arrivals` (arrival times per user).
 """
 
 from __future__ import annotations
@@ -31,7 +31,9 @@ def arrivals(state: SimulatorState) -> dict[str, list[float]]:
     times: dict[str, list[float]] = defaultdict(list)
     with state.lock:
         for call in state.calls:
-            if call.platform == "messenger":
+            # Answers only: a typing indicator goes out for slow turns alone
+            # (TYPING_DELAY), so counting it would mix it up with answers.
+            if call.platform == "messenger" and "sender_action" not in call.body:
                 times[call.user].append(call.at)
     return times
 
