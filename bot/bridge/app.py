@@ -144,6 +144,7 @@ def build_queue(settings: Settings) -> ConversationQueue:
         poll_interval=cfg.queue_poll,
         huey=huey,
         locks=locks,
+        claim_lease=2 * settings.rasa_timeout + 60,
     )
 
 

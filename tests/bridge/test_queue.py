@@ -318,3 +318,44 @@ def test_past_action_wait_the_turn_goes_to_rasa(tmp_path, db_url, monkeypatch):
         say(b, "long", "chào ad")
         b.sim.wait_for("messenger", "long", 1)
         assert b.rasa.texts("messenger:long") == ["chào ad"]
+
+
+def test_a_message_another_worker_runs_is_not_run_again_when_locks_vanish(
+    tmp_path, db_url, monkeypatch
+):
+    """Redis restarted empty while a worker waited for Rasa (found by the fault
+    suite): the conversation's lock is gone, and the next message's task took
+    the line and sent the same message to Rasa a second time. The worker's
+    claim is in the database: the second worker leaves the message alone; once
+    the claim lapses (its holder died) the message is looked up in Rasa's
+    tracker before it is asked again."""
+    meta = inbox_metadata({"messenger": {"psid": "held"}}, "text")
+    row = inbox.accept(db_url, "messenger", "held-1", "messenger:held", "một", meta)
+    with running_bridge(tmp_path, db_url, monkeypatch) as b:
+        assert inbox.claim(db_url, row, lease=60)  # a worker of another bridge
+        assert not inbox.claim(db_url, row, lease=60)  # held: nobody else
+        b.queue.schedule("messenger:held")  # a task that finds no lock
+        time.sleep(1.0)
+        assert b.rasa.texts("messenger:held") == []
+        [waiting] = rows(db_url)
+        assert waiting.status == "pending"
+        # That worker reached Rasa, then died; its claim lapses.
+        payload = {
+            "sender": "messenger:held",
+            "message": "một",
+            "metadata": {MESSAGE_ID_KEY: "held-1"},
+        }
+        assert requests.post(b.rasa.url, json=payload, timeout=5).ok
+        with session_scope(db_url) as session, session.begin():
+            session.execute(
+                text(
+                    "UPDATE inbox_messages"
+                    " SET claimed_until = '2000-01-01 00:00:00.000000'"
+                )
+            )
+        b.queue.schedule("messenger:held")
+        b.sim.wait_for("messenger", "held", 1)
+        assert b.rasa.texts("messenger:held") == ["một"]  # once
+        assert texts_sent(b, "held") == ["echo: một"]
+        [done] = rows(db_url)
+        assert done.status == "done"

@@ -28,6 +28,7 @@ ANSWER = "Dạ, các chiến dịch sắp tới của CLB"  # utter of action_li
 NOTICED = 1.5
 # A bridge killed mid-turn leaves its locks until its heartbeat expires (30 s).
 DRAIN = 120.0
+SLOWEST = 60.0
 
 FAULTS = {
     "none": lambda target: FaultWindow("no fault (baseline)", _nothing, _nothing),
@@ -49,6 +50,9 @@ def test_a_killed_process_loses_nothing(scale, record_fault, fault):
     report = run_fault(scale, FAULTS[fault](scale), plan, DRAIN)
     record_fault(report)
     assert report.ok, str(report)
+    # Recovery is prompt: within the heartbeat's 30 s when a bridge died
+    # holding a conversation, never a 120 s claim lease (bot.bridge.store.inbox).
+    assert report.slowest < SLOWEST, str(report)
     # Every user got the real answer, never "busy" in place of it, except for
     # turns Rasa was already running when the action server died: Rasa logs
     # the lost action and carries on, and the bridge says "busy" for it. Turns

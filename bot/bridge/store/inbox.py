@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.bridge.store.records import InboxMessage, pending_queries
@@ -78,6 +78,39 @@ def stalled_conversations(url: str, older_than: datetime) -> list[str]:
         return list(session.scalars(query))
 
 
+_RECLAIM = (
+    update(InboxMessage)
+    .where(InboxMessage.id == bindparam("row_id"))
+    .where(InboxMessage.status == "pending")
+    .values(claimed_until=bindparam("until"))
+)
+_CLAIM = _RECLAIM.where(
+    or_(
+        InboxMessage.claimed_until.is_(None),
+        InboxMessage.claimed_until < bindparam("now"),
+    )
+)
+
+
+def claim(url: str, row: InboxMessage, lease: float, again: bool = False) -> bool:
+    """Take a pending message for one worker for `lease` seconds; False when
+    another holds it (or it is no longer pending). `again`: this process
+    holds it already (its turn failed before the claim could be let go).
+
+    The queue's per-conversation lock lives in huey's storage; when Redis
+    restarts empty it is gone while its holder is still waiting for Rasa, and
+    a second worker would send the same message to Rasa again. This claim is
+    in the database, which is the record of what was accepted."""
+    now = datetime.utcnow()
+    until = now + timedelta(seconds=lease)
+    with get_engine(url).begin() as conn:
+        result = conn.execute(
+            _RECLAIM if again else _CLAIM,
+            {"row_id": row.id, "now": now, "until": until},
+        )
+    return result.rowcount == 1
+
+
 def has_pending(url: str, conversation_id: str) -> bool:
     return bool(read(url, _ANY_PENDING, conversation_id=conversation_id))
 
@@ -102,7 +135,13 @@ def mark_interrupted(url: str, conversation_id: str) -> None:
     rows = pending(url, conversation_id)
     if rows:
         error = "the bridge process stopped during this turn"
-        _update(url, rows[0].id, attempts=rows[0].attempts + 1, last_error=error)
+        _update(
+            url,
+            rows[0].id,
+            attempts=rows[0].attempts + 1,
+            last_error=error,
+            claimed_until=None,  # its holder is dead
+        )
 
 
 def record_failure(url: str, row: InboxMessage, error: str, dead: bool) -> None:
@@ -114,4 +153,5 @@ def record_failure(url: str, row: InboxMessage, error: str, dead: bool) -> None:
         last_error=error[:1000],
         status="dead" if dead else "pending",
         processed_at=datetime.utcnow() if dead else None,
+        claimed_until=None,
     )

@@ -49,6 +49,8 @@ class InboxMessage(Base):
     last_error = Column(Text)
     received_at = Column(DateTime, nullable=False, default=utcnow)
     processed_at = Column(DateTime)
+    # A worker running this message's turn holds it until then (inbox.claim).
+    claimed_until = Column(DateTime)
 
     __table_args__ = (
         UniqueConstraint("platform", "message_id", name="uq_inbox_platform_message"),

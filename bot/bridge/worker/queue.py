@@ -59,6 +59,9 @@ HEARTBEAT_EVERY = (
     5.0  # seconds between a process's heartbeats (see bot.bridge.worker.locks)
 )
 RETRY_OWNER_GRACE = 120.0  # a retry owner this late is presumed lost (crash)
+# How long a worker holds a message it runs (inbox.claim): longer than any
+# turn, which Rasa's timeout bounds (the app passes 2 x RASA_TIMEOUT + 60 s).
+CLAIM_LEASE = 120.0
 STALL_AFTER = 10.0  # seconds pending work waits before the keeper schedules it again
 WEB_PREFIX = "web:"
 WEB_WAIT = 0.2  # a web drain finding no free web slot tries again this much later
@@ -143,8 +146,11 @@ class ConversationQueue:
         poll_interval: float = 0.01,
         huey: Huey | None = None,
         locks: Locks | None = None,
+        claim_lease: float = CLAIM_LEASE,
     ) -> None:
         self.database_url = database_url
+        self.claim_lease = claim_lease
+        self._stranded: set[int] = set()  # claimed rows whose turn failed here
         self.turns = turns
         self.retries = retries
         self.retry_delay = retry_delay
@@ -337,7 +343,9 @@ class ConversationQueue:
                 return  # the holder looks again after releasing (see above)
             try:
                 for row in inbox.pending(self.database_url, conversation_id):
-                    delay = self._process(row)
+                    if not self._claim(row):
+                        return  # another worker runs it and looks again after
+                    delay = self._process_claimed(row)
                     if delay is not None:
                         self.huey.put(owner_key, (me, time.time() + delay))
                         raise RetryTask(delay=delay)
@@ -350,6 +358,28 @@ class ConversationQueue:
             if not inbox.has_pending(self.database_url, conversation_id):
                 return
         self.schedule(conversation_id)  # others have waited long enough
+
+    def _claim(self, row: InboxMessage) -> bool:
+        """Hold the message in the database while its turn runs (inbox.claim)."""
+        again = row.id in self._stranded
+        if not inbox.claim(self.database_url, row, self.claim_lease, again):
+            return False
+        self._stranded.discard(row.id)
+        if again or row.claimed_until is not None:
+            # An earlier try (ours that failed, or a lapsed claim) may have
+            # reached Rasa: look in its tracker before asking again.
+            row.attempts = max(row.attempts, 1)
+        return True
+
+    def _process_claimed(self, row: InboxMessage) -> float | None:
+        """`_process`; a turn that fails unexpectedly (the database went away)
+        leaves the claim in place: this process takes it again on the retry
+        instead of waiting for the lease to run out."""
+        try:
+            return self._process(row)
+        except BaseException:
+            self._stranded.add(row.id)
+            raise
 
     def _process(self, row: InboxMessage) -> float | None:
         """Answer one message; returns a retry delay when Rasa must be retried."""
