@@ -113,14 +113,15 @@ class JointIntentSlotTagger(GraphComponent, IntentClassifier, EntityExtractorMix
 
     def train(self, training_data: TrainingData) -> Resource:
         examples = [
-            e for e in training_data.intent_examples if e.get(INTENT) and words_of(e)[1]
+            (e, words_of(e)) for e in training_data.intent_examples if e.get(INTENT)
         ]
-        if len({e.get(INTENT) for e in examples}) < 2:
+        examples = [(e, words) for e, words in examples if words[1]]
+        if len({e.get(INTENT) for e, _ in examples}) < 2:
             logger.warning("JointIntentSlotTagger needs two intents; not trained.")
             return self._resource
-        sentences = [words_of(e)[1] for e in examples]
-        tags = [bio_tags(words_of(e)[0], e.get(ENTITIES) or []) for e in examples]
-        intents = [e.get(INTENT) for e in examples]
+        sentences = [words[1] for _, words in examples]
+        tags = [bio_tags(words[0], e.get(ENTITIES) or []) for e, words in examples]
+        intents = [e.get(INTENT) for e, _ in examples]
         vocab = Vocabulary.build(sentences, tags, intents)
         net = JointNet(self.component_config, vocab)
         net.fit(sentences, tags, intents, log=logger.debug)
