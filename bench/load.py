@@ -66,7 +66,6 @@ from bot.simulator import (  # noqa: E402
     messenger_event,
     sign_messenger,
 )
-from connectors.http_session import session_for  # noqa: E402
 
 TEXTS = ["xin chào", "có chiến dịch nào sắp tới không?", "nuôi em là gì"]
 SECRETS = {
@@ -90,10 +89,12 @@ _threads = threading.local()
 
 def http(base_url: str) -> requests.Session:
     """This thread's keep-alive session: direct and bridged calls are made
-    by the same kind of client, one the bridge's own clients use too."""
+    by the same kind of client, so neither side is favoured."""
     sessions = _threads.__dict__.setdefault("sessions", {})
     if base_url not in sessions:
-        sessions[base_url] = session_for(base_url)
+        session = requests.Session()
+        session.trust_env = False  # loopback only: no proxy look-ups per call
+        sessions[base_url] = session
     return sessions[base_url]
 
 

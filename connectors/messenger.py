@@ -12,8 +12,6 @@ import hmac
 import logging
 from typing import Any
 
-import requests
-
 from connectors.contract import (
     Ignored,
     Inbound,
@@ -24,7 +22,7 @@ from connectors.contract import (
     as_dict,
     as_list,
 )
-from connectors.http_session import retry_after, session_for
+from connectors.http_session import HttpFailure, JsonClient, retry_after
 from connectors.render import image_url, shorten, split_text, utf16_len
 
 logger = logging.getLogger(__name__)
@@ -258,30 +256,31 @@ def classify_error(
 
 
 class MessengerClient:
-    """Send API and Messenger Profile API over `requests` with timeouts."""
+    """Send API and Messenger Profile API, with timeouts."""
 
     def __init__(self, api_base: str, page_token: str, timeout: float = 10.0) -> None:
         self.api_base = api_base.rstrip("/")
         self.page_token = page_token
         self.timeout = timeout
-        self.http = session_for(self.api_base)
+        self.http = JsonClient(self.api_base)
 
     def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         try:
-            response = self.http.post(
-                f"{self.api_base}/{path}",
+            response = self.http.request(
+                "POST",
+                f"/{path}",
+                self.timeout,
                 params={"access_token": self.page_token},
-                json=body,
-                timeout=self.timeout,
+                json_body=body,
             )
-        except requests.RequestException as error:
-            raise SendRetry(f"messenger unreachable: {type(error).__name__}") from None
+        except HttpFailure as error:
+            raise SendRetry(f"messenger unreachable: {error}") from None
         try:
             data = response.json()
         except ValueError:
             data = {}
-        if response.status_code != 200 or (isinstance(data, dict) and "error" in data):
-            raise classify_error(response.status_code, data, retry_after(response))
+        if response.status != 200 or (isinstance(data, dict) and "error" in data):
+            raise classify_error(response.status, data, retry_after(response))
         return data if isinstance(data, dict) else {}
 
     def send(self, body: dict[str, Any]) -> Sent:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import time
 from typing import Any
 
@@ -27,7 +26,7 @@ from connectors.contract import (
     as_dict,
     as_list,
 )
-from connectors.http_session import retry_after, session_for
+from connectors.http_session import HttpFailure, JsonClient, retry_after
 from connectors.render import image_url, shorten, split_text
 
 PLATFORM = "zalo"
@@ -313,28 +312,29 @@ class ZaloClient:
         self.api_base = api_base.rstrip("/")
         self.tokens = tokens
         self.timeout = timeout
-        self.http = session_for(self.api_base)
+        self.http = JsonClient(self.api_base)
 
     def _post_once(self, body: dict[str, Any], token: str) -> Sent:
         try:
-            response = self.http.post(
-                f"{self.api_base}/v3.0/oa/message/cs",
-                headers={"access_token": token, "Content-Type": "application/json"},
-                data=json.dumps(body, ensure_ascii=False).encode(),
-                timeout=self.timeout,
+            response = self.http.request(
+                "POST",
+                "/v3.0/oa/message/cs",
+                self.timeout,
+                headers={"access_token": token},
+                json_body=body,
             )
-        except requests.RequestException as error:
-            raise SendRetry(f"zalo unreachable: {type(error).__name__}") from None
+        except HttpFailure as error:
+            raise SendRetry(f"zalo unreachable: {error}") from None
         try:
             data = response.json()
         except ValueError:
             data = None
-        ok = response.status_code == 200 and isinstance(data, dict)
+        ok = response.status == 200 and isinstance(data, dict)
         if ok and data.get("error") == 0:
             found = data.get("data")
             message_id = found.get("message_id") if isinstance(found, dict) else ""
             return Sent(str(message_id or ""))
-        raise classify_error(response.status_code, data, retry_after(response))
+        raise classify_error(response.status, data, retry_after(response))
 
     def send(self, body: dict[str, Any]) -> Sent:
         """Send; on a refused token refresh it (under the store's lock), resend once."""

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Engine, Row, make_url
+from sqlalchemy import create_engine, event, exc
+from sqlalchemy.engine import Connection, Engine, Row, make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 from sqlalchemy.sql import Executable
@@ -15,6 +19,8 @@ from sqlalchemy.sql import Executable
 # How long a writer waits for another one on SQLite (the PRAGMA overrides the
 # driver's `timeout`, so both say the same).
 BUSY_TIMEOUT_MS = 30_000
+# A PostgreSQL connection idle longer than this is pinged when checked out.
+PING_IDLE_AFTER = 2.0
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -55,7 +61,33 @@ def get_engine(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
         return engine
-    return create_engine(url, future=True, pool_pre_ping=True, hide_parameters=True)
+    engine = create_engine(url, future=True, max_overflow=20, hide_parameters=True)
+    event.listen(engine, "checkin", _note_idle)
+    event.listen(engine, "checkout", _ping_if_idle)
+    return engine
+
+
+def _note_idle(_dbapi_connection, record) -> None:
+    record.info["idle_since"] = time.monotonic()
+
+
+def _ping_if_idle(dbapi_connection, record, _proxy) -> None:
+    """`pool_pre_ping` for connections that were idle a while.
+
+    `pool_pre_ping` costs a round trip on every checkout, about one in three
+    of the bridge's statements. A server restart or a dropped idle connection
+    is found just as well by pinging only those idle for `PING_IDLE_AFTER`;
+    a connection that dies while in use fails its statement, whose caller
+    retries (the queue's tasks do)."""
+    idle_since = record.info.get("idle_since")
+    if idle_since is None or time.monotonic() - idle_since < PING_IDLE_AFTER:
+        return
+    try:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("SELECT 1")
+        cursor.close()
+    except Exception as error:  # the pool then opens a new connection
+        raise exc.DisconnectionError(str(error)) from error
 
 
 @cache
@@ -73,12 +105,58 @@ def session_scope(url: str) -> Session:
     return get_sessionmaker(url)()
 
 
+_held: ContextVar[dict[str, Connection] | None] = ContextVar("held", default=None)
+
+
+@contextmanager
+def held_connection(url: str) -> Iterator[None]:
+    """Keep one pooled connection for this thread's `read`s and `transaction`s
+    until the block ends: a queue worker holds one for a whole turn instead
+    of checking one out per statement. Nested blocks share the outer one."""
+    held = _held.get() or {}
+    if url in held:
+        yield
+        return
+    with get_engine(url).connect() as conn:
+        token = _held.set({**held, url: conn})
+        try:
+            yield
+        finally:
+            _held.reset(token)
+
+
+@contextmanager
+def transaction(url: str) -> Iterator[Connection]:
+    """A connection in a transaction, committed when the block ends without
+    error: the held one (`held_connection`) if any, else a pooled one. Inside
+    an open transaction of the held connection it joins that transaction."""
+    conn = (_held.get() or {}).get(url)
+    if conn is None:
+        with get_engine(url).begin() as conn:
+            yield conn
+    elif conn.in_transaction():
+        yield conn
+    else:
+        with conn.begin():
+            yield conn
+
+
 def read(url: str, statement: Executable, **params: Any) -> list[Row]:
     """The rows of a prebuilt statement, on a pooled connection (no ORM session).
 
     For the bridge's per-turn queries: building the statement and an ORM
     session on every call cost ~300 µs on SQLite, against ~80 µs for a
     statement built once with bind parameters (BENCHMARKS.md, *Load*).
+    On a held connection the read's own transaction ends at once, so no
+    snapshot (and, on SQLite, no read lock) is kept between statements.
     """
-    with get_engine(url).connect() as conn:
+    conn = (_held.get() or {}).get(url)
+    if conn is None:
+        with get_engine(url).connect() as conn:
+            return conn.execute(statement, params).all()
+    if conn.in_transaction():  # inside the caller's `transaction`
         return conn.execute(statement, params).all()
+    try:
+        return conn.execute(statement, params).all()
+    finally:
+        conn.rollback()

@@ -1,37 +1,134 @@
-"""Send clients read proxies and CA bundle once, not on every request."""
+"""The bridge's JSON client: real HTTP on loopback, proxies and CA bundle
+from the environment (read once), and one exception for "no answer"."""
 
 from __future__ import annotations
 
-from connectors.http_session import session_for
+import json
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from connectors.http_session import HttpFailure, JsonClient
+
+PROXY_VARS = ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy")
 
 
-def test_proxy_from_the_environment_is_kept(monkeypatch):
-    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.club.test:3128")
-    monkeypatch.delenv("NO_PROXY", raising=False)
-    monkeypatch.delenv("no_proxy", raising=False)
-    session = session_for("https://graph.facebook.com")
-    assert session.proxies["https"] == "http://proxy.club.test:3128"
-    assert session.trust_env is False
+class Echo(BaseHTTPRequestHandler):
+    """Answers with what it got: method, path (absolute when proxied),
+    headers and body; `/slow` waits, `/status/N` answers N."""
+
+    def do_GET(self) -> None:
+        self._answer()
+
+    def do_POST(self) -> None:
+        self._answer()
+
+    def _answer(self) -> None:
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        if self.path.endswith("/slow"):
+            time.sleep(1.0)
+        status = int(self.path.rsplit("/", 1)[1]) if "/status/" in self.path else 200
+        reply = json.dumps(
+            {
+                "method": self.command,
+                "path": self.path,
+                "headers": dict(self.headers),
+                "body": body.decode(),
+            }
+        ).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(reply)))
+        self.send_header("Retry-After", "7")
+        self.end_headers()
+        self.wfile.write(reply)
+
+    def log_message(self, *args) -> None:
+        pass
 
 
-def test_no_proxy_hosts_go_direct(monkeypatch):
-    monkeypatch.setenv("HTTP_PROXY", "http://proxy.club.test:3128")
+@pytest.fixture()
+def echo() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Echo)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(autouse=True)
+def no_proxy_by_default(monkeypatch) -> None:
+    for name in (*PROXY_VARS, "ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def test_json_body_params_and_default_headers_reach_the_server(echo):
+    client = JsonClient(echo, {"X-Bridge-Secret": "s3cret"})
+    reply = client.request(
+        "POST", "/me/messages", 5, json_body={"text": "Dạ"}, params={"a": "1 2"}
+    )
+    seen = reply.json()
+    assert reply.ok and reply.status == 200
+    assert seen["method"] == "POST"
+    assert seen["path"] == "/me/messages?a=1+2"
+    assert json.loads(seen["body"]) == {"text": "Dạ"}
+    assert seen["headers"]["X-Bridge-Secret"] == "s3cret"
+    assert seen["headers"]["Content-Type"] == "application/json"
+    assert reply.headers["retry-after"] == "7"  # header names: any case
+
+
+def test_a_form_body_is_url_encoded(echo):
+    reply = JsonClient(echo).request("POST", "/f", 5, data={"grant_type": "x y"})
+    seen = reply.json()
+    assert seen["body"] == "grant_type=x+y"
+    assert seen["headers"]["Content-Type"] == "application/x-www-form-urlencoded"
+
+
+def test_an_error_status_is_a_reply_not_an_exception(echo):
+    reply = JsonClient(echo).request("GET", "/status/503", 5)
+    assert reply.status == 503 and not reply.ok
+
+
+def test_a_body_that_is_not_json_raises_value_error():
+    from connectors.http_session import Reply
+
+    with pytest.raises(ValueError):
+        Reply(200, b"<html>", {}).json()
+
+
+def test_no_answer_raises_http_failure(echo):
+    with pytest.raises(HttpFailure):
+        JsonClient(echo).request("GET", "/slow", 0.2)  # timeout
+    closed = JsonClient("http://127.0.0.1:9")  # discard port: nothing listens
+    with pytest.raises(HttpFailure):
+        closed.request("GET", "/", 2)
+
+
+def test_the_environments_proxy_is_used(echo, monkeypatch):
+    monkeypatch.setenv("HTTP_PROXY", echo)  # the echo server plays the proxy
+    reply = JsonClient("http://graph.club.test").request("GET", "/me", 5)
+    assert reply.json()["path"] == "http://graph.club.test/me"  # absolute: proxied
+
+
+def test_no_proxy_hosts_go_direct(echo, monkeypatch):
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")  # would fail
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
-    assert session_for("http://127.0.0.1:5005").proxies == {}
+    assert JsonClient(echo).request("GET", "/x", 5).json()["path"] == "/x"
+
+
+def test_the_environment_is_read_once(echo, monkeypatch):
+    client = JsonClient(echo)
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")  # set too late
+    assert client.request("GET", "/x", 5).status == 200
 
 
 def test_ca_bundle_from_the_environment(monkeypatch, tmp_path):
     bundle = tmp_path / "ca.pem"
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(bundle))
-    assert session_for("https://openapi.zalo.me").verify == str(bundle)
-
-
-def test_environment_is_not_read_again_per_request(monkeypatch):
-    for name in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"):
-        monkeypatch.delenv(name, raising=False)
-    session = session_for("https://graph.facebook.com")
-    monkeypatch.setenv("HTTPS_PROXY", "http://late.proxy.test:1")
-    settings = session.merge_environment_settings(
-        "https://graph.facebook.com/v19.0/me/messages", {}, None, None, None
-    )
-    assert "https" not in settings["proxies"]
+    client = JsonClient("https://openapi.zalo.me")
+    assert client.pool.connection_pool_kw["ca_certs"] == str(bundle)
+    assert client.pool.connection_pool_kw["cert_reqs"] == "CERT_REQUIRED"

@@ -11,19 +11,19 @@ from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
 
 import pytest
-import requests
+from urllib3 import HTTPHeaderDict
 
 from bot.simulator import Fault, Secrets, SimulatorServer, SimulatorState
 from connectors import messenger, zalo
 from connectors.contract import SendRefused, SendRetry
-from connectors.http_session import retry_after
+from connectors.http_session import Reply, retry_after
 
 
-def response_with(header: str | None) -> requests.Response:
-    response = requests.Response()
+def response_with(header: str | None) -> Reply:
+    headers = HTTPHeaderDict()
     if header is not None:
-        response.headers["Retry-After"] = header
-    return response
+        headers["Retry-After"] = header
+    return Reply(429, b"", headers)
 
 
 @pytest.mark.parametrize(

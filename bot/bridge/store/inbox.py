@@ -10,7 +10,7 @@ from sqlalchemy import bindparam, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.bridge.store.records import InboxMessage, pending_queries
-from bot.club.database import get_engine, read, session_scope
+from bot.club.database import get_engine, read, session_scope, transaction
 from bot.text import scrub
 
 _INSERT = insert(InboxMessage)
@@ -103,7 +103,7 @@ def claim(url: str, row: InboxMessage, lease: float, again: bool = False) -> boo
     in the database, which is the record of what was accepted."""
     now = datetime.utcnow()
     until = now + timedelta(seconds=lease)
-    with get_engine(url).begin() as conn:
+    with transaction(url) as conn:
         result = conn.execute(
             _RECLAIM if again else _CLAIM,
             {"row_id": row.id, "now": now, "until": until},
@@ -118,8 +118,8 @@ def has_pending(url: str, conversation_id: str) -> bool:
 def _update(url: str, row_id: int, **values: Any) -> None:
     """One UPDATE statement: SQLite takes the write lock at once (waiting for
     it), instead of upgrading a read snapshot, which fails with "locked"."""
-    with session_scope(url) as session, session.begin():
-        session.execute(
+    with transaction(url) as conn:
+        conn.execute(
             update(InboxMessage).where(InboxMessage.id == row_id).values(**values)
         )
 

@@ -21,7 +21,7 @@ from bot.bridge.store.records import (
     OutboundMessage,
     pending_queries,
 )
-from bot.club.database import get_engine, read, session_scope
+from bot.club.database import read, session_scope, transaction
 
 _COMPLETE = (
     update(InboxMessage)
@@ -113,8 +113,8 @@ def has_pending(url: str, conversation_id: str) -> bool:
 
 def _update(url: str, row_id: int, **values: Any) -> None:
     """A single UPDATE (see `inbox._update` for why not read-then-write)."""
-    with session_scope(url) as session, session.begin():
-        session.execute(
+    with transaction(url) as conn:
+        conn.execute(
             update(OutboundMessage).where(OutboundMessage.id == row_id).values(**values)
         )
 
@@ -124,7 +124,7 @@ def mark_sent(url: str, sent: list[tuple[OutboundMessage, str]]) -> None:
     if not sent:
         return
     now = datetime.utcnow()
-    with get_engine(url).begin() as conn:
+    with transaction(url) as conn:
         conn.execute(
             _MARK_SENT,
             [

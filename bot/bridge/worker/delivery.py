@@ -18,7 +18,7 @@ from bot.bridge.store import offers, outbox, transcripts
 from bot.bridge.store.records import InboxMessage
 from bot.bridge.worker import transfer_thanks
 from bot.bridge.worker.typing_indicator import DelayedTyping
-from bot.club.database import get_engine
+from bot.club.database import transaction
 from bot.logs import log_event
 from connectors import messenger, zalo
 from connectors.contract import Sent
@@ -137,7 +137,7 @@ class Delivery:
 
     def __call__(self, row: InboxMessage, replies: list[dict[str, Any]]) -> None:
         platform = self.platforms[row.platform]
-        with get_engine(self.database_url).begin() as conn:
+        with transaction(self.database_url) as conn:
             platform.stage(conn, row, replies)
             if platform.sends:  # a sponsor's held thank-you, right after
                 transfer_thanks.stage_held(conn, row, datetime.utcnow())

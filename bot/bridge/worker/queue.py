@@ -46,6 +46,7 @@ from bot.bridge.worker.rasa_client import RasaUnavailable
 from bot.bridge.worker.sender import OutboundSender
 from bot.bridge.worker.turns import TurnProcessor
 from bot.club import tickets
+from bot.club.database import held_connection
 from bot.logs import log_event
 
 logger = logging.getLogger(__name__)
@@ -332,6 +333,12 @@ class ConversationQueue:
             self._web_slots.release()
 
     def _drain_line(self, conversation_id: str, task: Task | None = None) -> None:
+        """One pooled database connection serves the whole drain, its turns
+        and their sends (`held_connection`)."""
+        with held_connection(self.database_url):
+            self._drain_held(conversation_id, task)
+
+    def _drain_held(self, conversation_id: str, task: Task | None) -> None:
         me = task.id if task is not None else "direct"
         owner_key = f"retry-owner:{conversation_id}"
         lock = f"conversation:{conversation_id}"

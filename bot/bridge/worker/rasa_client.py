@@ -6,9 +6,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-import requests
-
-from connectors.http_session import session_for
+from connectors.http_session import HttpFailure, JsonClient
 
 CHANNEL_NAME = "bridge"
 CHANNEL_PATH = f"/webhooks/{CHANNEL_NAME}/webhook"
@@ -33,9 +31,8 @@ class RasaClient:
         self.action_url = action_url.rstrip("/")
         self.timeout = timeout
         self.api_token = api_token
-        self.http = session_for(self.rasa_url)
-        self.http.headers[SECRET_HEADER] = secret
-        self.health_http = session_for(self.action_url)  # no secret: not Rasa
+        self.http = JsonClient(self.rasa_url, {SECRET_HEADER: secret})
+        self.health_http = JsonClient(self.action_url)  # no secret: not Rasa
 
     def send(
         self, sender: str, text: str, input_channel: str, metadata: dict[str, Any]
@@ -48,17 +45,13 @@ class RasaClient:
             "metadata": metadata,
         }
         try:
-            response = self.http.post(
-                f"{self.rasa_url}{CHANNEL_PATH}",
-                json=payload,
-                timeout=self.timeout,
+            response = self.http.request(
+                "POST", CHANNEL_PATH, self.timeout, json_body=payload
             )
-        except requests.RequestException as error:
-            raise RasaUnavailable(
-                f"rasa unreachable: {type(error).__name__}"
-            ) from error
-        if response.status_code != 200:
-            raise RasaUnavailable(f"rasa answered HTTP {response.status_code}")
+        except HttpFailure as error:
+            raise RasaUnavailable(f"rasa unreachable: {error}") from error
+        if response.status != 200:
+            raise RasaUnavailable(f"rasa answered HTTP {response.status}")
         try:
             messages = response.json()
         except ValueError as error:
@@ -74,23 +67,24 @@ class RasaClient:
         None when Rasa never saw the message; raises RasaUnavailable while that
         earlier turn is still running (retry later)."""
         try:
-            response = self.http.get(
-                f"{self.rasa_url}/conversations/{quote(sender, safe='')}/tracker",
+            response = self.http.request(
+                "GET",
+                f"/conversations/{quote(sender, safe='')}/tracker",
+                self.timeout,
                 params={"token": self.api_token},
-                timeout=self.timeout,
             )
             events = response.json().get("events") or [] if response.ok else None
-        except (requests.RequestException, ValueError, AttributeError) as error:
+        except (HttpFailure, ValueError, AttributeError) as error:
             raise RasaUnavailable(f"rasa tracker unreadable: {error}") from error
         if events is None:
-            raise RasaUnavailable(f"rasa tracker: HTTP {response.status_code}")
+            raise RasaUnavailable(f"rasa tracker: HTTP {response.status}")
         return answer_in(events, message_id)
 
     def rasa_healthy(self) -> bool:
-        return _healthy(self.http, f"{self.rasa_url}/")
+        return _healthy(self.http, "/")
 
     def actions_healthy(self) -> bool:
-        return _healthy(self.health_http, f"{self.action_url}/health")
+        return _healthy(self.health_http, "/health")
 
 
 def answer_in(events: list[dict[str, Any]], message_id: str) -> list[dict] | None:
@@ -118,8 +112,8 @@ def answer_in(events: list[dict[str, Any]], message_id: str) -> list[dict] | Non
     raise RasaUnavailable("the earlier try of this turn is still running in rasa")
 
 
-def _healthy(http: requests.Session, url: str) -> bool:
+def _healthy(http: JsonClient, path: str) -> bool:
     try:
-        return http.get(url, timeout=3).status_code == 200
-    except requests.RequestException:
+        return http.request("GET", path, 3).status == 200
+    except HttpFailure:
         return False

@@ -24,6 +24,7 @@ from huey.api import Huey, Task
 from bot.bridge.store import outbox
 from bot.bridge.store.records import OutboundMessage
 from bot.bridge.worker.locks import Locks
+from bot.club.database import held_connection
 from bot.logs import log_event
 from connectors.contract import SendGiveUp, SendRefused, SendRetry
 
@@ -94,6 +95,10 @@ class OutboundSender:
 
     def flush(self, conversation_id: str, scheduled: bool = False) -> None:
         """Send what is pending now, unless a scheduled retry owns the backoff."""
+        with held_connection(self.url):
+            self._flush(conversation_id, scheduled)
+
+    def _flush(self, conversation_id: str, scheduled: bool) -> None:
         wait_key = f"send-wait:{conversation_id}"
         lock = f"send:{conversation_id}"
         for _ in range(MAX_PASSES):
