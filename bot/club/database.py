@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import create_engine, event, exc
-from sqlalchemy.engine import Connection, Engine, Row, make_url
+from sqlalchemy.engine import Connection, CursorResult, Engine, Row, make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 from sqlalchemy.sql import Executable
@@ -61,7 +61,15 @@ def get_engine(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
         return engine
-    engine = create_engine(url, future=True, max_overflow=20, hide_parameters=True)
+    return _server_engine(url)
+
+
+def _server_engine(url: str, **options: Any) -> Engine:
+    """PostgreSQL (or another server database): a pool whose connections are
+    pinged when they were idle a while (`_ping_if_idle`)."""
+    engine = create_engine(
+        url, future=True, max_overflow=20, hide_parameters=True, **options
+    )
     event.listen(engine, "checkin", _note_idle)
     event.listen(engine, "checkout", _ping_if_idle)
     return engine
@@ -105,19 +113,31 @@ def session_scope(url: str) -> Session:
     return get_sessionmaker(url)()
 
 
+@cache
+def statement_engine(url: str) -> Engine:
+    """The engine for single statements (`read`, `write`): on PostgreSQL in
+    autocommit mode, which spares each of them a BEGIN and a COMMIT or
+    ROLLBACK round trip; the bridge runs about ten a turn. Its own pool:
+    switching a pooled connection's mode at each checkout cost more than the
+    round trips. SQLite's BEGIN costs no round trip, so it shares the engine."""
+    if url.startswith("sqlite"):
+        return get_engine(url)
+    return _server_engine(url, isolation_level="AUTOCOMMIT")
+
+
 _held: ContextVar[dict[str, Connection] | None] = ContextVar("held", default=None)
 
 
 @contextmanager
 def held_connection(url: str) -> Iterator[None]:
-    """Keep one pooled connection for this thread's `read`s and `transaction`s
-    until the block ends: a queue worker holds one for a whole turn instead
-    of checking one out per statement. Nested blocks share the outer one."""
+    """Keep one pooled connection for this thread's `read`s and `write`s until
+    the block ends: a queue worker holds one for a whole drain instead of
+    checking one out per statement. Nested blocks share the outer one."""
     held = _held.get() or {}
     if url in held:
         yield
         return
-    with get_engine(url).connect() as conn:
+    with statement_engine(url).connect() as conn:
         token = _held.set({**held, url: conn})
         try:
             yield
@@ -126,19 +146,13 @@ def held_connection(url: str) -> Iterator[None]:
 
 
 @contextmanager
-def transaction(url: str) -> Iterator[Connection]:
-    """A connection in a transaction, committed when the block ends without
-    error: the held one (`held_connection`) if any, else a pooled one. Inside
-    an open transaction of the held connection it joins that transaction."""
+def _statement_connection(url: str) -> Iterator[Connection]:
     conn = (_held.get() or {}).get(url)
-    if conn is None:
-        with get_engine(url).begin() as conn:
-            yield conn
-    elif conn.in_transaction():
+    if conn is not None:
         yield conn
-    else:
-        with conn.begin():
-            yield conn
+        return
+    with statement_engine(url).connect() as conn:
+        yield conn
 
 
 def read(url: str, statement: Executable, **params: Any) -> list[Row]:
@@ -147,16 +161,24 @@ def read(url: str, statement: Executable, **params: Any) -> list[Row]:
     For the bridge's per-turn queries: building the statement and an ORM
     session on every call cost ~300 µs on SQLite, against ~80 µs for a
     statement built once with bind parameters (BENCHMARKS.md, *Load*).
-    On a held connection the read's own transaction ends at once, so no
-    snapshot (and, on SQLite, no read lock) is kept between statements.
+    The read's transaction ends at once, so a held connection keeps no
+    snapshot (and, on SQLite, no read lock) between statements.
     """
-    conn = (_held.get() or {}).get(url)
-    if conn is None:
-        with get_engine(url).connect() as conn:
+    with _statement_connection(url) as conn:
+        try:
             return conn.execute(statement, params).all()
-    if conn.in_transaction():  # inside the caller's `transaction`
-        return conn.execute(statement, params).all()
-    try:
-        return conn.execute(statement, params).all()
-    finally:
-        conn.rollback()
+        finally:
+            conn.rollback()
+
+
+def write(url: str, statement: Executable, params: Any) -> CursorResult:
+    """One statement (a dict of parameters, or a list for executemany),
+    committed on its own; its result keeps `rowcount` and the inserted keys."""
+    with _statement_connection(url) as conn, conn.begin():
+        return conn.execute(statement, params)
+
+
+def transaction(url: str) -> AbstractContextManager[Connection]:
+    """A connection in a transaction, committed when the block ends without
+    error, for work that needs more than one statement at once."""
+    return get_engine(url).begin()

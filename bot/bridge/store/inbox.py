@@ -10,7 +10,7 @@ from sqlalchemy import bindparam, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.bridge.store.records import InboxMessage, pending_queries
-from bot.club.database import get_engine, read, session_scope, transaction
+from bot.club.database import read, session_scope, write
 from bot.text import scrub
 
 _INSERT = insert(InboxMessage)
@@ -37,8 +37,7 @@ def accept(
         "metadata_json": scrub(json.dumps(metadata, ensure_ascii=False)),
     }
     try:
-        with get_engine(url).begin() as conn:
-            result = conn.execute(_INSERT, values)
+        result = write(url, _INSERT, values)
     except IntegrityError:
         return None
     return InboxMessage(
@@ -103,11 +102,11 @@ def claim(url: str, row: InboxMessage, lease: float, again: bool = False) -> boo
     in the database, which is the record of what was accepted."""
     now = datetime.utcnow()
     until = now + timedelta(seconds=lease)
-    with transaction(url) as conn:
-        result = conn.execute(
-            _RECLAIM if again else _CLAIM,
-            {"row_id": row.id, "now": now, "until": until},
-        )
+    result = write(
+        url,
+        _RECLAIM if again else _CLAIM,
+        {"row_id": row.id, "until": until, "now": now},
+    )
     return result.rowcount == 1
 
 
@@ -118,10 +117,9 @@ def has_pending(url: str, conversation_id: str) -> bool:
 def _update(url: str, row_id: int, **values: Any) -> None:
     """One UPDATE statement: SQLite takes the write lock at once (waiting for
     it), instead of upgrading a read snapshot, which fails with "locked"."""
-    with transaction(url) as conn:
-        conn.execute(
-            update(InboxMessage).where(InboxMessage.id == row_id).values(**values)
-        )
+    write(
+        url, update(InboxMessage).where(InboxMessage.id == row_id).values(**values), {}
+    )
 
 
 def mark_done(url: str, row: InboxMessage) -> None:

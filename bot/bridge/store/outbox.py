@@ -21,19 +21,35 @@ from bot.bridge.store.records import (
     OutboundMessage,
     pending_queries,
 )
-from bot.club.database import read, session_scope, transaction
+from bot.club.database import read, session_scope, write
 
 _COMPLETE = (
     update(InboxMessage)
     .where(InboxMessage.id == bindparam("row_id"))
     .values(status="done", processed_at=bindparam("now"), last_error=None)
 )
+_DEAD = (
+    update(InboxMessage)
+    .where(InboxMessage.id == bindparam("row_id"))
+    .values(
+        status="dead",
+        processed_at=bindparam("now"),
+        attempts=bindparam("new_attempts"),
+        last_error=bindparam("error"),
+        claimed_until=None,
+    )
+)
 _STAGE = insert(OutboundMessage)
 
 
-def complete_inbox(conn: Connection, row: InboxMessage) -> None:
-    """Mark an inbox message done inside the caller's transaction."""
-    conn.execute(_COMPLETE, {"row_id": row.id, "now": datetime.utcnow()})
+def complete_inbox(conn: Connection, row: InboxMessage, error: str = "") -> None:
+    """Mark an inbox message done inside the caller's transaction; with an
+    `error`, dead (its last try failed; staff may replay it)."""
+    if not error:
+        conn.execute(_COMPLETE, {"row_id": row.id, "now": datetime.utcnow()})
+        return
+    values = {"new_attempts": row.attempts + 1, "error": error[:1000]}
+    conn.execute(_DEAD, {"row_id": row.id, "now": datetime.utcnow(), **values})
 
 
 def stage(
@@ -113,30 +129,31 @@ def has_pending(url: str, conversation_id: str) -> bool:
 
 def _update(url: str, row_id: int, **values: Any) -> None:
     """A single UPDATE (see `inbox._update` for why not read-then-write)."""
-    with transaction(url) as conn:
-        conn.execute(
-            update(OutboundMessage).where(OutboundMessage.id == row_id).values(**values)
-        )
+    write(
+        url,
+        update(OutboundMessage).where(OutboundMessage.id == row_id).values(**values),
+        {},
+    )
 
 
 def mark_sent(url: str, sent: list[tuple[OutboundMessage, str]]) -> None:
-    """Mark messages sent, with the ids the platform gave them, in one commit."""
+    """Mark messages sent, with the ids the platform gave them (one executemany)."""
     if not sent:
         return
     now = datetime.utcnow()
-    with transaction(url) as conn:
-        conn.execute(
-            _MARK_SENT,
-            [
-                {
-                    "row_id": row.id,
-                    "new_attempts": row.attempts + 1,
-                    "now": now,
-                    "sent_id": platform_message_id[:200] or None,
-                }
-                for row, platform_message_id in sent
-            ],
-        )
+    write(
+        url,
+        _MARK_SENT,
+        [
+            {
+                "row_id": row.id,
+                "new_attempts": row.attempts + 1,
+                "now": now,
+                "sent_id": platform_message_id[:200] or None,
+            }
+            for row, platform_message_id in sent
+        ],
+    )
 
 
 def record_failure(url: str, row: OutboundMessage, error: str, status: str) -> None:

@@ -135,11 +135,14 @@ class Delivery:
         self.database_url = database_url
         self.platforms = platforms
 
-    def __call__(self, row: InboxMessage, replies: list[dict[str, Any]]) -> None:
+    def __call__(
+        self, row: InboxMessage, replies: list[dict[str, Any]], error: str = ""
+    ) -> None:
+        """`error`: the turn failed for good; the row is marked dead, not done."""
         platform = self.platforms[row.platform]
         with transaction(self.database_url) as conn:
             platform.stage(conn, row, replies)
             if platform.sends:  # a sponsor's held thank-you, right after
                 transfer_thanks.stage_held(conn, row, datetime.utcnow())
             offers.remember_payloads(conn, row.conversation_id, replies)
-            outbox.complete_inbox(conn, row)
+            outbox.complete_inbox(conn, row, error)

@@ -417,8 +417,7 @@ class ConversationQueue:
             if not dead:
                 inbox.record_failure(self.database_url, row, str(error), dead=False)
                 return min(self.retry_delay * 2 ** (attempts - 1), MAX_RETRY_DELAY)
-            self.turns.give_up(row)
-            inbox.record_failure(self.database_url, row, str(error), dead=True)
+            self.turns.give_up(row, str(error))
             self._flush(row)
             return None
         self._flush(row)

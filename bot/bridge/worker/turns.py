@@ -161,6 +161,7 @@ class TurnProcessor:
         )
         return bridge_message("utter_bot_busy")
 
-    def give_up(self, row: InboxMessage) -> None:
-        """After the last retry: tell the user we are busy instead of staying silent."""
-        self.deliver(row, [bridge_message("utter_bot_busy")])
+    def give_up(self, row: InboxMessage, error: str) -> None:
+        """After the last retry: tell the user we are busy instead of staying
+        silent, and mark the message dead in the same commit."""
+        self.deliver(row, [bridge_message("utter_bot_busy")], error)
