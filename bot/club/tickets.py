@@ -13,14 +13,16 @@ from bot.club.limits import too_many_today
 from bot.club.models import HandoffTicket
 
 
-def _open(conversation_id: Any) -> ColumnElement[bool]:
-    """The conversation's open tickets (`conversation_id` may be a bindparam)."""
+def open_for(conversation_id: Any) -> ColumnElement[bool]:
+    """The conversation's open tickets (`conversation_id` may be a bindparam
+    or a column: the bridge's claim of a message tests it in the same
+    statement)."""
     return (HandoffTicket.conversation_id == conversation_id) & (
         HandoffTicket.status == "open"
     )
 
 
-_OPEN = select(HandoffTicket.id).where(_open(bindparam("conversation_id"))).limit(1)
+_OPEN = select(HandoffTicket.id).where(open_for(bindparam("conversation_id"))).limit(1)
 
 
 def open_ticket(
@@ -34,7 +36,7 @@ def open_ticket(
     `source` has opened DAILY_REQUESTS tickets today already."""
     with session_scope(url) as session, session.begin():
         ticket = session.scalars(
-            select(HandoffTicket).where(_open(conversation_id))
+            select(HandoffTicket).where(open_for(conversation_id))
         ).first()
         if ticket is None:
             source = source or conversation_id
@@ -60,7 +62,7 @@ def release(url: str, conversation_id: str, staff: str) -> int:
     """Close the conversation's open tickets; the bot answers again."""
     with session_scope(url) as session, session.begin():
         tickets = session.scalars(
-            select(HandoffTicket).where(_open(conversation_id))
+            select(HandoffTicket).where(open_for(conversation_id))
         ).all()
         for ticket in tickets:
             ticket.status, ticket.closed_at, ticket.closed_by = (

@@ -6,11 +6,12 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, insert, or_, select, update
+from sqlalchemy import bindparam, exists, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.bridge.store.records import InboxMessage, pending_queries
 from bot.club.database import read, session_scope, write
+from bot.club.tickets import open_for
 from bot.text import scrub
 
 _INSERT = insert(InboxMessage)
@@ -81,6 +82,7 @@ _RECLAIM = (
     update(InboxMessage)
     .where(InboxMessage.id == bindparam("row_id"))
     .where(InboxMessage.status == "pending")
+    .where(~exists().where(open_for(InboxMessage.conversation_id)))
     .values(claimed_until=bindparam("until"))
 )
 _CLAIM = _RECLAIM.where(
@@ -93,8 +95,10 @@ _CLAIM = _RECLAIM.where(
 
 def claim(url: str, row: InboxMessage, lease: float, again: bool = False) -> bool:
     """Take a pending message for one worker for `lease` seconds; False when
-    another holds it (or it is no longer pending). `again`: this process
-    holds it already (its turn failed before the claim could be let go).
+    another holds it, it is no longer pending, or staff handle its
+    conversation (an open ticket: `bot.club.tickets`; one statement, not a
+    second query per turn). `again`: this process holds it already (its turn
+    failed before the claim could be let go).
 
     The queue's per-conversation lock lives in huey's storage; when Redis
     restarts empty it is gone while its holder is still waiting for Rasa, and

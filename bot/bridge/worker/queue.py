@@ -350,9 +350,10 @@ class ConversationQueue:
                 return  # the holder looks again after releasing (see above)
             try:
                 for row in inbox.pending(self.database_url, conversation_id):
-                    if not self._claim(row):
+                    claim = self._claim(row)
+                    if claim == "taken":
                         return  # another worker runs it and looks again after
-                    delay = self._process_claimed(row)
+                    delay = self._process_claimed(row, claim == "paused")
                     if delay is not None:
                         self.huey.put(owner_key, (me, time.time() + delay))
                         raise RetryTask(delay=delay)
@@ -366,31 +367,35 @@ class ConversationQueue:
                 return
         self.schedule(conversation_id)  # others have waited long enough
 
-    def _claim(self, row: InboxMessage) -> bool:
-        """Hold the message in the database while its turn runs (inbox.claim)."""
+    def _claim(self, row: InboxMessage) -> str:
+        """Hold the message in the database while its turn runs (inbox.claim):
+        "run"; "paused" while staff handle the conversation (not claimed: the
+        bot stays silent); "taken" when another worker holds it."""
         again = row.id in self._stranded
         if not inbox.claim(self.database_url, row, self.claim_lease, again):
-            return False
+            if tickets.is_paused(self.database_url, row.conversation_id):
+                return "paused"
+            return "taken"
         self._stranded.discard(row.id)
         if again or row.claimed_until is not None:
             # An earlier try (ours that failed, or a lapsed claim) may have
             # reached Rasa: look in its tracker before asking again.
             row.attempts = max(row.attempts, 1)
-        return True
+        return "run"
 
-    def _process_claimed(self, row: InboxMessage) -> float | None:
+    def _process_claimed(self, row: InboxMessage, paused: bool) -> float | None:
         """`_process`; a turn that fails unexpectedly (the database went away)
         leaves the claim in place: this process takes it again on the retry
         instead of waiting for the lease to run out."""
         try:
-            return self._process(row)
+            return self._process(row, paused)
         except BaseException:
             self._stranded.add(row.id)
             raise
 
-    def _process(self, row: InboxMessage) -> float | None:
+    def _process(self, row: InboxMessage, paused: bool) -> float | None:
         """Answer one message; returns a retry delay when Rasa must be retried."""
-        if tickets.is_paused(self.database_url, row.conversation_id):
+        if paused:
             inbox.mark_done(self.database_url, row)
             log_event(
                 logger,
