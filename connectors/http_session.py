@@ -1,9 +1,10 @@
 """A small JSON-over-HTTP client for the bridge's busy calls (Rasa, Send API,
 OA API), on urllib3 with keep-alive.
 
-Why not `requests` here: on loopback a `requests` call cost about 1.4 ms of
-CPU against 0.6 ms for urllib3 underneath it (BENCHMARKS.md, *Bridge CPU*),
-and the bridge makes two or three such calls a turn. What `requests` gave for
+Why not `requests` here: on loopback a `requests` call cost about 1.6 times
+the CPU of the same call made with urllib3, which `requests` runs on
+(BENCHMARKS.md, *Bridge CPU per turn*), and the bridge makes two or three
+such calls a turn. What `requests` gave for
 free is kept: the proxy (`HTTPS_PROXY`, `NO_PROXY`) and the CA bundle
 (`REQUESTS_CA_BUNDLE`) come from the environment, read once when the client
 is made; failures to get any answer raise one exception type, `HttpFailure`.
