@@ -32,6 +32,7 @@ Everything is bounded in count and time and stays on 127.0.0.1.
 from __future__ import annotations
 
 import argparse
+import functools
 import itertools
 import json
 import os
@@ -43,8 +44,6 @@ import uuid
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-
-import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -66,6 +65,7 @@ from bot.simulator import (  # noqa: E402
     messenger_event,
     sign_messenger,
 )
+from connectors.http_session import JsonClient, Reply  # noqa: E402
 
 TEXTS = ["xin chào", "có chiến dịch nào sắp tới không?", "nuôi em là gì"]
 SECRETS = {
@@ -84,18 +84,19 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-_threads = threading.local()
+@functools.cache
+def http(base_url: str) -> JsonClient:
+    """A keep-alive client (thread-safe). Direct and bridged calls are made
+    by the same client, the one the bridge itself uses, so neither side is
+    favoured; it is also the cheapest, and the load generator shares the
+    cores with what it measures (bench.http_clients)."""
+    return JsonClient(base_url)
 
 
-def http(base_url: str) -> requests.Session:
-    """This thread's keep-alive session: direct and bridged calls are made
-    by the same kind of client, so neither side is favoured."""
-    sessions = _threads.__dict__.setdefault("sessions", {})
-    if base_url not in sessions:
-        session = requests.Session()
-        session.trust_env = False  # loopback only: no proxy look-ups per call
-        sessions[base_url] = session
-    return sessions[base_url]
+def ok(reply: Reply) -> Reply:
+    if not reply.ok:
+        raise RuntimeError(f"HTTP {reply.status}: {reply.body[:200]!r}")
+    return reply
 
 
 def pct(values: list[float], q: float) -> float:
@@ -199,11 +200,10 @@ class Recorder:
         self.sim_url = sim_url
 
     def counts(self) -> dict[str, int]:
-        return http(self.sim_url).get(f"{self.sim_url}/api/counts", timeout=10).json()
+        return ok(http(self.sim_url).request("GET", "/api/counts", 10)).json()
 
     def arrivals(self) -> dict[str, list[float]]:
-        url = f"{self.sim_url}/api/arrivals"
-        return http(self.sim_url).get(url, timeout=10).json()
+        return ok(http(self.sim_url).request("GET", "/api/arrivals", 10)).json()
 
 
 def direct(
@@ -223,13 +223,15 @@ def direct(
     def one(i: int) -> None:
         sender = f"direct-{run}-{conversation(i, 20)}"
         started = time.perf_counter()
-        response = http(rasa_url).post(
-            f"{rasa_url}{CHANNEL_PATH}",
-            json={"sender": sender, "message": next(texts)},
-            headers={SECRET_HEADER: secret},
-            timeout=60,
+        ok(
+            http(rasa_url).request(
+                "POST",
+                CHANNEL_PATH,
+                60,
+                json_body={"sender": sender, "message": next(texts)},
+                headers={SECRET_HEADER: secret},
+            )
         )
-        response.raise_for_status()
         with lock:
             latencies.append(time.perf_counter() - started)
 
@@ -259,7 +261,6 @@ class Load:
         self.index = 0
 
     def _post(self, user: str, text: str) -> None:
-        session = http(self.bridge_url)
         body = messenger_batch(messenger_event(user, text=text))
         raw = json.dumps(body, ensure_ascii=False).encode()
         headers = sign_messenger(SECRETS["MESSENGER_APP_SECRET"], raw)
@@ -268,14 +269,12 @@ class Load:
             # follow those of its earlier messages (per_turn[text] of them).
             self.sent[user].append((time.time(), self.per_turn[text]))
         started = time.perf_counter()
-        response = session.post(
-            f"{self.bridge_url}/webhooks/messenger",
-            data=raw,
-            headers=headers,
-            timeout=10,
+        response = ok(
+            http(self.bridge_url).request(
+                "POST", "/webhooks/messenger", 10, data=raw, headers=headers
+            )
         )
         elapsed = time.perf_counter() - started
-        response.raise_for_status()
         with self.lock:
             self.acks.append(elapsed)
             self.server_acks.append(response.json()["ms"] / 1000)
