@@ -125,6 +125,14 @@ def statement_engine(url: str) -> Engine:
     return _server_engine(url, isolation_level="AUTOCOMMIT")
 
 
+def forget_engines() -> None:
+    """Drop every cached engine (a test or the scale profile stopped the
+    database server those engines pointed at)."""
+    get_engine.cache_clear()
+    statement_engine.cache_clear()
+    get_sessionmaker.cache_clear()
+
+
 _held: ContextVar[dict[str, Connection] | None] = ContextVar("held", default=None)
 
 

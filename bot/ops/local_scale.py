@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.club.database import get_engine
+from bot.club.database import forget_engines
 from bot.ops.processes import (
     Service,
     action_service,
@@ -94,6 +94,6 @@ def local_scale(
     finally:
         for service in reversed(started):
             service.stop()
-        get_engine.cache_clear()
+        forget_engines()
         stores.stop()
         shutil.rmtree(folder, ignore_errors=True)

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from actions.child_lookup import ActionShowChildNews, ValidateChildLookupForm
 from actions.donations import ActionShowStatement
 from actions.volunteer import ActionSubmitVolunteerRegistration
-from bot.club.database import get_engine, session_scope
+from bot.club.database import forget_engines, get_engine, session_scope
 from bot.club.importer import import_table
 from bot.club.models import Sponsorship, VolunteerRegistration
 from bot.club.seed import seed_if_empty
@@ -33,7 +33,7 @@ def pg_url():
             "pg-test-server.sh", "TEST_POSTGRES_URL", "vungcao-pg."
         )
     finally:
-        get_engine.cache_clear()
+        forget_engines()
 
 
 @pytest.fixture
@@ -126,3 +126,13 @@ def test_child_lookup_and_statement(club_pg):
     assert responses(news) == ["utter_child_news"]
     statement, _ = run(ActionShowStatement(), tracker("sao kê tháng 10/2026"))
     assert "Quỹ Xây trường: thu 5.000.000 đ" in statement[0]["funds"]
+
+
+def test_statement_helpers_on_postgres(club_pg):
+    """On PostgreSQL single statements run in autocommit mode, on a pool of
+    their own; the same guarantees hold as on SQLite."""
+    from bot.club.database import statement_engine
+    from tests.club.test_database import helpers_behave
+
+    assert statement_engine(club_pg).pool is not get_engine(club_pg).pool
+    helpers_behave(club_pg)

@@ -27,7 +27,7 @@ from bot.bridge.store.records import InboxMessage, OutboundMessage
 from bot.bridge.worker.locks import Locks
 from bot.bridge.worker.queue import make_huey
 from bot.bridge.worker.turns import inbox_metadata
-from bot.club.database import get_engine, session_scope
+from bot.club.database import forget_engines, get_engine, session_scope
 from bot.ops.processes import Service, free_port
 from bot.ops.schema import migrate
 from bot.simulator import (
@@ -65,7 +65,7 @@ def pg_server() -> Iterator[str]:
             "pg-test-server.sh", "TEST_POSTGRES_URL", "vungcao-pg."
         )
     finally:
-        get_engine.cache_clear()
+        forget_engines()
 
 
 @pytest.fixture
