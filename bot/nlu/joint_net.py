@@ -7,20 +7,14 @@ messages into token lists and back.
 The network: each syllable is a randomly initialised word embedding plus a
 character CNN (so unseen numbers and names still get a representation), an
 encoder (two bidirectional LSTM layers, or with `encoder: conv` four dilated
-convolutions), an intent head that pools the states with learned
-attention and max pooling, and a tag head (BIO tags) that also sees the intent
-distribution, so "arrive" and "depart" roles can lean on the whole question.
+convolutions, optionally followed by one self-attention layer), an intent
+head that pools the states with learned attention and max pooling, and a tag
+head (BIO tags) that also sees the intent distribution, so "arrive" and
+"depart" roles can lean on the whole question.
 Both heads are trained together. With `crf: true` the tag head is a linear-chain
 CRF (Rasa's own `crf_log_likelihood`/`crf_decode`); otherwise a softmax whose
 output is decoded with a Viterbi pass that forbids `I-x` after anything but
 `B-x`/`I-x`. Several seeds can be trained and averaged (an ensemble).
-
-Options measured on PhoATIS's dev split (BENCHMARKS.md): `attention_heads`
-adds one self-attention layer after the encoder (the conv encoder alone sees
-about eight syllables each side, too few for the role cues of long questions);
-`gazetteer` adds per-syllable flags "starts / continues a value of slot type X
-seen in training"; `ema` predicts with a moving average of the weights;
-`intent_smoothing` smooths the intent targets.
 """
 
 from __future__ import annotations
@@ -52,12 +46,11 @@ DEFAULTS: dict[str, Any] = {
     "seeds": 1,
     "seed": 42,
     "max_chars": 12,
-    "ema": 0.0,  # decay of a moving average of the weights used to predict; 0 = off
-    "attention_heads": 0,  # self-attention layer after the encoder; 0 = none
-    "intent_smoothing": 0.0,  # label smoothing of the intent loss
-    "gazetteer": False,  # per-token flags: starts/continues a training value of type X
+    # One self-attention layer after the encoder; 0 = none. The conv encoder
+    # alone sees about eight syllables each side, too few for the role cues
+    # ("từ", "đến", "hạ cánh") of long questions.
+    "attention_heads": 0,
 }
-GAZETTEER_LONGEST = 8  # syllables
 
 
 @dataclass
@@ -68,8 +61,6 @@ class Vocabulary:
     chars: list[str] = field(default_factory=lambda: ["<pad>", "<unk>"])
     tags: list[str] = field(default_factory=lambda: ["O"])
     intents: list[str] = field(default_factory=list)
-    # slot type (the label's last dotted part) → its values seen in training
-    gazetteer: dict[str, list[str]] = field(default_factory=dict)
 
     @classmethod
     def build(
@@ -83,12 +74,6 @@ class Vocabulary:
         vocab.chars += sorted({c for s in sentences for w in s for c in w.lower()})
         vocab.tags += sorted({t for s in tags for t in s} - {"O"})
         vocab.intents = sorted(set(intents))
-        values: dict[str, set[str]] = {}
-        for sentence, sequence in zip(sentences, tags, strict=True):
-            for start, end, label in bio_spans(sequence):
-                phrase = " ".join(sentence[start:end]).lower()
-                values.setdefault(label.rsplit(".", 1)[-1], set()).add(phrase)
-        vocab.gazetteer = {kind: sorted(found) for kind, found in values.items()}
         return vocab
 
     def as_dict(self) -> dict[str, list[str]]:
@@ -97,30 +82,7 @@ class Vocabulary:
             "chars": self.chars,
             "tags": self.tags,
             "intents": self.intents,
-            "gazetteer": self.gazetteer,
         }
-
-
-def gazetteer_flags(
-    vocab: Vocabulary, sentences: Sequence[Sequence[str]]
-) -> np.ndarray:
-    """[N, T, 2 × types] floats: 1 where a token starts (first half) or continues
-    (second half) a phrase listed under that type in the gazetteer."""
-    kinds = sorted(vocab.gazetteer)
-    lookup: dict[str, list[int]] = {}
-    for k, kind in enumerate(kinds):
-        for phrase in vocab.gazetteer[kind]:
-            lookup.setdefault(phrase, []).append(k)
-    longest = max(1, max(len(s) for s in sentences))
-    flags = np.zeros((len(sentences), longest, 2 * len(kinds)), np.float32)
-    for n, sentence in enumerate(sentences):
-        low = [w.lower() for w in sentence]
-        for start in range(len(low)):
-            for end in range(start + 1, min(len(low), start + GAZETTEER_LONGEST) + 1):
-                for k in lookup.get(" ".join(low[start:end]), ()):
-                    flags[n, start, k] = 1.0
-                    flags[n, start + 1 : end, len(kinds) + k] = 1.0
-    return flags
 
 
 def encode_words(
@@ -215,8 +177,7 @@ def _encode(config: dict[str, Any], x, mask):
 
 
 def _self_attention(config: dict[str, Any], x, mask):
-    """One residual multi-head self-attention layer over the valid positions, so
-    a slot can see role cues ("từ", "đến", "hạ cánh") beyond the conv window."""
+    """One residual multi-head self-attention layer over the valid positions."""
     import tensorflow as tf
 
     layers = tf.keras.layers
@@ -236,7 +197,6 @@ def _build(config: dict[str, Any], vocab: Vocabulary):
     layers = tf.keras.layers
     words = tf.keras.Input((None,), dtype=tf.int32)
     chars = tf.keras.Input((None, config["max_chars"]), dtype=tf.int32)
-    inputs = [words, chars]
     mask = tf.not_equal(words, PAD)
     embedded = layers.Embedding(len(vocab.words), config["word_dim"])(words)
     char_vectors = layers.Embedding(len(vocab.chars), config["char_dim"])(chars)
@@ -244,11 +204,7 @@ def _build(config: dict[str, Any], vocab: Vocabulary):
         layers.Conv1D(config["char_filters"], 3, padding="same", activation="relu")
     )(char_vectors)
     char_features = layers.TimeDistributed(layers.GlobalMaxPooling1D())(conv)
-    pieces = [embedded, char_features]
-    if config["gazetteer"]:
-        inputs.append(tf.keras.Input((None, 2 * len(vocab.gazetteer))))
-        pieces.append(inputs[-1])
-    x = layers.Concatenate()(pieces)
+    x = layers.Concatenate()([embedded, char_features])
     x = layers.Dropout(config["dropout"])(x)
     x = _encode(config, x, mask)
     if config["attention_heads"]:
@@ -274,42 +230,30 @@ def _build(config: dict[str, Any], vocab: Vocabulary):
     tag_scores = layers.Dense(len(vocab.tags))(
         layers.Dropout(config["dropout"])(hidden)
     )
-    return tf.keras.Model(inputs, [tag_scores, intent_logits])
+    return tf.keras.Model([words, chars], [tag_scores, intent_logits])
 
 
-def _variables(config: dict[str, Any], model, transitions) -> list[Any]:
-    return model.trainable_variables + ([transitions] if config["crf"] else [])
-
-
-def _train_step(config: dict[str, Any], model, transitions, optimizer, shadows):
-    """One compiled optimisation step on a batch: intent loss + slot loss; then
-    the moving averages (`shadows`, one per variable, if any) follow the weights."""
+def _train_step(config: dict[str, Any], model, transitions, optimizer):
+    """One compiled optimisation step on a batch: intent loss + slot loss."""
     import tensorflow as tf
     from rasa.utils.tensorflow.crf import crf_log_likelihood
 
-    use_crf, decay = config["crf"], config["ema"]
-    smoothing = config["intent_smoothing"]
-    variables = _variables(config, model, transitions)
+    use_crf = config["crf"]
+    variables = model.trainable_variables + ([transitions] if use_crf else [])
     signature = [
         tf.TensorSpec((None, None), tf.int32),
         tf.TensorSpec((None, None, config["max_chars"]), tf.int32),
-        tf.TensorSpec((None, None, None), tf.float32),
         tf.TensorSpec((None,), tf.int32),
         tf.TensorSpec((None, None), tf.int32),
         tf.TensorSpec((None,), tf.int32),
     ]
 
     @tf.function(input_signature=signature)
-    def step(w, c, g, n, t, i):
+    def step(w, c, n, t, i):
         with tf.GradientTape() as tape:
-            inputs = [w, c, g] if config["gazetteer"] else [w, c]
-            tag_scores, intent_logits = model(inputs, training=True)
-            targets = tf.one_hot(i, tf.shape(intent_logits)[1])
-            targets = targets * (1.0 - smoothing) + smoothing / tf.cast(
-                tf.shape(intent_logits)[1], tf.float32
-            )
+            tag_scores, intent_logits = model([w, c], training=True)
             intent_loss = tf.reduce_mean(
-                tf.nn.softmax_cross_entropy_with_logits(targets, intent_logits)
+                tf.nn.sparse_softmax_cross_entropy_with_logits(i, intent_logits)
             )
             if use_crf:
                 likelihood, _ = crf_log_likelihood(tag_scores, t, n, transitions)
@@ -323,19 +267,9 @@ def _train_step(config: dict[str, Any], model, transitions, optimizer, shadows):
         grads, _ = tf.clip_by_global_norm(grads, 5.0)
         # AutoGraph's zip takes no `strict`.
         optimizer.apply_gradients(zip(grads, variables))  # noqa: B905
-        for shadow, variable in zip(shadows, variables):  # noqa: B905
-            shadow.assign(decay * shadow + (1.0 - decay) * variable)
         return loss
 
     return step
-
-
-def use_averages(variables: list[Any], shadows: list[Any]) -> None:
-    """Replace the trained weights by their moving averages (if kept)."""
-    if not shadows:
-        return
-    for variable, shadow in zip(variables, shadows, strict=True):
-        variable.assign(shadow)
 
 
 class JointNet:
@@ -358,31 +292,26 @@ class JointNet:
         words, chars, lengths = encode_words(
             self.vocab, sentences, self.config["max_chars"]
         )
-        flags = self._flags(sentences)
         tag_index = {t: i for i, t in enumerate(self.vocab.tags)}
         tag_ids = np.zeros_like(words)
         for n, sequence in enumerate(tags):
             tag_ids[n, : len(sequence)] = [tag_index.get(t, 0) for t in sequence]
         intent_index = {name: i for i, name in enumerate(self.vocab.intents)}
         intent_ids = np.array([intent_index[i] for i in intents], np.int32)
-        data = (words, chars, flags, lengths, tag_ids, intent_ids)
+        data = (words, chars, lengths, tag_ids, intent_ids)
         for k in range(self.config["seeds"]):
             self._fit_one(self.config["seed"] + k, data, log)
 
     def _fit_one(self, seed: int, data: tuple[np.ndarray, ...], log: Any) -> None:
         import tensorflow as tf
 
-        words, chars, flags, lengths, tag_ids, intent_ids = data
+        words, chars, lengths, tag_ids, intent_ids = data
         tf.keras.utils.set_random_seed(seed)
         model = _build(self.config, self.vocab)
         n_tags = len(self.vocab.tags)
         transitions = tf.Variable(tf.zeros((n_tags, n_tags)), name="transitions")
         optimizer = tf.keras.optimizers.Adam(self.config["learning_rate"])
-        variables = _variables(self.config, model, transitions)
-        shadows = []
-        if self.config["ema"]:
-            shadows = [tf.Variable(v, trainable=False) for v in variables]
-        step = _train_step(self.config, model, transitions, optimizer, shadows)
+        step = _train_step(self.config, model, transitions, optimizer)
         rng = np.random.default_rng(seed)
         order = np.argsort(lengths + rng.random(len(lengths)))  # bucket by length
         size = self.config["batch_size"]
@@ -403,7 +332,6 @@ class JointNet:
                     step(
                         w,
                         chars[rows, :longest],
-                        flags[rows, :longest],
                         lengths[rows],
                         tag_ids[rows, :longest],
                         intent_ids[rows],
@@ -415,16 +343,8 @@ class JointNet:
                     f"seed {seed} epoch {epoch + 1}/{epochs} "
                     f"loss {total / len(batches):.4f} {seconds:.0f} s"
                 )
-        use_averages(variables, shadows)
         self.models.append(model)
         self.transitions.append(transitions.numpy())
-
-    def _flags(self, sentences: Sequence[Sequence[str]]) -> np.ndarray:
-        """Gazetteer flags, or an empty [N, T, 0] array when they are off."""
-        if self.config["gazetteer"]:
-            return gazetteer_flags(self.vocab, sentences)
-        longest = max(1, max(len(s) for s in sentences))
-        return np.zeros((len(sentences), longest, 0), np.float32)
 
     def add_model(self, weights: list[np.ndarray], transitions: np.ndarray) -> None:
         """A trained network from stored weights (see `JointIntentSlotTagger`)."""
@@ -446,10 +366,7 @@ class JointNet:
         )
         tag_total, intent_total = 0.0, 0.0
         for model in self.models:
-            inputs = [words, chars]
-            if self.config["gazetteer"]:
-                inputs.append(gazetteer_flags(self.vocab, sentences))
-            tag_scores, intent_logits = model(inputs, training=False)
+            tag_scores, intent_logits = model([words, chars], training=False)
             if self.config["crf"]:
                 tag_total = tag_total + tag_scores.numpy()
             else:

@@ -7,13 +7,7 @@ from rasa.engine.storage.resource import Resource
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.nlu.joint_net import (
-    Vocabulary,
-    allowed_transitions,
-    bio_spans,
-    gazetteer_flags,
-    viterbi,
-)
+from bot.nlu.joint_net import allowed_transitions, bio_spans, viterbi
 from bot.nlu.joint_tagger import JointIntentSlotTagger, bio_tags
 from bot.nlu.tokenizer import VietnameseTokenizer
 from tests.nlu.test_phoatis_components import training_set
@@ -49,27 +43,10 @@ def test_viterbi_never_puts_inside_after_outside():
     assert bio_spans(["O", "I-x", "I-x", "B-y"]) == [(1, 3, "x"), (3, 4, "y")]
 
 
-def test_the_gazetteer_flags_training_values_by_slot_type():
-    vocab = Vocabulary.build(
-        [["từ", "hà", "nội", "đến", "huế"]],
-        [["O", "B-fromloc.city_name", "I-fromloc.city_name", "O", "B-toloc.city_name"]],
-        ["flight"],
-    )
-    assert vocab.gazetteer == {"city_name": ["huế", "hà nội"]}
-    flags = gazetteer_flags(vocab, [["đi", "Hà", "Nội", "huế"]])[0]
-    assert flags.tolist() == [[0, 0], [1, 0], [0, 1], [1, 0]]  # [starts, continues]
+OPTIONS = {"encoder": "conv", "attention_heads": 2}
 
 
-OPTIONS = {
-    "encoder": "conv",
-    "attention_heads": 2,
-    "gazetteer": True,
-    "ema": 0.9,
-    "intent_smoothing": 0.1,
-}
-
-
-@pytest.mark.parametrize("options", [{}, OPTIONS], ids=["plain", "options"])
+@pytest.mark.parametrize("options", [{}, OPTIONS], ids=["lstm", "conv+attention"])
 def test_it_learns_intents_and_slots_and_survives_a_reload(tmp_path, options):
     config = {**JointIntentSlotTagger.get_default_config(), **SMALL, **options}
     storage, resource = LocalModelStorage(tmp_path), Resource("joint")
