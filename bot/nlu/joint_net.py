@@ -1,14 +1,16 @@
-"""A joint intent + slot network (BiLSTM over syllables), TensorFlow only.
+"""A joint intent + slot network over syllables, TensorFlow only.
 
 Kept apart from the Rasa component (`bot.nlu.joint_tagger`) so it can be
 trained and scored on plain token lists: the component only turns Rasa
 messages into token lists and back.
 
 The network: each syllable is a randomly initialised word embedding plus a
-character CNN (so unseen numbers and names still get a representation), two
-bidirectional LSTM layers, an intent head that pools the states with learned
-attention and max pooling, and a tag head (BIO tags) that also sees the intent
-distribution, so "arrive" and "depart" roles can lean on the whole question.
+character CNN (so unseen numbers and names still get a representation), an
+encoder (two bidirectional LSTM layers, or with `encoder: conv` four dilated
+convolutions, optionally followed by one self-attention layer), an intent
+head that pools the states with learned attention and max pooling, and a tag
+head (BIO tags) that also sees the intent distribution, so "arrive" and
+"depart" roles can lean on the whole question.
 Both heads are trained together. With `crf: true` the tag head is a linear-chain
 CRF (Rasa's own `crf_log_likelihood`/`crf_decode`); otherwise a softmax whose
 output is decoded with a Viterbi pass that forbids `I-x` after anything but
@@ -44,6 +46,10 @@ DEFAULTS: dict[str, Any] = {
     "seeds": 1,
     "seed": 42,
     "max_chars": 12,
+    # One self-attention layer after the encoder; 0 = none. The conv encoder
+    # alone sees about eight syllables each side, too few for the role cues
+    # ("từ", "đến", "hạ cánh") of long questions.
+    "attention_heads": 0,
 }
 
 
@@ -170,6 +176,20 @@ def _encode(config: dict[str, Any], x, mask):
     return x
 
 
+def _self_attention(config: dict[str, Any], x, mask):
+    """One residual multi-head self-attention layer over the valid positions."""
+    import tensorflow as tf
+
+    layers = tf.keras.layers
+    heads = config["attention_heads"]
+    pair_mask = tf.logical_and(mask[:, :, None], mask[:, None, :])
+    attended = layers.MultiHeadAttention(
+        heads, 2 * config["hidden"] // heads, dropout=config["dropout"]
+    )(x, x, attention_mask=pair_mask)
+    x = layers.LayerNormalization()(x + layers.Dropout(config["dropout"])(attended))
+    return x * tf.cast(mask, tf.float32)[:, :, None]
+
+
 def _build(config: dict[str, Any], vocab: Vocabulary):
     """The Keras model: inputs (words, chars) → (tag scores, intent logits)."""
     import tensorflow as tf
@@ -187,6 +207,8 @@ def _build(config: dict[str, Any], vocab: Vocabulary):
     x = layers.Concatenate()([embedded, char_features])
     x = layers.Dropout(config["dropout"])(x)
     x = _encode(config, x, mask)
+    if config["attention_heads"]:
+        x = _self_attention(config, x, mask)
     # Intent: attention pooling and max pooling over the valid positions.
     float_mask = tf.cast(mask, tf.float32)[:, :, None]
     attention = layers.Dense(1)(layers.Dense(config["hidden"], activation="tanh")(x))

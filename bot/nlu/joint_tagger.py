@@ -75,7 +75,7 @@ def words_of(message: Message) -> tuple[list[Token], list[str]]:
     is_trainable=True,
 )
 class JointIntentSlotTagger(GraphComponent, IntentClassifier, EntityExtractorMixin):
-    """BiLSTM intent classifier and BIO slot tagger trained as one network."""
+    """Intent classifier and BIO slot tagger trained as one network."""
 
     @classmethod
     def required_components(cls) -> list[type]:

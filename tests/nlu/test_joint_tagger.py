@@ -1,6 +1,7 @@
-"""The joint BiLSTM intent + slot component, trained by hand on a few messages."""
+"""The joint intent + slot component, trained by hand on a few messages."""
 
 import numpy as np
+import pytest
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
@@ -42,8 +43,12 @@ def test_viterbi_never_puts_inside_after_outside():
     assert bio_spans(["O", "I-x", "I-x", "B-y"]) == [(1, 3, "x"), (3, 4, "y")]
 
 
-def test_it_learns_intents_and_slots_and_survives_a_reload(tmp_path):
-    config = {**JointIntentSlotTagger.get_default_config(), **SMALL}
+OPTIONS = {"encoder": "conv", "attention_heads": 2}
+
+
+@pytest.mark.parametrize("options", [{}, OPTIONS], ids=["lstm", "conv+attention"])
+def test_it_learns_intents_and_slots_and_survives_a_reload(tmp_path, options):
+    config = {**JointIntentSlotTagger.get_default_config(), **SMALL, **options}
     storage, resource = LocalModelStorage(tmp_path), Resource("joint")
     JointIntentSlotTagger(config, storage, resource).train(training_set())
     loaded = JointIntentSlotTagger.load(config, storage, resource, None)
