@@ -129,17 +129,23 @@ class JointIntentSlotTagger(GraphComponent, IntentClassifier, EntityExtractorMix
         self._persist()
         return self._resource
 
+    # File names in the component's model storage: written by `_persist`,
+    # read by `load`.
+    VOCABULARY_FILE = "vocabulary.json"
+    NET_FILES = "net{}.npz"  # one per ensemble member
+
     def _persist(self) -> None:
         assert self.net is not None
         with self._model_storage.write_to(self._resource) as directory:
-            (directory / "vocabulary.json").write_text(
+            (directory / self.VOCABULARY_FILE).write_text(
                 json.dumps(self.net.vocab.as_dict(), ensure_ascii=False), "utf-8"
             )
             for k, (model, transitions) in enumerate(
                 zip(self.net.models, self.net.transitions, strict=True)
             ):
                 arrays = {f"w{i}": w for i, w in enumerate(model.get_weights())}
-                np.savez(directory / f"net{k}.npz", transitions=transitions, **arrays)
+                path = directory / self.NET_FILES.format(k)
+                np.savez(path, transitions=transitions, **arrays)
 
     @classmethod
     def load(
@@ -153,10 +159,10 @@ class JointIntentSlotTagger(GraphComponent, IntentClassifier, EntityExtractorMix
         try:
             with model_storage.read_from(resource) as directory:
                 vocab = Vocabulary(
-                    **json.loads((directory / "vocabulary.json").read_text("utf-8"))
+                    **json.loads((directory / cls.VOCABULARY_FILE).read_text("utf-8"))
                 )
                 net = JointNet(config, vocab)
-                for path in sorted(directory.glob("net*.npz")):
+                for path in sorted(directory.glob(cls.NET_FILES.format("*"))):
                     with np.load(path, allow_pickle=False) as stored:
                         count = len(stored.files) - 1
                         weights = [stored[f"w{i}"] for i in range(count)]
