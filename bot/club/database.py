@@ -82,11 +82,11 @@ def _note_idle(_dbapi_connection, record) -> None:
 def _ping_if_idle(dbapi_connection, record, _proxy) -> None:
     """`pool_pre_ping` for connections that were idle a while.
 
-    `pool_pre_ping` costs a round trip on every checkout, about one in three
-    of the bridge's statements. A server restart or a dropped idle connection
-    is found just as well by pinging only those idle for `PING_IDLE_AFTER`;
-    a connection that dies while in use fails its statement, whose caller
-    retries (the queue's tasks do)."""
+    `pool_pre_ping` costs a round trip on every checkout, and the bridge
+    checked out a connection for nearly every statement. A server restart
+    or a dropped idle connection is found just as well by pinging only
+    those idle for `PING_IDLE_AFTER`; a connection that dies while in use
+    fails its statement, whose caller retries (the queue's tasks do)."""
     idle_since = record.info.get("idle_since")
     if idle_since is None or time.monotonic() - idle_since < PING_IDLE_AFTER:
         return
