@@ -146,14 +146,18 @@ def mark_interrupted(url: str, conversation_id: str) -> None:
         )
 
 
+def failure(row: InboxMessage, error: str, dead: bool) -> dict[str, Any]:
+    """The column values of a failed try (`record_failure`; a turn's final
+    failure is written with its busy answer, `outbox.complete_inbox`)."""
+    return {
+        "attempts": row.attempts + 1,
+        "last_error": error[:1000],
+        "status": "dead" if dead else "pending",
+        "processed_at": datetime.utcnow() if dead else None,
+        "claimed_until": None,
+    }
+
+
 def record_failure(url: str, row: InboxMessage, error: str, dead: bool) -> None:
     """Count a failed try; a dead row is skipped and left for staff to replay."""
-    _update(
-        url,
-        row.id,
-        attempts=row.attempts + 1,
-        last_error=error[:1000],
-        status="dead" if dead else "pending",
-        processed_at=datetime.utcnow() if dead else None,
-        claimed_until=None,
-    )
+    _update(url, row.id, **failure(row, error, dead))

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import Connection
 
+from bot.bridge.store import inbox
 from bot.bridge.store.records import (
     InboxMessage,
     OutboundMessage,
@@ -28,17 +29,6 @@ _COMPLETE = (
     .where(InboxMessage.id == bindparam("row_id"))
     .values(status="done", processed_at=bindparam("now"), last_error=None)
 )
-_DEAD = (
-    update(InboxMessage)
-    .where(InboxMessage.id == bindparam("row_id"))
-    .values(
-        status="dead",
-        processed_at=bindparam("now"),
-        attempts=bindparam("new_attempts"),
-        last_error=bindparam("error"),
-        claimed_until=None,
-    )
-)
 _STAGE = insert(OutboundMessage)
 
 
@@ -48,8 +38,8 @@ def complete_inbox(conn: Connection, row: InboxMessage, error: str = "") -> None
     if not error:
         conn.execute(_COMPLETE, {"row_id": row.id, "now": datetime.utcnow()})
         return
-    values = {"new_attempts": row.attempts + 1, "error": error[:1000]}
-    conn.execute(_DEAD, {"row_id": row.id, "now": datetime.utcnow(), **values})
+    dead = inbox.failure(row, error, dead=True)
+    conn.execute(update(InboxMessage).where(InboxMessage.id == row.id).values(**dead))
 
 
 def stage(
