@@ -155,7 +155,7 @@ def test_assignments_and_imports_succeed_while_another_process_writes(
 
     from bot.club.models import Sponsor
 
-    stop, busy = threading.Event(), []
+    stop, wrote = threading.Event(), threading.Event()
 
     def bridge_like_writer() -> None:
         while not stop.is_set():
@@ -163,20 +163,28 @@ def test_assignments_and_imports_succeed_while_another_process_writes(
                 session.execute(
                     update(Sponsor).where(Sponsor.id == 2).values(email="d@example.org")
                 )
-            busy.append(1)
+            wrote.set()
+
+    def other_writer_committed() -> bool:
+        """Wait until the other connection commits again, so that the next
+        staff write always follows a fresh commit it did not see (a thread
+        count alone depended on how the GIL happened to share the time)."""
+        wrote.clear()
+        return wrote.wait(timeout=10)
 
     writer = threading.Thread(target=bridge_like_writer)
     writer.start()
     try:
         unsure = item(january, "IBFT NUOIEMNE0102")
         for _ in range(30):  # staff correcting the same row, again and again
+            assert other_writer_committed()
             assign(january, unsure.id, "NUOIEM", unsure.sponsor_id, "NE0102")
         march = [Tx(date(2026, 3, 3), f"FT2606{n:04d}", 1000 + n, "ung ho")
                  for n in range(5)]  # fmt: skip
         for n, tx in enumerate(march):
             path = made.write_tcb_xlsx(tmp_path / f"m{n}.xlsx", [tx], 5_790_000)
+            assert other_writer_committed()
             assert import_statement(january, path).new == 1
     finally:
         stop.set()
         writer.join()
-    assert len(busy) > 30  # the other writer did run all along
