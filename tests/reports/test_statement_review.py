@@ -12,6 +12,7 @@ from bot.club.models import Child, Donation, Expense, Fund
 from bot.reports.ledger import BankTransaction, PayerRule
 from bot.reports.statement_import import import_statement
 from bot.reports.statement_review import AssignError, assign, review_list
+from tests.fixtures.other_writer import other_writer
 from tests.fixtures.statements import make_statement_fixtures as made
 from tests.fixtures.statements.make_statement_fixtures import Tx
 
@@ -149,42 +150,14 @@ def test_assignments_and_imports_succeed_while_another_process_writes(
     nearly every time another connection committed in between (SQLite
     cannot upgrade a stale read transaction). Now each takes the write lock
     first and waits its turn."""
-    import threading
-
-    from sqlalchemy import update
-
-    from bot.club.models import Sponsor
-
-    stop, wrote = threading.Event(), threading.Event()
-
-    def bridge_like_writer() -> None:
-        while not stop.is_set():
-            with session_scope(january) as session, session.begin():
-                session.execute(
-                    update(Sponsor).where(Sponsor.id == 2).values(email="d@example.org")
-                )
-            wrote.set()
-
-    def other_writer_committed() -> bool:
-        """Wait until the other connection commits again, so that the next
-        staff write always follows a fresh commit it did not see (a thread
-        count alone depended on how the GIL happened to share the time)."""
-        wrote.clear()
-        return wrote.wait(timeout=10)
-
-    writer = threading.Thread(target=bridge_like_writer)
-    writer.start()
-    try:
+    with other_writer(january) as bridge:
         unsure = item(january, "IBFT NUOIEMNE0102")
         for _ in range(30):  # staff correcting the same row, again and again
-            assert other_writer_committed()
+            assert bridge.committed()
             assign(january, unsure.id, "NUOIEM", unsure.sponsor_id, "NE0102")
         march = [Tx(date(2026, 3, 3), f"FT2606{n:04d}", 1000 + n, "ung ho")
                  for n in range(5)]  # fmt: skip
         for n, tx in enumerate(march):
             path = made.write_tcb_xlsx(tmp_path / f"m{n}.xlsx", [tx], 5_790_000)
-            assert other_writer_committed()
+            assert bridge.committed()
             assert import_statement(january, path).new == 1
-    finally:
-        stop.set()
-        writer.join()

@@ -28,6 +28,7 @@ from bot.simulator import (
     zalo_event,
 )
 from tests.bridge.platform_kit import running_bridge, wait_settled, wait_until
+from tests.fixtures.other_writer import other_writer
 
 SEPAY_KEY = "sepay-key-Zx81"
 CASSO_TOKEN = "casso-token-Qm27"
@@ -427,31 +428,12 @@ def test_the_feed_is_stored_while_another_process_writes(feed, db_url):
     all the time beside it, SQLite could not upgrade that stale read and the
     post failed ("database is locked", 503) until it took the write lock
     first (ledger.write_first)."""
-    import threading
 
-    stop, busy = threading.Event(), []
+    def post_after_a_fresh_commit(n: int, bridge):
+        assert bridge.committed()
+        return post_sepay(feed, sepay_body(id=93000 + n, referenceCode=f"MBVCB.{n}"))
 
-    def bridge_like_writer() -> None:
-        while not stop.is_set():
-            with session_scope(db_url) as session, session.begin():
-                session.execute(
-                    update(Sponsor).where(Sponsor.id == 2).values(email="d@example.org")
-                )
-            busy.append(1)
-
-    writer = threading.Thread(target=bridge_like_writer)
-    writer.start()
-    try:
-        wait_until(lambda: len(busy) >= 3, 10)  # the writer is under way
-        before = len(busy)
-        answers = [
-            post_sepay(feed, sepay_body(id=93000 + n, referenceCode=f"MBVCB.{n}"))
-            for n in range(30)
-        ]
-        during = len(busy) - before
-    finally:
-        stop.set()
-        writer.join()
+    with other_writer(db_url) as bridge:
+        answers = [post_after_a_fresh_commit(n, bridge) for n in range(30)]
     assert [a.status_code for a in answers] == [200] * 30
     assert len(ledger(db_url)) == 30
-    assert during > 0  # the other writer did write while the feed posted
