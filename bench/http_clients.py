@@ -1,5 +1,6 @@
-"""CPU of one Send API call from the bridge's side: `requests` against the
-bridge's own client (`connectors.http_session.JsonClient`, on urllib3).
+"""CPU of one Send API call from the bridge's side: `requests` and urllib3
+against the bridge's own client (`connectors.http_session.JsonClient`, on
+libcurl through pycurl).
 
     .venv/bin/python -m bench.http_clients [--calls 1000]
 
@@ -12,6 +13,7 @@ turn, twice, so a busy machine weighs on both alike: compare their ratio.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import threading
 import time
@@ -20,6 +22,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import requests
+import urllib3
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -49,6 +52,7 @@ def clients(url: str) -> dict[str, Callable[[], object]]:
     plain = requests.Session()
     plain.trust_env = False
     ours = JsonClient(url)
+    pool = urllib3.PoolManager(maxsize=16)
     params = {"access_token": "t"}
     return {
         "requests.Session": lambda: trusting.post(
@@ -57,7 +61,17 @@ def clients(url: str) -> dict[str, Callable[[], object]]:
         "requests, trust_env=False": lambda: plain.post(
             f"{url}/me/messages", params=params, json=BODY, timeout=5
         ).json(),
-        "JsonClient (urllib3)": lambda: ours.request(
+        "urllib3.PoolManager": lambda: json.loads(
+            pool.request(
+                "POST",
+                f"{url}/me/messages?access_token=t",
+                body=json.dumps(BODY, ensure_ascii=False).encode(),
+                headers={"Content-Type": "application/json"},
+                timeout=urllib3.Timeout(total=5),
+                retries=False,
+            ).data
+        ),
+        "JsonClient (libcurl)": lambda: ours.request(
             "POST", "/me/messages", 5, params=params, json_body=BODY
         ).json(),
     }
@@ -83,7 +97,7 @@ def main() -> None:
     for _ in range(2):
         for name, call in clients(url).items():
             figures.setdefault(name, []).append(cpu_per_call(call, args.calls))
-    ours = min(figures["JsonClient (urllib3)"])
+    ours = min(figures["JsonClient (libcurl)"])
     print("| client | CPU µs per call (2 rounds) | ratio to JsonClient |")
     print("|---|---:|---:|")
     for name, values in figures.items():

@@ -1,11 +1,11 @@
 """A small JSON-over-HTTP client for the bridge's busy calls (Rasa, Send API,
-OA API), on urllib3 with keep-alive.
+OA API), on libcurl (pycurl) with keep-alive.
 
-Why not `requests` here: on loopback a `requests` call cost about 1.6 times
-the CPU of the same call made with urllib3, which `requests` runs on
-(BENCHMARKS.md, *Bridge CPU per turn*), and the bridge makes two or three
-such calls a turn. What `requests` gave for
-free is kept: the proxy (`HTTPS_PROXY`, `NO_PROXY`) and the CA bundle
+Why not `requests` or urllib3 here: the bridge makes two or three such calls
+a turn, and on loopback a call through urllib3 cost about twice the CPU of
+the same call through libcurl, and through `requests` about three times
+(BENCHMARKS.md, *Bridge CPU per turn*). What `requests` gave for free is
+kept: the proxy (`HTTPS_PROXY`, `NO_PROXY`) and the CA bundle
 (`REQUESTS_CA_BUNDLE`) come from the environment, read once when the client
 is made; failures to get any answer raise one exception type, `HttpFailure`.
 """
@@ -14,18 +14,21 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
+from io import BytesIO
 from typing import Any
 from urllib.parse import urlencode
 
 import certifi
-import urllib3
+import pycurl
+from requests.structures import CaseInsensitiveDict
 from requests.utils import get_environ_proxies
 
-POOL_SIZE = 16  # connections kept per host: one per worker thread and spare
+BODY_METHODS = {"POST", "PUT", "PATCH"}
 
 
 class HttpFailure(Exception):
@@ -48,12 +51,19 @@ class Reply:
 
 
 class JsonClient:
-    """Requests to one base URL; thread-safe (urllib3 pools are)."""
+    """Requests to one base URL; thread-safe: each thread has its own curl
+    handle, which keeps its connection alive between calls."""
 
     def __init__(self, base_url: str, headers: Mapping[str, str] | None = None):
         self.base_url = base_url.rstrip("/")
         self.headers = dict(headers or {})
-        self.pool = _pool_for(self.base_url)
+        self.proxy = _proxy_for(self.base_url)
+        self.ca_bundle = (
+            os.environ.get("REQUESTS_CA_BUNDLE")
+            or os.environ.get("CURL_CA_BUNDLE")
+            or certifi.where()
+        )
+        self._local = threading.local()
 
     def request(
         self,
@@ -77,40 +87,79 @@ class JsonClient:
         elif isinstance(data, Mapping):
             body = urlencode(data).encode()
             sent.setdefault("Content-Type", "application/x-www-form-urlencoded")
+        return self._perform(method, url, body, sent, timeout)
+
+    def _perform(
+        self,
+        method: str,
+        url: str,
+        body: bytes | None,
+        headers: dict[str, str],
+        timeout: float,
+    ) -> Reply:
+        handle = self._handle()
+        received, head = BytesIO(), _Head()
+        handle.setopt(pycurl.URL, url)
+        handle.setopt(pycurl.CUSTOMREQUEST, method)
+        if body is not None or method in BODY_METHODS:
+            handle.setopt(pycurl.POSTFIELDS, body or b"")  # Content-Length: 0
+        # "Expect:" stops libcurl from waiting for a "100 Continue" first.
+        lines = [f"{name}: {value}" for name, value in headers.items()]
+        handle.setopt(pycurl.HTTPHEADER, [*lines, "Expect:"])
+        handle.setopt(pycurl.TIMEOUT_MS, max(1, int(timeout * 1000)))
+        handle.setopt(pycurl.WRITEDATA, received)
+        handle.setopt(pycurl.HEADERFUNCTION, head.line)
         try:
-            answer = self.pool.request(
-                method,
-                url,
-                body=body,
-                headers=sent,
-                timeout=urllib3.Timeout(total=timeout),
-                retries=False,
-                redirect=False,
-            )
-        except (urllib3.exceptions.HTTPError, OSError) as error:
-            raise HttpFailure(type(error).__name__) from error
-        return Reply(answer.status, answer.data, answer.headers)
+            handle.perform()
+            status = handle.getinfo(pycurl.RESPONSE_CODE)
+        except pycurl.error as error:
+            raise HttpFailure(_reason(error)) from error
+        finally:
+            handle.reset()  # keeps the connection; clears this call's options
+            self._configure(handle)
+        return Reply(status, received.getvalue(), head.fields)
+
+    def _handle(self) -> pycurl.Curl:
+        handle = getattr(self._local, "handle", None)
+        if handle is None:
+            handle = self._local.handle = pycurl.Curl()
+            self._configure(handle)
+        return handle
+
+    def _configure(self, handle: pycurl.Curl) -> None:
+        """The options every call shares (`reset` clears them)."""
+        handle.setopt(pycurl.PROXY, self.proxy)  # "": none, whatever the env says
+        handle.setopt(pycurl.CAINFO, self.ca_bundle)
+        handle.setopt(pycurl.NOSIGNAL, 1)  # timeouts without SIGALRM (threads)
 
 
-def _pool_for(base_url: str) -> urllib3.PoolManager:
-    """A pool manager that goes through the environment's proxy for this URL,
-    if any, and verifies TLS against the environment's CA bundle or certifi's."""
-    bundle = (
-        os.environ.get("REQUESTS_CA_BUNDLE")
-        or os.environ.get("CURL_CA_BUNDLE")
-        or certifi.where()
-    )
-    options: dict[str, Any] = {
-        "maxsize": POOL_SIZE,
-        "cert_reqs": "CERT_REQUIRED",
-        "ca_certs": bundle,
-    }
+class _Head:
+    """Response header lines as a case-insensitive mapping (the last
+    response's only: a proxy's or a "100 Continue" head comes first)."""
+
+    def __init__(self) -> None:
+        self.fields: CaseInsensitiveDict[str] = CaseInsensitiveDict()
+
+    def line(self, raw: bytes) -> None:
+        text = raw.decode("latin-1").strip()
+        if text.startswith("HTTP/"):
+            self.fields = CaseInsensitiveDict()
+        elif ":" in text:
+            name, _, value = text.partition(":")
+            self.fields[name.strip()] = value.strip()
+
+
+def _reason(error: pycurl.error) -> str:
+    code, message = error.args if len(error.args) == 2 else (0, str(error))
+    return f"curl {code}: {message}"
+
+
+def _proxy_for(base_url: str) -> str:
+    """The environment's proxy for this URL ("" for none), as `requests`
+    reads it: HTTP(S)_PROXY, ALL_PROXY, NO_PROXY."""
     scheme = base_url.split("://", 1)[0].lower()
     proxies = get_environ_proxies(base_url)
-    proxy = proxies.get(scheme) or proxies.get("all")
-    if proxy:
-        return urllib3.ProxyManager(proxy, **options)
-    return urllib3.PoolManager(**options)
+    return proxies.get(scheme) or proxies.get("all") or ""
 
 
 def retry_after(response: Reply, limit: float = 3600.0) -> float | None:

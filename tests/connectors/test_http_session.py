@@ -60,6 +60,65 @@ def echo() -> Iterator[str]:
     server.server_close()
 
 
+def self_signed(tmp_path) -> tuple[object, object]:
+    """A certificate for 127.0.0.1 and its key, as PEM files."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(hours=1))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+            ),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_file, key_file
+
+
+@pytest.fixture()
+def tls_echo(tmp_path) -> Iterator[tuple[str, object]]:
+    """The echo server behind TLS, with a self-signed certificate for
+    127.0.0.1; yields its URL and the certificate file."""
+    import ssl
+
+    cert, key = self_signed(tmp_path)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Echo)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"https://127.0.0.1:{server.server_address[1]}", cert
+    server.shutdown()
+    server.server_close()
+
+
 @pytest.fixture(autouse=True)
 def no_proxy_by_default(monkeypatch) -> None:
     for name in (*PROXY_VARS, "ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy"):
@@ -129,6 +188,39 @@ def test_the_environment_is_read_once(echo, monkeypatch):
 def test_ca_bundle_from_the_environment(monkeypatch, tmp_path):
     bundle = tmp_path / "ca.pem"
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(bundle))
-    client = JsonClient("https://openapi.zalo.me")
-    assert client.pool.connection_pool_kw["ca_certs"] == str(bundle)
-    assert client.pool.connection_pool_kw["cert_reqs"] == "CERT_REQUIRED"
+    assert JsonClient("https://openapi.zalo.me").ca_bundle == str(bundle)
+
+
+def test_tls_is_verified_against_the_bundle(tls_echo, monkeypatch):
+    url, cert = tls_echo
+    with pytest.raises(HttpFailure):  # certifi's bundle does not know it
+        JsonClient(url).request("GET", "/x", 5)
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(cert))
+    assert JsonClient(url).request("GET", "/x", 5).json()["path"] == "/x"
+
+
+def test_threads_share_a_client(echo):
+    client, seen = JsonClient(echo), []
+
+    def call(n: int) -> None:
+        for i in range(5):
+            seen.append(client.request("GET", f"/t{n}-{i}", 5).json()["path"])
+
+    threads = [threading.Thread(target=call, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(seen) == sorted(f"/t{n}-{i}" for n in range(4) for i in range(5))
+
+
+def test_a_post_without_a_body_says_so(echo):
+    seen = JsonClient(echo).request("POST", "/empty", 5).json()
+    assert (seen["method"], seen["headers"].get("Content-Length")) == ("POST", "0")
+
+
+def test_a_call_does_not_inherit_the_last_calls_body(echo):
+    client = JsonClient(echo)
+    client.request("POST", "/a", 5, json_body={"x": 1})
+    seen = client.request("GET", "/b", 5).json()
+    assert (seen["method"], seen["body"]) == ("GET", "")

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
 
 import pytest
-from urllib3 import HTTPHeaderDict
+from requests.structures import CaseInsensitiveDict
 
 from bot.simulator import Fault, Secrets, SimulatorServer, SimulatorState
 from connectors import messenger, zalo
@@ -20,7 +20,7 @@ from connectors.http_session import Reply, retry_after
 
 
 def response_with(header: str | None) -> Reply:
-    headers = HTTPHeaderDict()
+    headers: CaseInsensitiveDict[str] = CaseInsensitiveDict()
     if header is not None:
         headers["Retry-After"] = header
     return Reply(429, b"", headers)
