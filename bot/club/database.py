@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
 from functools import cache
@@ -11,10 +11,12 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import create_engine, event, exc
-from sqlalchemy.engine import Connection, CursorResult, Engine, Row, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 from sqlalchemy.sql import Executable
+
+from bot.prepared_sql import Prepared, execute
 
 # How long a writer waits for another one on SQLite (the PRAGMA overrides the
 # driver's `timeout`, so both say the same).
@@ -163,27 +165,36 @@ def _statement_connection(url: str) -> Iterator[Connection]:
         yield conn
 
 
-def read(url: str, statement: Executable, **params: Any) -> list[Row]:
+def read(
+    url: str, statement: Executable | Prepared, **params: Any
+) -> list[Mapping[str, Any]]:
     """The rows of a prebuilt statement, on a pooled connection (no ORM session).
 
     For the bridge's per-turn queries: building the statement and an ORM
     session on every call cost ~300 µs on SQLite, against ~80 µs for a
-    statement built once with bind parameters (BENCHMARKS.md, *Load*).
+    statement built once with bind parameters (BENCHMARKS.md, *Load*); a
+    `Prepared` one runs on the driver's cursor where it can (`bot.prepared_sql`).
     The read's transaction ends at once, so a held connection keeps no
     snapshot (and, on SQLite, no read lock) between statements.
     """
     with _statement_connection(url) as conn:
         try:
-            return conn.execute(statement, params).all()
+            return execute(conn, statement, params).rows
         finally:
             conn.rollback()
 
 
-def write(url: str, statement: Executable, params: Any) -> CursorResult:
+def write(url: str, statement: Executable | Prepared, params: Any) -> int:
     """One statement (a dict of parameters, or a list for executemany),
-    committed on its own; its result keeps `rowcount` and the inserted keys."""
+    committed on its own; returns how many rows it changed."""
     with _statement_connection(url) as conn, conn.begin():
-        return conn.execute(statement, params)
+        return execute(conn, statement, params).rowcount
+
+
+def add(url: str, statement: Executable, values: dict[str, Any]) -> int:
+    """One INSERT of one row, committed on its own; returns its primary key."""
+    with _statement_connection(url) as conn, conn.begin():
+        return conn.execute(statement, values).inserted_primary_key[0]
 
 
 def transaction(url: str) -> AbstractContextManager[Connection]:

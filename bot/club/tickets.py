@@ -11,6 +11,7 @@ from sqlalchemy.sql import ColumnElement
 from bot.club.database import read, session_scope
 from bot.club.limits import too_many_today
 from bot.club.models import HandoffTicket
+from bot.prepared_sql import Prepared
 
 
 def open_for(conversation_id: Any) -> ColumnElement[bool]:
@@ -22,7 +23,9 @@ def open_for(conversation_id: Any) -> ColumnElement[bool]:
     )
 
 
-_OPEN = select(HandoffTicket.id).where(open_for(bindparam("conversation_id"))).limit(1)
+_OPEN = Prepared(
+    select(HandoffTicket.id).where(open_for(bindparam("conversation_id"))).limit(1)
+)
 
 
 def open_ticket(

@@ -52,15 +52,15 @@ def helpers_behave(url: str) -> None:
         assert ids(url) == ["m1"]  # committed while the connection is held
         with get_engine(url).begin() as other:  # another writer goes through
             other.execute(insert(InboxMessage), row("m2"))
-        assert [r.message_id for r in read(url, ALL)] == ["m1", "m2"]  # no snapshot
+        assert [r["message_id"] for r in read(url, ALL)] == ["m1", "m2"]  # no snap
         with held_connection(url):  # nested: the same connection, no deadlock
             write(url, insert(InboxMessage), row("m3"))
     with pytest.raises(RuntimeError), transaction(url) as conn:
         conn.execute(insert(InboxMessage), row("m4"))
         raise RuntimeError("the turn failed half-way")
     assert ids(url) == ["m1", "m2", "m3"]  # m4 rolled back
-    result = write(url, text("DELETE FROM inbox_messages WHERE message_id = 'm1'"), {})
-    assert result.rowcount == 1
+    deleted = text("DELETE FROM inbox_messages WHERE message_id = 'm1'")
+    assert write(url, deleted, {}) == 1
 
 
 def test_statement_helpers_on_sqlite(db_url):

@@ -136,3 +136,54 @@ def test_statement_helpers_on_postgres(club_pg):
 
     assert statement_engine(club_pg).pool is not get_engine(club_pg).pool
     helpers_behave(club_pg)
+
+
+def test_prepared_statements_run_on_the_driver(club_pg):
+    """The bridge's per-turn statements run on psycopg2's cursor
+    (`bot.prepared_sql`): the same rows as through SQLAlchemy, rowcounts,
+    errors raised as SQLAlchemy's with the parameters hidden, and a
+    connection the server dropped is not handed out again."""
+    from datetime import datetime
+
+    from sqlalchemy import bindparam, func
+    from sqlalchemy.exc import DBAPIError
+
+    from bot.bridge.store import inbox, outbox
+    from bot.bridge.store.records import InboxMessage
+    from bot.bridge.worker import transfer_thanks
+    from bot.club.database import held_connection, read, transaction
+    from bot.prepared_sql import Prepared
+
+    row = inbox.accept(club_pg, "messenger", "m1", "messenger:1", "chào ad", {})
+    with held_connection(club_pg):
+        assert inbox.claim(club_pg, row, 60) and not inbox.claim(club_pg, row, 60)
+        (ours,) = inbox.pending(club_pg, "messenger:1")
+    with get_engine(club_pg).connect() as conn:
+        theirs = conn.execute(
+            select(InboxMessage.__table__).where(InboxMessage.id == row.id)
+        ).one()
+    assert {k: getattr(ours, k) for k in theirs._mapping} == dict(theirs._mapping)
+    assert isinstance(ours.received_at, datetime)
+    with transaction(club_pg) as conn:  # a turn's end, as Delivery runs it
+        assert transfer_thanks.stage_held(conn, ours, datetime.utcnow()) == 0
+        outbox.complete_inbox(conn, ours)
+    assert inbox.pending(club_pg, "messenger:1") == []
+    dialect = get_engine(club_pg).dialect
+    assert outbox._COMPLETE.compiled(dialect) is not None  # on the driver
+    assert transfer_thanks._HELD.compiled(dialect) is not None
+    assert outbox.pending(club_pg, "messenger:1") == []
+
+    by_id = Prepared(select(InboxMessage.id).where(InboxMessage.id == bindparam("x")))
+    with pytest.raises(DBAPIError, match="parameters hidden"):
+        read(club_pg, by_id, x="NE0101")  # not an integer
+
+    backend = Prepared(select(func.pg_backend_pid().label("pid")))
+    with held_connection(club_pg):
+        pid = read(club_pg, backend)[0]["pid"]
+        with get_engine(club_pg).begin() as other:
+            other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        with pytest.raises(DBAPIError):
+            read(club_pg, backend)
+        assert read(club_pg, backend)[0]["pid"] != pid  # reconnected at once
+    for _ in range(10):  # the dropped connection is not in the pool any more
+        assert read(club_pg, by_id, x=row.id) == [{"id": row.id}]
