@@ -359,3 +359,27 @@ def test_a_message_another_worker_runs_is_not_run_again_when_locks_vanish(
         assert texts_sent(b, "held") == ["echo: một"]
         [done] = rows(db_url)
         assert done.status == "done"
+
+
+def test_a_failed_turn_takes_its_claim_again_only_while_it_is_its_own(db_url):
+    """A turn that failed with the queue's Redis down after its failure was
+    recorded (the claim cleared) left the row marked as this worker's (found
+    by the fault suite): a worker of the other bridge claimed it and asked
+    Rasa, and this one claimed it again and asked Rasa a second time. The
+    claim's expiry is its token: a worker takes back only its own claim."""
+    meta = inbox_metadata({"messenger": {"psid": "again"}}, "text")
+    row = inbox.accept(db_url, "messenger", "again-1", "messenger:again", "hai", meta)
+    mine = inbox.claim(db_url, row, lease=60)
+    assert mine is not None
+    assert inbox.claim(db_url, row, lease=60) is None  # held: nobody else
+    # The database went away mid-turn: the claim is still ours, take it again.
+    renewed = inbox.claim(db_url, row, lease=60, held=mine)
+    assert renewed is not None and renewed != mine
+    assert inbox.claim(db_url, row, lease=60, held=mine) is None  # an old token
+    # The failure was recorded (the claim let go); another worker takes it.
+    inbox.record_failure(db_url, row, "rasa answered HTTP 503", dead=False)
+    theirs = inbox.claim(db_url, row, lease=60)
+    assert theirs is not None
+    assert inbox.claim(db_url, row, lease=60, held=renewed) is None
+    [waiting] = rows(db_url)
+    assert waiting.claimed_until == theirs and waiting.attempts == 1

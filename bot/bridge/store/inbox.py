@@ -9,9 +9,10 @@ from typing import Any
 from sqlalchemy import bindparam, exists, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from bot.bridge.store.records import InboxMessage, pending_queries
-from bot.club.database import read, session_scope, write
+from bot.bridge.store.records import InboxMessage, InboxRow, pending_queries
+from bot.club.database import add, read, session_scope, write
 from bot.club.tickets import open_for
+from bot.prepared_sql import Prepared
 from bot.text import scrub
 
 _INSERT = insert(InboxMessage)
@@ -25,7 +26,7 @@ def accept(
     conversation_id: str,
     text: str,
     metadata: dict[str, Any],
-) -> InboxMessage | None:
+) -> InboxRow | None:
     """Store a new message; None when this platform message id was seen before.
 
     A plain INSERT on a connection, not an ORM session: it runs in the webhook
@@ -38,20 +39,18 @@ def accept(
         "metadata_json": scrub(json.dumps(metadata, ensure_ascii=False)),
     }
     try:
-        result = write(url, _INSERT, values)
+        row_id = add(url, _INSERT, values)
     except IntegrityError:
         return None
-    return InboxMessage(
-        id=result.inserted_primary_key[0], status="pending", attempts=0, **values
-    )
+    return InboxRow(id=row_id, **values)
 
 
-def pending(url: str, conversation_id: str) -> list[InboxMessage]:
+def pending(url: str, conversation_id: str) -> list[InboxRow]:
     """A conversation's unprocessed messages, oldest first (arrival order),
-    up to ten (detached objects; the worker's queries are prebuilt, see
+    up to ten (plain row copies; the worker's queries are prebuilt, see
     `bot.club.database.read`)."""
     rows = read(url, _PENDING, conversation_id=conversation_id)
-    return [InboxMessage(**row._mapping) for row in rows]
+    return [InboxRow(**row) for row in rows]
 
 
 def pending_conversations(url: str) -> list[str]:
@@ -78,27 +77,35 @@ def stalled_conversations(url: str, older_than: datetime) -> list[str]:
         return list(session.scalars(query))
 
 
-_RECLAIM = (
+_CLAIM = Prepared(
     update(InboxMessage)
     .where(InboxMessage.id == bindparam("row_id"))
     .where(InboxMessage.status == "pending")
     .where(~exists().where(open_for(InboxMessage.conversation_id)))
+    .where(
+        or_(
+            InboxMessage.claimed_until.is_(None),
+            InboxMessage.claimed_until < bindparam("now"),
+            InboxMessage.claimed_until == bindparam("held"),
+        )
+    )
     .values(claimed_until=bindparam("until"))
 )
-_CLAIM = _RECLAIM.where(
-    or_(
-        InboxMessage.claimed_until.is_(None),
-        InboxMessage.claimed_until < bindparam("now"),
-    )
-)
 
 
-def claim(url: str, row: InboxMessage, lease: float, again: bool = False) -> bool:
-    """Take a pending message for one worker for `lease` seconds; False when
-    another holds it, it is no longer pending, or staff handle its
-    conversation (an open ticket: `bot.club.tickets`; one statement, not a
-    second query per turn). `again`: this process holds it already (its turn
-    failed before the claim could be let go).
+def claim(
+    url: str, row: InboxRow, lease: float, held: datetime | None = None
+) -> datetime | None:
+    """Take a pending message for one worker for `lease` seconds; returns the
+    claim's expiry, which is also its token: None when another holds it, it
+    is no longer pending, or staff handle its conversation (an open ticket:
+    `bot.club.tickets`; one statement, not a second query per turn).
+
+    `held`: the token of this worker's earlier claim, kept when its turn
+    failed before the claim could be let go. That claim is taken again only
+    while it is still the one in the row: once it was cleared (the failure
+    was recorded) another worker may hold the message, and a second claim
+    here would send it to Rasa while that worker waits for the answer.
 
     The queue's per-conversation lock lives in huey's storage; when Redis
     restarts empty it is gone while its holder is still waiting for Rasa, and
@@ -106,12 +113,10 @@ def claim(url: str, row: InboxMessage, lease: float, again: bool = False) -> boo
     in the database, which is the record of what was accepted."""
     now = datetime.utcnow()
     until = now + timedelta(seconds=lease)
-    result = write(
-        url,
-        _RECLAIM if again else _CLAIM,
-        {"row_id": row.id, "until": until, "now": now},
+    changed = write(
+        url, _CLAIM, {"row_id": row.id, "until": until, "now": now, "held": held}
     )
-    return result.rowcount == 1
+    return until if changed == 1 else None
 
 
 def has_pending(url: str, conversation_id: str) -> bool:
@@ -126,7 +131,7 @@ def _update(url: str, row_id: int, **values: Any) -> None:
     )
 
 
-def mark_done(url: str, row: InboxMessage) -> None:
+def mark_done(url: str, row: InboxRow) -> None:
     _update(url, row.id, status="done", processed_at=datetime.utcnow(), last_error=None)
 
 
@@ -146,7 +151,7 @@ def mark_interrupted(url: str, conversation_id: str) -> None:
         )
 
 
-def failure(row: InboxMessage, error: str, dead: bool) -> dict[str, Any]:
+def failure(row: InboxRow, error: str, dead: bool) -> dict[str, Any]:
     """The column values of a failed try (`record_failure`; a turn's final
     failure is written with its busy answer, `outbox.complete_inbox`)."""
     return {
@@ -158,6 +163,6 @@ def failure(row: InboxMessage, error: str, dead: bool) -> dict[str, Any]:
     }
 
 
-def record_failure(url: str, row: InboxMessage, error: str, dead: bool) -> None:
+def record_failure(url: str, row: InboxRow, error: str, dead: bool) -> None:
     """Count a failed try; a dead row is skipped and left for staff to replay."""
     _update(url, row.id, **failure(row, error, dead))

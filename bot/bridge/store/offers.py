@@ -21,6 +21,7 @@ from sqlalchemy.engine import Connection
 
 from bot.bridge.store.records import OfferedButton, OfferedPayload
 from bot.club.database import read, session_scope
+from bot.prepared_sql import Prepared
 
 PAYLOAD_LIMIT = 1000
 _FORGET_BUTTONS = delete(OfferedButton).where(
@@ -32,7 +33,7 @@ _FORGET_PAYLOADS = delete(OfferedPayload).where(
     & OfferedPayload.payload.in_(bindparam("payloads", expanding=True))
 )
 _OFFER_PAYLOAD = insert(OfferedPayload)
-_WAS_OFFERED = (
+_WAS_OFFERED = Prepared(
     select(OfferedPayload.payload)
     .where(OfferedPayload.conversation_id == bindparam("conversation_id"))
     .where(OfferedPayload.payload == bindparam("payload"))

@@ -19,12 +19,15 @@ from sqlalchemy.engine import Connection
 from bot.bridge.store import inbox
 from bot.bridge.store.records import (
     InboxMessage,
+    InboxRow,
     OutboundMessage,
+    OutboundRow,
     pending_queries,
 )
 from bot.club.database import read, session_scope, write
+from bot.prepared_sql import Prepared, execute
 
-_COMPLETE = (
+_COMPLETE = Prepared(
     update(InboxMessage)
     .where(InboxMessage.id == bindparam("row_id"))
     .values(status="done", processed_at=bindparam("now"), last_error=None)
@@ -32,11 +35,11 @@ _COMPLETE = (
 _STAGE = insert(OutboundMessage)
 
 
-def complete_inbox(conn: Connection, row: InboxMessage, error: str = "") -> None:
+def complete_inbox(conn: Connection, row: InboxRow, error: str = "") -> None:
     """Mark an inbox message done inside the caller's transaction; with an
     `error`, dead (its last try failed; staff may replay it)."""
     if not error:
-        conn.execute(_COMPLETE, {"row_id": row.id, "now": datetime.utcnow()})
+        execute(conn, _COMPLETE, {"row_id": row.id, "now": datetime.utcnow()})
         return
     dead = inbox.failure(row, error, dead=True)
     conn.execute(update(InboxMessage).where(InboxMessage.id == row.id).values(**dead))
@@ -44,7 +47,7 @@ def complete_inbox(conn: Connection, row: InboxMessage, error: str = "") -> None
 
 def stage(
     conn: Connection,
-    row: InboxMessage,
+    row: InboxRow,
     recipient_id: str,
     bodies: list[dict[str, Any]],
 ) -> None:
@@ -69,7 +72,7 @@ def stage(
 
 
 _PENDING, _ANY_PENDING = pending_queries(OutboundMessage, limit=20)
-_MARK_SENT = (
+_MARK_SENT = Prepared(
     update(OutboundMessage)
     .where(OutboundMessage.id == bindparam("row_id"))
     .values(
@@ -82,11 +85,11 @@ _MARK_SENT = (
 )
 
 
-def pending(url: str, conversation_id: str) -> list[OutboundMessage]:
+def pending(url: str, conversation_id: str) -> list[OutboundRow]:
     """A conversation's messages waiting to be sent, in order (up to 20,
-    detached objects)."""
+    plain row copies)."""
     rows = read(url, _PENDING, conversation_id=conversation_id)
-    return [OutboundMessage(**row._mapping) for row in rows]
+    return [OutboundRow(**row) for row in rows]
 
 
 def pending_conversations(url: str) -> list[str]:
@@ -126,7 +129,7 @@ def _update(url: str, row_id: int, **values: Any) -> None:
     )
 
 
-def mark_sent(url: str, sent: list[tuple[OutboundMessage, str]]) -> None:
+def mark_sent(url: str, sent: list[tuple[OutboundRow, str]]) -> None:
     """Mark messages sent, with the ids the platform gave them (one executemany)."""
     if not sent:
         return
@@ -146,7 +149,7 @@ def mark_sent(url: str, sent: list[tuple[OutboundMessage, str]]) -> None:
     )
 
 
-def record_failure(url: str, row: OutboundMessage, error: str, status: str) -> None:
+def record_failure(url: str, row: OutboundRow, error: str, status: str) -> None:
     """`pending` (will retry), `given_up` (user unreachable) or `dead`."""
     _update(
         url, row.id, attempts=row.attempts + 1, last_error=error[:1000], status=status

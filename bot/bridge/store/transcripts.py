@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.engine import Connection
 
-from bot.bridge.store.records import ChatMessage, InboxMessage
+from bot.bridge.store.records import ChatMessage, InboxRow
 from bot.club.database import get_engine, session_scope
 
 
@@ -27,7 +27,7 @@ def _reply_row(conversation_id: str, reply: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def stage(conn: Connection, row: InboxMessage, replies: list[dict[str, Any]]) -> None:
+def stage(conn: Connection, row: InboxRow, replies: list[dict[str, Any]]) -> None:
     """Add the bot's replies to a web chat message to the caller's transaction."""
     if replies:
         rows = [

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 from sqlalchemy.engine import Connection
 
 from bot.bridge.store import offers, outbox, transcripts
-from bot.bridge.store.records import InboxMessage
+from bot.bridge.store.records import InboxRow
 from bot.bridge.worker import transfer_thanks
 from bot.bridge.worker.typing_indicator import DelayedTyping
 from bot.club.database import transaction
@@ -30,34 +30,34 @@ class Platform(Protocol):
     name: str
     sends: bool  # replies go through the outbox and a send client
 
-    def thinking(self, row: InboxMessage) -> AbstractContextManager[None]:
+    def thinking(self, row: InboxRow) -> AbstractContextManager[None]:
         """Wraps the Rasa call (Messenger shows a typing indicator)."""
         ...
 
-    def rasa_text(self, row: InboxMessage) -> str: ...
+    def rasa_text(self, row: InboxRow) -> str: ...
 
     def stage(
-        self, conn: Connection, row: InboxMessage, replies: list[dict[str, Any]]
+        self, conn: Connection, row: InboxRow, replies: list[dict[str, Any]]
     ) -> None: ...
 
     def send(self, body: dict[str, Any]) -> Sent: ...
 
 
-def recipient(row: InboxMessage) -> str:
+def recipient(row: InboxRow) -> str:
     return row.conversation_id.split(":", 1)[1]
 
 
 class WebPlatform:
     name, sends = "web", False
 
-    def thinking(self, row: InboxMessage) -> AbstractContextManager[None]:
+    def thinking(self, row: InboxRow) -> AbstractContextManager[None]:
         return nullcontext()
 
-    def rasa_text(self, row: InboxMessage) -> str:
+    def rasa_text(self, row: InboxRow) -> str:
         return row.text
 
     def stage(
-        self, conn: Connection, row: InboxMessage, replies: list[dict[str, Any]]
+        self, conn: Connection, row: InboxRow, replies: list[dict[str, Any]]
     ) -> None:
         transcripts.stage(conn, row, replies)
 
@@ -74,14 +74,14 @@ class MessengerPlatform:
         self.client = client
         self.typing = DelayedTyping(client.typing_on, typing_delay)
 
-    def thinking(self, row: InboxMessage) -> AbstractContextManager[None]:
+    def thinking(self, row: InboxRow) -> AbstractContextManager[None]:
         return self.typing.during(recipient(row))
 
-    def rasa_text(self, row: InboxMessage) -> str:
+    def rasa_text(self, row: InboxRow) -> str:
         return row.text
 
     def stage(
-        self, conn: Connection, row: InboxMessage, replies: list[dict[str, Any]]
+        self, conn: Connection, row: InboxRow, replies: list[dict[str, Any]]
     ) -> None:
         outbox.stage(
             conn, row, recipient(row), messenger.render(replies, recipient(row))
@@ -98,10 +98,10 @@ class ZaloPlatform:
         self.client = client
         self.database_url = database_url
 
-    def thinking(self, row: InboxMessage) -> AbstractContextManager[None]:
+    def thinking(self, row: InboxRow) -> AbstractContextManager[None]:
         return nullcontext()  # the OA API has no typing indicator
 
-    def rasa_text(self, row: InboxMessage) -> str:
+    def rasa_text(self, row: InboxRow) -> str:
         """A tapped `oa.query.show` button arrives as its title: map it back."""
         key = zalo.fold_title(row.text)
         payload = offers.offered_payload(self.database_url, row.conversation_id, key)
@@ -116,7 +116,7 @@ class ZaloPlatform:
         return payload or row.text
 
     def stage(
-        self, conn: Connection, row: InboxMessage, replies: list[dict[str, Any]]
+        self, conn: Connection, row: InboxRow, replies: list[dict[str, Any]]
     ) -> None:
         user = recipient(row)
         outbox.stage(conn, row, user, zalo.render(replies, user))
@@ -136,7 +136,7 @@ class Delivery:
         self.platforms = platforms
 
     def __call__(
-        self, row: InboxMessage, replies: list[dict[str, Any]], error: str = ""
+        self, row: InboxRow, replies: list[dict[str, Any]], error: str = ""
     ) -> None:
         """`error`: the turn failed for good; the row is marked dead, not done."""
         platform = self.platforms[row.platform]

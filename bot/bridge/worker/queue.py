@@ -40,7 +40,7 @@ from huey.exceptions import RetryTask
 from huey.storage import SqliteStorage
 
 from bot.bridge.store import inbox, outbox
-from bot.bridge.store.records import InboxMessage
+from bot.bridge.store.records import InboxRow
 from bot.bridge.worker.locks import Locks
 from bot.bridge.worker.rasa_client import RasaUnavailable
 from bot.bridge.worker.sender import OutboundSender
@@ -151,7 +151,8 @@ class ConversationQueue:
     ) -> None:
         self.database_url = database_url
         self.claim_lease = claim_lease
-        self._stranded: set[int] = set()  # claimed rows whose turn failed here
+        # Claims (row id: token) whose turn failed here before they were let go.
+        self._stranded: dict[int, datetime] = {}
         self.turns = turns
         self.retries = retries
         self.retry_delay = retry_delay
@@ -185,7 +186,7 @@ class ConversationQueue:
         conversation_id: str,
         text: str,
         metadata: dict[str, Any],
-    ) -> InboxMessage | None:
+    ) -> InboxRow | None:
         """Store and schedule a message; None when it is a redelivery."""
         row = self.store(platform, message_id, conversation_id, text, metadata)
         if row is not None:
@@ -199,7 +200,7 @@ class ConversationQueue:
         conversation_id: str,
         text: str,
         metadata: dict[str, Any],
-    ) -> InboxMessage | None:
+    ) -> InboxRow | None:
         """Only the durable part of `submit` (a webhook batch schedules once)."""
         row = inbox.accept(
             self.database_url, platform, message_id, conversation_id, text, metadata
@@ -350,10 +351,10 @@ class ConversationQueue:
                 return  # the holder looks again after releasing (see above)
             try:
                 for row in inbox.pending(self.database_url, conversation_id):
-                    claim = self._claim(row)
+                    claim, token = self._claim(row)
                     if claim == "taken":
                         return  # another worker runs it and looks again after
-                    delay = self._process_claimed(row, claim == "paused")
+                    delay = self._process_claimed(row, claim == "paused", token)
                     if delay is not None:
                         self.huey.put(owner_key, (me, time.time() + delay))
                         raise RetryTask(delay=delay)
@@ -367,33 +368,39 @@ class ConversationQueue:
                 return
         self.schedule(conversation_id)  # others have waited long enough
 
-    def _claim(self, row: InboxMessage) -> str:
+    def _claim(self, row: InboxRow) -> tuple[str, datetime | None]:
         """Hold the message in the database while its turn runs (inbox.claim):
-        "run"; "paused" while staff handle the conversation (not claimed: the
-        bot stays silent); "taken" when another worker holds it."""
-        again = row.id in self._stranded
-        if not inbox.claim(self.database_url, row, self.claim_lease, again):
+        "run" with the claim's token; "paused" while staff handle the
+        conversation (not claimed: the bot stays silent); "taken" when another
+        worker holds it."""
+        held = self._stranded.get(row.id)
+        token = inbox.claim(self.database_url, row, self.claim_lease, held)
+        self._stranded.pop(row.id, None)
+        if token is None:
             if tickets.is_paused(self.database_url, row.conversation_id):
-                return "paused"
-            return "taken"
-        self._stranded.discard(row.id)
-        if again or row.claimed_until is not None:
+                return "paused", None
+            return "taken", None
+        if held is not None or row.claimed_until is not None:
             # An earlier try (ours that failed, or a lapsed claim) may have
             # reached Rasa: look in its tracker before asking again.
             row.attempts = max(row.attempts, 1)
-        return "run"
+        return "run", token
 
-    def _process_claimed(self, row: InboxMessage, paused: bool) -> float | None:
+    def _process_claimed(
+        self, row: InboxRow, paused: bool, token: datetime | None
+    ) -> float | None:
         """`_process`; a turn that fails unexpectedly (the database went away)
         leaves the claim in place: this process takes it again on the retry
-        instead of waiting for the lease to run out."""
+        instead of waiting for the lease to run out (if it is still its own:
+        `inbox.claim`)."""
         try:
             return self._process(row, paused)
         except BaseException:
-            self._stranded.add(row.id)
+            if token is not None:
+                self._stranded[row.id] = token
             raise
 
-    def _process(self, row: InboxMessage, paused: bool) -> float | None:
+    def _process(self, row: InboxRow, paused: bool) -> float | None:
         """Answer one message; returns a retry delay when Rasa must be retried."""
         if paused:
             inbox.mark_done(self.database_url, row)
@@ -428,7 +435,7 @@ class ConversationQueue:
         self._flush(row)
         return None
 
-    def _flush(self, row: InboxMessage) -> None:
+    def _flush(self, row: InboxRow) -> None:
         if row.platform in self.sender.platforms:
             self.sender.flush(row.conversation_id)
 

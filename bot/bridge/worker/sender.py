@@ -22,7 +22,7 @@ from typing import Any
 from huey.api import Huey, Task
 
 from bot.bridge.store import outbox
-from bot.bridge.store.records import OutboundMessage
+from bot.bridge.store.records import OutboundRow
 from bot.bridge.worker.locks import Locks
 from bot.club.database import held_connection
 from bot.logs import log_event
@@ -124,7 +124,7 @@ class OutboundSender:
         when it stops early), not one commit between two sends: a crash in
         between re-sends those few messages, as at-least-once allows.
         """
-        sent_rows: list[tuple[OutboundMessage, str]] = []
+        sent_rows: list[tuple[OutboundRow, str]] = []
         try:
             return self._send_rows(conversation_id, wait_key, sent_rows)
         finally:
@@ -134,7 +134,7 @@ class OutboundSender:
         self,
         conversation_id: str,
         wait_key: str,
-        sent_rows: list[tuple[OutboundMessage, str]],
+        sent_rows: list[tuple[OutboundRow, str]],
     ) -> bool:
         for row in outbox.pending(self.url, conversation_id):
             fields = dict(

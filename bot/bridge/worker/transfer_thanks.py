@@ -27,12 +27,13 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from bot.bridge.store.records import InboxMessage, OutboundMessage
+from bot.bridge.store.records import InboxRow, OutboundMessage
 from bot.bridge.store.reply_window import Window, render_text, window
 from bot.bridge.worker.replies import bridge_message
 from bot.club.database import get_engine, session_scope
 from bot.club.models import Child, Fund, Sponsor
 from bot.logs import log_event
+from bot.prepared_sql import Prepared, execute
 from bot.reports.ledger import BankTransaction, TransferThanks
 
 logger = logging.getLogger(__name__)
@@ -40,7 +41,7 @@ logger = logging.getLogger(__name__)
 HOLD_DAYS = 30
 ACCOUNTS = {"messenger": "messenger_id", "zalo": "zalo_id"}
 
-_HELD = (
+_HELD = Prepared(
     select(TransferThanks.id, TransferThanks.text, TransferThanks.created_at)
     .where(
         TransferThanks.conversation_id == bindparam("conversation_id"),
@@ -162,13 +163,14 @@ def release(url: str, thanks_ids: list[int], now: datetime) -> list[str]:
     return staged
 
 
-def stage_held(conn: Connection, row: InboxMessage, now: datetime) -> int:
+def stage_held(conn: Connection, row: InboxRow, now: datetime) -> int:
     """After a turn of `row`'s conversation (caller's transaction): stage its
     held thank-yous behind the answer, quoting the user's message on Zalo.
     Returns how many were staged."""
-    held = conn.execute(_HELD, {"conversation_id": row.conversation_id}).all()
+    held = execute(conn, _HELD, {"conversation_id": row.conversation_id}).rows
     staged = 0
-    for thanks_id, text, created_at in held:
+    for thanks in held:
+        thanks_id, text, created_at = thanks["id"], thanks["text"], thanks["created_at"]
         if created_at < now - timedelta(days=HOLD_DAYS):
             _take(conn, thanks_id, "expired", now)
             continue

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.bridge.http.rate_limit import RateLimiter
 from bot.bridge.store import offers
-from bot.bridge.store.records import InboxMessage
+from bot.bridge.store.records import InboxRow
 from bot.bridge.worker.rasa_client import MESSAGE_ID_KEY, RasaUnavailable
 from bot.bridge.worker.rasa_pool import RasaPool
 from bot.bridge.worker.replies import bridge_message, standing_payloads
@@ -65,7 +65,7 @@ class TurnProcessor:
         self.limit = RateLimiter(per_minute, 60)
         self.warned = RateLimiter(1, 60)
 
-    def process(self, row: InboxMessage) -> None:
+    def process(self, row: InboxRow) -> None:
         """Raises RasaUnavailable when Rasa is down, so the queue retries later."""
         metadata = json.loads(row.metadata_json or "{}")
         kind = (metadata.pop("bridge", None) or {}).get("kind", "text")
@@ -93,7 +93,7 @@ class TurnProcessor:
             replies=len(replies),
         )
 
-    def _too_fast(self, row: InboxMessage) -> list[dict[str, Any]]:
+    def _too_fast(self, row: InboxRow) -> list[dict[str, Any]]:
         log_event(
             logger,
             logging.WARNING,
@@ -106,7 +106,7 @@ class TurnProcessor:
         return []
 
     def _ask_rasa(
-        self, row: InboxMessage, text: str, metadata: dict[str, Any]
+        self, row: InboxRow, text: str, metadata: dict[str, Any]
     ) -> list[dict[str, Any]]:
         """Rasa's answer; a retried message is first looked up in the tracker,
         so a turn Rasa finished after the bridge gave up waiting is not run a
@@ -131,7 +131,7 @@ class TurnProcessor:
         metadata = {**metadata, MESSAGE_ID_KEY: row.message_id}
         return self.rasa.send(row.conversation_id, text, row.platform, metadata)
 
-    def _may_be_payload(self, row: InboxMessage, text: str) -> bool:
+    def _may_be_payload(self, row: InboxRow, text: str) -> bool:
         """A "/..." text is a payload only when the bot offered it (see
         `bot.bridge.store.offers`); other texts are never payloads."""
         payload = text.strip()
@@ -148,7 +148,7 @@ class TurnProcessor:
         )
         return False
 
-    def _busy(self, row: InboxMessage) -> dict[str, Any]:
+    def _busy(self, row: InboxRow) -> dict[str, Any]:
         """Rasa answered nothing: most often the action server is down."""
         actions_up = self.rasa.actions_healthy()
         log_event(
@@ -161,7 +161,7 @@ class TurnProcessor:
         )
         return bridge_message("utter_bot_busy")
 
-    def give_up(self, row: InboxMessage, error: str) -> None:
+    def give_up(self, row: InboxRow, error: str) -> None:
         """After the last retry: tell the user we are busy instead of staying
         silent, and mark the message dead in the same commit."""
         self.deliver(row, [bridge_message("utter_bot_busy")], error)
