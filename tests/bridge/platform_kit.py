@@ -23,6 +23,7 @@ from flask.testing import FlaskClient
 
 from bot.bridge.app import build_queue, create_app
 from bot.bridge.store import inbox, outbox
+from bot.bridge.worker.locks import Locks
 from bot.bridge.worker.queue import ConversationQueue
 from bot.settings import Settings, load_settings
 from bot.simulator import Secrets, Simulator, SimulatorServer, SimulatorState
@@ -274,3 +275,15 @@ def wait_settled(database_url: str, conversation_id: str, timeout: float = 15.0)
         timeout,
         f"{conversation_id} to settle",
     )
+
+
+def check_knocks(huey) -> None:
+    """`Locks.acquire_or_knock` / `release`, on any huey storage."""
+    holder, other = Locks(huey), Locks(huey)
+    assert holder.acquire_or_knock("send:x")
+    assert not holder.release("send:x")  # nobody knocked
+    assert holder.acquire_or_knock("send:x")
+    assert not other.acquire_or_knock("send:x")  # held: knocks
+    assert holder.release("send:x")  # word of the knock, once
+    assert other.acquire_or_knock("send:x")  # free again
+    assert not other.release("send:x")

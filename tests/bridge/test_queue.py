@@ -20,7 +20,7 @@ from bot.bridge.worker.replies import bridge_message
 from bot.bridge.worker.turns import inbox_metadata
 from bot.club.database import session_scope
 from bot.simulator import messenger_batch, messenger_event, post_messenger
-from tests.bridge.platform_kit import running_bridge, wait_until
+from tests.bridge.platform_kit import check_knocks, running_bridge, wait_until
 
 
 def say(b, user: str, text: str):
@@ -152,11 +152,16 @@ def test_locks_of_a_process_that_stopped_beating_are_reaped(tmp_path):
     assert not dead.acquire("conversation:y")  # the live lock was kept
 
 
+def test_a_worker_finding_a_lock_held_knocks_and_its_holder_hears_it(tmp_path):
+    check_knocks(make_huey(tmp_path / "q.db"))
+
+
 def test_a_message_stored_while_the_holder_finishes_is_not_left_behind(
     tmp_path, db_url, monkeypatch
 ):
-    """Its own drain finds the lock taken and returns; the holder, after
-    releasing, sees the message and answers it (no scheduler delay, no loss)."""
+    """Its own drain finds the lock taken, knocks and returns; the holder,
+    finding the knock as it releases, looks again and answers it (no
+    scheduler delay, no loss)."""
     with running_bridge(tmp_path, db_url, monkeypatch) as b:
         real = inbox.pending
         injected = []
@@ -164,11 +169,13 @@ def test_a_message_stored_while_the_holder_finishes_is_not_left_behind(
         def pending(url, conversation_id):
             rows = real(url, conversation_id)
             if rows and conversation_id == "messenger:late" and not injected:
-                # Arrives just after the holder's last look; stored without
-                # scheduling, as if its drain had found the lock taken.
+                # Arrives just after the holder's last look; its drain finds
+                # the lock taken (it knocks) before the holder lets go.
                 injected.append(True)
                 meta = inbox_metadata({"messenger": {"psid": "late"}}, "text")
                 b.queue.store("messenger", "late-2", "messenger:late", "hai", meta)
+                lock = "conversation:messenger:late"
+                assert not b.queue.locks.acquire_or_knock(lock)
             return rows
 
         monkeypatch.setattr(inbox, "pending", pending)

@@ -42,6 +42,7 @@ from tests.bridge.platform_kit import (
     _SECRET_ORDER,
     SECRETS,
     ScriptedRasa,
+    check_knocks,
     running_bridge,
     wait_settled,
     wait_until,
@@ -145,6 +146,10 @@ def test_rasa_failures_are_retried_then_answered_once(
         )
         assert b.rasa.texts("messenger:r") == ["một", "hai"]
         assert sent_texts(b.state, "r") == ["echo: một", "echo: hai"]
+
+
+def test_knocks_on_a_held_lock_reach_its_holder_on_redis(tmp_path, redis_url):
+    check_knocks(make_huey(tmp_path / "unused.db", redis_url))
 
 
 def test_locks_left_by_a_dead_process_are_cleared_at_startup(

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 
 from huey.api import Huey
 from huey.exceptions import TaskLockedException
+from huey.storage import RedisStorage
 
 PROCESS_ID = re.compile(r"[0-9a-f]{32}")  # Locks.process: uuid4().hex
 HEARTBEAT_TTL = 30.0  # a process silent for this long is dead: its locks are cleared
@@ -36,8 +37,36 @@ class Locks:
     def acquire(self, name: str) -> bool:
         return bool(self.huey.put_if_empty(self._key(name), self.process))
 
-    def release(self, name: str) -> None:
-        self.huey.delete(self._key(name))
+    def acquire_or_knock(self, name: str) -> bool:
+        """Take the lock, or leave its holder word that there is work for it
+        (`release` returns it) and return False.
+
+        The second try covers a holder that let go, and looked for word,
+        between the first try and the knock: then the lock is free and the
+        work is ours. A knock that outlives its reason costs the next holder
+        one more look."""
+        if self.acquire(name):
+            return True
+        self.huey.put(self._knock(name), 1)
+        return self.acquire(name)
+
+    def release(self, name: str) -> bool:
+        """Let go; True when another worker knocked while the lock was held
+        (`acquire_or_knock`): the holder looks for work once more.
+
+        On Redis both deletes go in one round trip, in order."""
+        lock, knock = self._key(name), self._knock(name)
+        storage = self.huey.storage
+        if isinstance(storage, RedisStorage):
+            pipe = storage.conn.pipeline(transaction=False)
+            pipe.hdel(storage.result_key, lock)
+            pipe.hdel(storage.result_key, knock)
+            return bool(pipe.execute()[1])
+        self.huey.delete(lock)
+        return bool(self.huey.delete(knock))
+
+    def _knock(self, name: str) -> str:
+        return f"{self.huey.name}.knock.{name}"
 
     @contextmanager
     def hold(self, name: str) -> Iterator[None]:
@@ -104,8 +133,10 @@ class Locks:
                 self.huey.put_if_empty(f"alive:{holder}", now + self.ttl)  # grace
                 beats[holder] = now + self.ttl
             if holder is None or beats[holder] <= now:
+                name = key.removeprefix(self.prefix)
                 self.huey.delete(key)
-                freed.append(key.removeprefix(self.prefix))
+                self.huey.delete(self._knock(name))  # the caller reschedules
+                freed.append(name)
         for process, expiry in beats.items():
             if expiry <= now:
                 self.huey.delete(f"alive:{process}")

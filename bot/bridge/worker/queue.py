@@ -15,10 +15,12 @@ dead (a dead letter staff can replay) and the user gets `utter_bot_busy`.
 Replies for Messenger and Zalo are staged in the outbox in the same commit that
 marks the message done, then sent by `bot.bridge.worker.sender` (its own retries).
 
-A drain that finds the conversation locked simply returns: the lock holder
-looks for pending messages again *after* releasing the lock, and a message is
-committed before its drain tries the lock, so nothing is left behind and no
-task waits for huey's scheduler (whose clock ticks once a second).
+A drain that finds the conversation locked knocks and returns: the lock
+holder, learning of the knock as it releases the lock (`Locks.release`), looks
+for pending messages again. A message is committed before its drain tries the
+lock, so nothing is left behind, no task waits for huey's scheduler (whose
+clock ticks once a second), and a drain that nobody knocked on ends without
+another query.
 
 Locks live in huey's storage and name the process that holds them; every
 process keeps a heartbeat there (`Locks`), so the locks of a process that died
@@ -347,26 +349,34 @@ class ConversationQueue:
             owner = self._retry_owner(owner_key)
             if owner and owner != me:
                 return  # the task that met the failure retries the whole line
-            if not self.locks.acquire(lock):
-                return  # the holder looks again after releasing (see above)
+            if not self.locks.acquire_or_knock(lock):
+                return  # the holder looks again after releasing
             try:
-                for row in inbox.pending(self.database_url, conversation_id):
-                    claim, token = self._claim(row)
-                    if claim == "taken":
-                        return  # another worker runs it and looks again after
-                    delay = self._process_claimed(row, claim == "paused", token)
-                    if delay is not None:
-                        self.huey.put(owner_key, (me, time.time() + delay))
-                        raise RetryTask(delay=delay)
-                if owner:
+                taken = self._answer_pending(conversation_id, me, owner_key)
+                if owner and not taken:
                     self.huey.delete(owner_key)
             finally:
-                self.locks.release(lock)
+                knocked = self.locks.release(lock)
+            if taken and knocked:
+                self.schedule(conversation_id)  # the knock was for the other worker
             # A message stored while we held the lock, whose own drain found
-            # the lock taken, is ours to answer.
-            if not inbox.has_pending(self.database_url, conversation_id):
+            # the lock taken and knocked, is ours to answer.
+            if taken or not knocked:
                 return
         self.schedule(conversation_id)  # others have waited long enough
+
+    def _answer_pending(self, conversation_id: str, me: str, owner_key: str) -> bool:
+        """Answer the pending messages in order (lock held); True when another
+        worker holds one of them (it looks again after)."""
+        for row in inbox.pending(self.database_url, conversation_id):
+            claim, token = self._claim(row)
+            if claim == "taken":
+                return True
+            delay = self._process_claimed(row, claim == "paused", token)
+            if delay is not None:
+                self.huey.put(owner_key, (me, time.time() + delay))
+                raise RetryTask(delay=delay)
+        return False
 
     def _claim(self, row: InboxRow) -> tuple[str, datetime | None]:
         """Hold the message in the database while its turn runs (inbox.claim):

@@ -7,9 +7,10 @@ be reached (Messenger 551 / outside the 24-hour window, Zalo not a follower)
 are given up and recorded; refused requests and exhausted retries are dead
 letters staff can replay.
 
-A flush that finds the conversation being sent returns at once: the sender
-holding the lock looks for staged rows again after releasing it (the rows are
-committed before any flush), so nothing waits for huey's 1-second scheduler.
+A flush that finds the conversation being sent knocks and returns at once:
+the sender holding the lock looks for staged rows again when it finds the
+knock on releasing the lock (the rows are committed before any flush), so
+nothing waits for huey's 1-second scheduler.
 """
 
 from __future__ import annotations
@@ -104,7 +105,7 @@ class OutboundSender:
         for _ in range(MAX_PASSES):
             if not scheduled and self._waiting(wait_key):
                 return
-            if not self.locks.acquire(lock):
+            if not self.locks.acquire_or_knock(lock):
                 return  # the holder looks again after releasing
             try:
                 if scheduled:
@@ -112,8 +113,8 @@ class OutboundSender:
                     scheduled = False
                 backing_off = self._send_all(conversation_id, wait_key)
             finally:
-                self.locks.release(lock)
-            if backing_off or not outbox.has_pending(self.url, conversation_id):
+                knocked = self.locks.release(lock)
+            if backing_off or not knocked:
                 return
         self.schedule(conversation_id)
 
