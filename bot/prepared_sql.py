@@ -10,7 +10,9 @@ and `write` in `bot.club.database` and a turn's end in the bridge use it.
 Where it does not apply, the statement simply runs through SQLAlchemy:
 - on SQLite, whose dates are text that SQLAlchemy's types convert;
 - when a bound or selected column's type converts values for this dialect;
-- for INSERTs, whose Python-side column defaults SQLAlchemy computes;
+- for an INSERT that leaves a Python-side column default to compute (one
+  whose `.values()` name every column it fills runs on the driver, several
+  rows in one `execute_values` round trip, as SQLAlchemy does it);
 - for `IN` lists of bound values, which SQLAlchemy renders at each call.
 
 Errors are raised as SQLAlchemy's (`DBAPIError` subclasses, parameters
@@ -24,7 +26,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import exc
+from sqlalchemy import bindparam, exc, insert
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.sql import Executable
 from sqlalchemy.sql.compiler import Compiled
@@ -45,21 +47,38 @@ class Outcome:
 class Prepared:
     """A Core statement compiled once per dialect (see the module's doc)."""
 
-    def __init__(self, statement: Executable) -> None:
+    def __init__(self, statement: Executable, names_columns: bool = False) -> None:
+        """`names_columns`: an INSERT whose `.values()` name the columns it
+        fills (`insert_of`); any other INSERT stays with SQLAlchemy."""
         self.statement = statement
+        self.names_columns = names_columns
         self._compiled: dict[str, Compiled | None] = {}
 
     def compiled(self, dialect: Dialect) -> Compiled | None:
         """The compiled form for the driver path; None where it does not apply."""
         if dialect.name not in self._compiled:
-            self._compiled[dialect.name] = _compile(self.statement, dialect)
+            self._compiled[dialect.name] = _compile(self, dialect)
         return self._compiled[dialect.name]
 
 
-def _compile(statement: Executable, dialect: Dialect) -> Compiled | None:
-    if dialect.name not in DRIVER_DIALECTS or isinstance(statement, Insert):
+def insert_of(table: Any, *columns: str) -> Prepared:
+    """An INSERT of these columns, each a bind parameter of its name: every
+    execution names them all, so no column default is left for SQLAlchemy to
+    compute and it runs on the driver."""
+    values = {name: bindparam(name) for name in columns}
+    return Prepared(insert(table).values(values), names_columns=True)
+
+
+def _compile(prepared: Prepared, dialect: Dialect) -> Compiled | None:
+    statement = prepared.statement
+    if dialect.name not in DRIVER_DIALECTS:
+        return None
+    is_insert = isinstance(statement, Insert)
+    if is_insert and not prepared.names_columns:
         return None
     compiled = statement.compile(dialect=dialect)
+    if is_insert and compiled.insert_prefetch:
+        return None  # SQLAlchemy computes those defaults at each execution
     if any(bind.expanding for bind in compiled.binds.values()):
         return None  # an IN list is rendered at each execution
     types = [bind.type for bind in compiled.binds.values()]
@@ -111,6 +130,8 @@ def run_on_driver(
     try:
         if isinstance(params, Mapping):
             cursor.execute(sql, compiled.construct_params(params))
+        elif compiled.isinsert and compiled.insert_single_values_expr:
+            _insert_rows(cursor, compiled, params)
         else:
             cursor.executemany(sql, [compiled.construct_params(p) for p in params])
         rows: list[Mapping[str, Any]] = []
@@ -131,3 +152,16 @@ def run_on_driver(
         ) from error
     finally:
         cursor.close()
+
+
+def _insert_rows(
+    cursor: Any, compiled: Compiled, params: Sequence[Mapping[str, Any]]
+) -> None:
+    """Several rows in one INSERT … VALUES (…), (…) (psycopg2's
+    `execute_values`, as SQLAlchemy's psycopg2 dialect does it)."""
+    from psycopg2.extras import execute_values  # the only driver dialect
+
+    row = f"({compiled.insert_single_values_expr})"
+    sql = compiled.string.replace(row, "%s", 1)
+    rows = [compiled.construct_params(p) for p in params]
+    execute_values(cursor, sql, rows, template=row, page_size=max(1, len(rows)))

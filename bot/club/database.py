@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 from sqlalchemy.sql import Executable
 
-from bot.prepared_sql import Prepared, execute
+from bot.prepared_sql import Prepared, execute, run_on_driver
 
 # How long a writer waits for another one on SQLite (the PRAGMA overrides the
 # driver's `timeout`, so both say the same).
@@ -191,10 +191,15 @@ def write(url: str, statement: Executable | Prepared, params: Any) -> int:
         return execute(conn, statement, params).rowcount
 
 
-def add(url: str, statement: Executable, values: dict[str, Any]) -> int:
-    """One INSERT of one row, committed on its own; returns its primary key."""
+def add(url: str, statement: Prepared, values: dict[str, Any]) -> int:
+    """One INSERT of one row, committed on its own; returns its primary key
+    (on the driver, from the RETURNING clause SQLAlchemy compiled in)."""
     with _statement_connection(url) as conn, conn.begin():
-        return conn.execute(statement, values).inserted_primary_key[0]
+        compiled = statement.compiled(conn.dialect)
+        if compiled is not None and compiled.returning:
+            (row,) = run_on_driver(conn, compiled, values).rows
+            return row[compiled.returning[0].name]
+        return conn.execute(statement.statement, values).inserted_primary_key[0]
 
 
 def transaction(url: str) -> AbstractContextManager[Connection]:

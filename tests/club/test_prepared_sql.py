@@ -8,7 +8,7 @@ from sqlalchemy import Boolean, Date, bindparam, column, insert, select, table, 
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.bridge.store.records import InboxMessage, OutboundMessage, pending_queries
-from bot.prepared_sql import Prepared
+from bot.prepared_sql import Prepared, insert_of
 
 PG = postgresql.psycopg2.dialect()
 SQLITE = sqlite.pysqlite.dialect()
@@ -26,6 +26,16 @@ def test_literals_and_bound_values_are_both_passed():
     params = compiled.construct_params({"conversation_id": "messenger:1"})
     assert "messenger:1" in params.values()
     assert "pending" in params.values() and 20 in params.values()
+
+
+def test_inserts_that_name_every_column_they_fill_take_the_driver_path():
+    columns = ("platform", "conversation_id", "recipient_id", "body_json")
+    defaulted = ("status", "attempts", "created_at")  # Python-side defaults
+    named = insert_of(OutboundMessage, *columns, *defaulted)
+    compiled = named.compiled(PG)
+    assert compiled is not None and compiled.returning  # the new id comes back
+    assert insert_of(OutboundMessage, *columns).compiled(PG) is None
+    assert named.compiled(SQLITE) is None
 
 
 def test_inserts_and_converting_types_stay_with_sqlalchemy():

@@ -6,6 +6,7 @@ package when missing), or taken from TEST_POSTGRES_URL when one is running.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -187,3 +188,43 @@ def test_prepared_statements_run_on_the_driver(club_pg):
         assert read(club_pg, backend)[0]["pid"] != pid  # reconnected at once
     for _ in range(10):  # the dropped connection is not in the pool any more
         assert read(club_pg, by_id, x=row.id) == [{"id": row.id}]
+
+
+def test_prepared_inserts_run_on_the_driver(club_pg):
+    """INSERTs naming all their columns: the new id through RETURNING, a
+    redelivery still refused as SQLAlchemy's IntegrityError, several rows
+    in one statement, and every row as SQLAlchemy would have written it."""
+    from bot.bridge.store import inbox, offers, outbox
+    from bot.bridge.store.records import OfferedPayload, OutboundMessage
+    from bot.club.database import transaction
+
+    dialect = get_engine(club_pg).dialect
+    assert inbox._INSERT.compiled(dialect) is not None
+    assert outbox._STAGE.compiled(dialect) is not None
+    first = inbox.accept(club_pg, "zalo", "z1", "zalo:7", "một", {"a": 1})
+    second = inbox.accept(club_pg, "zalo", "z2", "zalo:7", "hai", {})
+    assert first and second and second.id == first.id + 1
+    assert inbox.accept(club_pg, "zalo", "z1", "zalo:7", "một", {}) is None
+    (stored, _) = inbox.pending(club_pg, "zalo:7")
+    assert (stored.id, stored.text, stored.status, stored.attempts) == (
+        first.id, "một", "pending", 0,
+    )  # fmt: skip
+    assert stored.metadata_json == '{"a": 1}' and stored.received_at is not None
+
+    bodies = [{"text": f"Dạ {n}"} for n in range(3)]
+    with transaction(club_pg) as conn:
+        outbox.stage(conn, stored, "7", bodies)
+        offers.remember_payloads(
+            conn, "zalo:7", [{"buttons": [{"payload": "/a"}, {"payload": "/b"}]}]
+        )
+    rows = outbox.pending(club_pg, "zalo:7")
+    assert [json.loads(r.body_json) for r in rows] == bodies
+    assert {(r.status, r.attempts, r.inbox_id) for r in rows} == {
+        ("pending", 0, first.id)
+    }
+    assert all(r.created_at is not None for r in rows)
+    with get_engine(club_pg).connect() as conn:
+        ids = conn.execute(select(OutboundMessage.id)).scalars().all()
+        offered = conn.execute(select(OfferedPayload.payload)).scalars().all()
+    assert len(ids) == 3 and sorted(offered) == ["/a", "/b"]
+    assert offers.was_offered(club_pg, "zalo:7", "/b")

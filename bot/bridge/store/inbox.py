@@ -6,16 +6,20 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, exists, insert, or_, select, update
+from sqlalchemy import bindparam, exists, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.bridge.store.records import InboxMessage, InboxRow, pending_queries
 from bot.club.database import add, read, session_scope, write
 from bot.club.tickets import open_for
-from bot.prepared_sql import Prepared
+from bot.prepared_sql import Prepared, insert_of
 from bot.text import scrub
 
-_INSERT = insert(InboxMessage)
+_INSERT = insert_of(
+    InboxMessage,
+    *("platform", "message_id", "conversation_id", "text", "metadata_json"),
+    *("status", "attempts", "received_at"),
+)
 _PENDING, _ANY_PENDING = pending_queries(InboxMessage, limit=10)
 
 
@@ -37,6 +41,9 @@ def accept(
         "conversation_id": conversation_id,
         "text": text,
         "metadata_json": scrub(json.dumps(metadata, ensure_ascii=False)),
+        "status": "pending",
+        "attempts": 0,
+        "received_at": datetime.utcnow(),
     }
     try:
         row_id = add(url, _INSERT, values)

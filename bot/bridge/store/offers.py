@@ -21,7 +21,7 @@ from sqlalchemy.engine import Connection
 
 from bot.bridge.store.records import OfferedButton, OfferedPayload
 from bot.club.database import read, session_scope
-from bot.prepared_sql import Prepared
+from bot.prepared_sql import Prepared, execute, insert_of
 
 PAYLOAD_LIMIT = 1000
 _FORGET_BUTTONS = delete(OfferedButton).where(
@@ -32,7 +32,7 @@ _FORGET_PAYLOADS = delete(OfferedPayload).where(
     (OfferedPayload.conversation_id == bindparam("conversation_id"))
     & OfferedPayload.payload.in_(bindparam("payloads", expanding=True))
 )
-_OFFER_PAYLOAD = insert(OfferedPayload)
+_OFFER_PAYLOAD = insert_of(OfferedPayload, "conversation_id", "payload", "offered_at")
 _WAS_OFFERED = Prepared(
     select(OfferedPayload.payload)
     .where(OfferedPayload.conversation_id == bindparam("conversation_id"))
@@ -61,9 +61,8 @@ def remember_payloads(
     key = {"conversation_id": conversation_id}
     conn.execute(_FORGET_PAYLOADS, {**key, "payloads": payloads})
     now = datetime.utcnow()
-    conn.execute(
-        _OFFER_PAYLOAD, [{**key, "payload": p, "offered_at": now} for p in payloads]
-    )
+    rows = [{**key, "payload": p, "offered_at": now} for p in payloads]
+    execute(conn, _OFFER_PAYLOAD, rows)
 
 
 def was_offered(url: str, conversation_id: str, payload: str) -> bool:

@@ -13,7 +13,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.engine import Connection
 
 from bot.bridge.store import inbox
@@ -25,14 +25,18 @@ from bot.bridge.store.records import (
     pending_queries,
 )
 from bot.club.database import read, session_scope, write
-from bot.prepared_sql import Prepared, execute
+from bot.prepared_sql import Prepared, execute, insert_of
 
 _COMPLETE = Prepared(
     update(InboxMessage)
     .where(InboxMessage.id == bindparam("row_id"))
     .values(status="done", processed_at=bindparam("now"), last_error=None)
 )
-_STAGE = insert(OutboundMessage)
+_STAGE = insert_of(
+    OutboundMessage,
+    *("platform", "conversation_id", "recipient_id", "inbox_id", "body_json"),
+    *("status", "attempts", "created_at"),
+)
 
 
 def complete_inbox(conn: Connection, row: InboxRow, error: str = "") -> None:
@@ -56,19 +60,21 @@ def stage(
     One executemany INSERT, not ORM objects: this runs once per turn."""
     if not bodies:
         return
-    conn.execute(
-        _STAGE,
-        [
-            {
-                "platform": row.platform,
-                "conversation_id": row.conversation_id,
-                "recipient_id": recipient_id,
-                "inbox_id": row.id,
-                "body_json": json.dumps(body, ensure_ascii=False),
-            }
-            for body in bodies
-        ],
-    )
+    now = datetime.utcnow()
+    rows = [
+        {
+            "platform": row.platform,
+            "conversation_id": row.conversation_id,
+            "recipient_id": recipient_id,
+            "inbox_id": row.id,
+            "body_json": json.dumps(body, ensure_ascii=False),
+            "status": "pending",
+            "attempts": 0,
+            "created_at": now,
+        }
+        for body in bodies
+    ]
+    execute(conn, _STAGE, rows)
 
 
 _PENDING, _ANY_PENDING = pending_queries(OutboundMessage, limit=20)
