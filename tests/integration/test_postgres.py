@@ -228,3 +228,13 @@ def test_prepared_inserts_run_on_the_driver(club_pg):
         offered = conn.execute(select(OfferedPayload.payload)).scalars().all()
     assert len(ids) == 3 and sorted(offered) == ["/a", "/b"]
     assert offers.was_offered(club_pg, "zalo:7", "/b")
+    assert offers._OFFER_PAYLOADS["postgresql"].compiled(dialect) is not None
+    with transaction(club_pg) as conn:  # offered again: renewed, not doubled
+        offers.remember_payloads(
+            conn, "zalo:7", [{"buttons": [{"payload": "/b"}, {"payload": "/c"}]}]
+        )
+    with get_engine(club_pg).connect() as conn:
+        rows = conn.execute(select(OfferedPayload.payload, OfferedPayload.offered_at))
+        offered_at = {payload: at for payload, at in rows}
+    assert sorted(offered_at) == ["/a", "/b", "/c"]
+    assert offered_at["/a"] < offered_at["/b"] == offered_at["/c"]

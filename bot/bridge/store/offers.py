@@ -12,27 +12,41 @@ also keeps its last buttons' titles mapped to their payloads.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, delete, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from bot.bridge.store.records import OfferedButton, OfferedPayload
 from bot.club.database import read, session_scope
-from bot.prepared_sql import Prepared, execute, insert_of
+from bot.prepared_sql import Prepared, execute
 
 PAYLOAD_LIMIT = 1000
 _FORGET_BUTTONS = delete(OfferedButton).where(
     OfferedButton.conversation_id == bindparam("conversation_id")
 )
 _OFFER_BUTTON = insert(OfferedButton)
-_FORGET_PAYLOADS = delete(OfferedPayload).where(
-    (OfferedPayload.conversation_id == bindparam("conversation_id"))
-    & OfferedPayload.payload.in_(bindparam("payloads", expanding=True))
-)
-_OFFER_PAYLOAD = insert_of(OfferedPayload, "conversation_id", "payload", "offered_at")
+
+
+def _offer_payloads(dialect_insert: Callable[[Any], Any]) -> Prepared:
+    """Insert the payloads a turn offers, or renew when one was offered
+    before: one statement a turn, on the driver on PostgreSQL."""
+    names = ("conversation_id", "payload", "offered_at")
+    statement = dialect_insert(OfferedPayload).values({n: bindparam(n) for n in names})
+    statement = statement.on_conflict_do_update(
+        index_elements=[OfferedPayload.conversation_id, OfferedPayload.payload],
+        set_={"offered_at": statement.excluded.offered_at},
+    )
+    return Prepared(statement, names_columns=True)
+
+
+_OFFER_PAYLOADS = {  # the two databases the club runs on
+    "postgresql": _offer_payloads(postgresql.insert),
+    "sqlite": _offer_payloads(sqlite.insert),
+}
 _WAS_OFFERED = Prepared(
     select(OfferedPayload.payload)
     .where(OfferedPayload.conversation_id == bindparam("conversation_id"))
@@ -58,11 +72,12 @@ def remember_payloads(
     payloads = sorted(payloads_of(replies))
     if not payloads:
         return
-    key = {"conversation_id": conversation_id}
-    conn.execute(_FORGET_PAYLOADS, {**key, "payloads": payloads})
     now = datetime.utcnow()
-    rows = [{**key, "payload": p, "offered_at": now} for p in payloads]
-    execute(conn, _OFFER_PAYLOAD, rows)
+    rows = [
+        {"conversation_id": conversation_id, "payload": p, "offered_at": now}
+        for p in payloads
+    ]
+    execute(conn, _OFFER_PAYLOADS[conn.dialect.name], rows)
 
 
 def was_offered(url: str, conversation_id: str, payload: str) -> bool:
