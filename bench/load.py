@@ -44,6 +44,7 @@ import uuid
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from urllib.parse import quote
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -199,8 +200,10 @@ class Recorder:
     def __init__(self, sim_url: str) -> None:
         self.sim_url = sim_url
 
-    def counts(self) -> dict[str, int]:
-        return ok(http(self.sim_url).request("GET", "/api/counts", 10)).json()
+    def counts(self, prefix: str = "") -> dict[str, int]:
+        """Answers so far per user, of the users whose id starts with `prefix`."""
+        path = f"/api/counts?prefix={quote(prefix)}"
+        return ok(http(self.sim_url).request("GET", path, 10)).json()
 
     def arrivals(self) -> dict[str, list[float]]:
         return ok(http(self.sim_url).request("GET", "/api/arrivals", 10)).json()
@@ -301,7 +304,7 @@ class Load:
     def wait_drained(self, timeout: float) -> float:
         deadline = time.time() + timeout
         while time.time() < deadline:
-            counts = self.recorder.counts()
+            counts = self.recorder.counts(f"{self.tag}-")
             if all(counts.get(u, 0) >= self.expected(u) for u in self.sent):
                 return time.time()
             time.sleep(0.05)
@@ -360,10 +363,10 @@ def calibrate(bridge_url: str, recorder: Recorder) -> dict[str, int]:
         load = Load(bridge_url, recorder, {text: 0}, "cal")
         load._post(user, text)
         deadline = time.time() + 60
-        while recorder.counts().get(user, 0) == 0 and time.time() < deadline:
+        while recorder.counts(user).get(user, 0) == 0 and time.time() < deadline:
             time.sleep(0.05)
         time.sleep(1.0)  # let a multi-message answer finish
-        per_turn[text] = recorder.counts().get(user, 0)
+        per_turn[text] = recorder.counts(user).get(user, 0)
     return per_turn
 
 

@@ -20,7 +20,7 @@ import threading
 from collections import defaultdict
 from pathlib import Path
 
-from flask import Flask, jsonify
+from flask import Flask, jsonify, request
 from waitress import serve
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -48,9 +48,13 @@ class Answers:
             with self._lock:
                 self._times[call.user].append(call.at)
 
-    def counts(self) -> dict[str, int]:
+    def counts(self, prefix: str) -> dict[str, int]:
         with self._lock:
-            return {user: len(times) for user, times in self._times.items()}
+            return {
+                user: len(times)
+                for user, times in self._times.items()
+                if user.startswith(prefix)
+            }
 
     def arrivals(self) -> dict[str, list[float]]:
         with self._lock:
@@ -62,7 +66,11 @@ def app(state: SimulatorState) -> Flask:
     flask_app = Flask("bench-simulator")
     flask_app.register_blueprint(blueprint(state))
     flask_app.add_url_rule("/health", "health", lambda: "ok")
-    flask_app.add_url_rule("/api/counts", "counts", lambda: jsonify(answers.counts()))
+    flask_app.add_url_rule(
+        "/api/counts",
+        "counts",
+        lambda: jsonify(answers.counts(request.args.get("prefix", ""))),
+    )
     flask_app.add_url_rule(
         "/api/arrivals", "arrivals", lambda: jsonify(answers.arrivals())
     )
