@@ -23,6 +23,9 @@ def _value(value: Any) -> str:
 
 
 def log_event(logger: logging.Logger, level: int, event: str, **fields: Any) -> None:
-    """Log `event` with sorted key=value fields on one line."""
+    """Log `event` with sorted key=value fields on one line (formatted only
+    when the level is enabled)."""
+    if not logger.isEnabledFor(level):
+        return
     parts = " ".join(f"{key}={_value(val)}" for key, val in sorted(fields.items()))
     logger.log(level, f"{event} {parts}".rstrip())
