@@ -6,6 +6,7 @@ import json
 import threading
 import time
 
+import pytest
 import requests
 from huey import RedisHuey, SqliteHuey
 from sqlalchemy import select, text
@@ -150,6 +151,17 @@ def test_locks_of_a_process_that_stopped_beating_are_reaped(tmp_path):
     assert live.reap() == ["conversation:x"]
     assert live.acquire("conversation:x")
     assert not dead.acquire("conversation:y")  # the live lock was kept
+
+
+def test_the_bridges_tasks_are_not_looked_up_for_revocation(tmp_path):
+    for huey in (
+        make_huey(tmp_path / "q.db"),
+        make_huey(tmp_path / "q.db", "redis://127.0.0.1:6399/0"),  # not used
+    ):
+        task = huey.task()(lambda: None).s()
+        assert huey.is_revoked(task) is False  # no storage round trip
+        with pytest.raises(NotImplementedError):
+            huey.revoke(task)
 
 
 def test_a_worker_finding_a_lock_held_knocks_and_its_holder_hears_it(tmp_path):

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 import redis
+from huey import RedisHuey
 from sqlalchemy import select, text
 
 from bot.bridge.store import inbox
@@ -107,7 +108,7 @@ def test_answered_in_order_per_user_and_deduplicated(
     tmp_path, pg_url, redis_url, monkeypatch
 ):
     with running_bridge(tmp_path, pg_url, monkeypatch, QUEUE_URL=redis_url) as b:
-        assert type(b.queue.huey).__name__ == "RedisHuey"
+        assert isinstance(b.queue.huey, RedisHuey)
         b.rasa.delay = 0.05
         for i in range(4):
             for user in ("a", "b"):

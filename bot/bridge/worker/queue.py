@@ -116,6 +116,28 @@ class QueueStorage(SqliteStorage):
         return data
 
 
+class NoRevokes:
+    """The bridge never revokes a task, so huey's revocation lookup before
+    each task (a storage round trip, a turn's drain included) is skipped;
+    revoking raises instead of being silently ignored."""
+
+    def is_revoked(self, task: Any, timestamp: Any = None, peek: bool = True) -> bool:
+        return False
+
+    def revoke(self, *args: Any, **kwargs: Any) -> None:
+        raise NotImplementedError("the bridge's tasks cannot be revoked")
+
+    revoke_all = revoke_by_id = revoke
+
+
+class BridgeRedisHuey(NoRevokes, RedisHuey):
+    pass
+
+
+class BridgeSqliteHuey(NoRevokes, SqliteHuey):
+    pass
+
+
 def make_huey(
     queue_file: Path, queue_url: str = "", poll_interval: float = 0.01
 ) -> Huey:
@@ -124,9 +146,9 @@ def make_huey(
     Redis workers block on the list (BRPOP); SQLite workers are woken by
     `QueueStorage.enqueue` and look at the file every `poll_interval`."""
     if queue_url:
-        return RedisHuey(name="bridge", url=queue_url, results=False)
+        return BridgeRedisHuey(name="bridge", url=queue_url, results=False)
     queue_file.parent.mkdir(parents=True, exist_ok=True)
-    return SqliteHuey(
+    return BridgeSqliteHuey(
         name="bridge",
         filename=str(queue_file),
         results=False,
