@@ -198,6 +198,38 @@ def test_a_message_stored_while_the_holder_finishes_is_not_left_behind(
         assert texts_sent(b, "late") == ["echo: một", "echo: hai"]
 
 
+def test_a_line_longer_than_a_page_is_answered_and_sent_without_waiting(
+    tmp_path, db_url, monkeypatch
+):
+    """More pending messages than one read returns (inbox.PAGE, outbox.PAGE):
+    one drain answers them all and one flush sends them all, instead of the
+    rest waiting for the keeper's sweep."""
+    long_line = inbox.PAGE + 2
+    with running_bridge(tmp_path, db_url, monkeypatch) as b:
+        meta = inbox_metadata({"messenger": {"psid": "long"}}, "text")
+        for n in range(long_line):  # stored, not scheduled: one drain below
+            b.queue.store("messenger", f"long-{n}", "messenger:long", f"tin {n}", meta)
+        b.queue._drain("messenger:long")
+        assert b.rasa.texts("messenger:long") == [f"tin {n}" for n in range(long_line)]
+        assert texts_sent(b, "long") == [f"echo: tin {n}" for n in range(long_line)]
+
+        many = outbox.PAGE + 3
+        with session_scope(db_url) as session, session.begin():
+            session.add_all(
+                OutboundMessage(
+                    platform="messenger",
+                    conversation_id="messenger:many",
+                    recipient_id="many",
+                    body_json=json.dumps(
+                        {"recipient": {"id": "many"}, "message": {"text": f"Dạ {n}"}}
+                    ),
+                )
+                for n in range(many)
+            )
+        b.queue.sender.flush("messenger:many")
+        assert texts_sent(b, "many") == [f"Dạ {n}" for n in range(many)]
+
+
 def test_an_unexpected_send_error_is_a_dead_letter_not_pending_forever(
     tmp_path, db_url, monkeypatch
 ):

@@ -20,7 +20,8 @@ _INSERT = insert_of(
     *("platform", "message_id", "conversation_id", "text", "metadata_json"),
     *("status", "attempts", "received_at"),
 )
-_PENDING, _ANY_PENDING = pending_queries(InboxMessage, limit=10)
+PAGE = 10  # pending messages read at once (a drain reads again after a full page)
+_PENDING, _ANY_PENDING = pending_queries(InboxMessage, limit=PAGE)
 
 
 def accept(

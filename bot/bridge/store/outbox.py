@@ -77,7 +77,8 @@ def stage(
     execute(conn, _STAGE, rows)
 
 
-_PENDING, _ANY_PENDING = pending_queries(OutboundMessage, limit=20)
+PAGE = 20  # pending messages read at once (a flush reads again after a full page)
+_PENDING, _ANY_PENDING = pending_queries(OutboundMessage, limit=PAGE)
 _MARK_SENT = Prepared(
     update(OutboundMessage)
     .where(OutboundMessage.id == bindparam("row_id"))

@@ -374,31 +374,35 @@ class ConversationQueue:
             if not self.locks.acquire_or_knock(lock):
                 return  # the holder looks again after releasing
             try:
-                taken = self._answer_pending(conversation_id, me, owner_key)
+                taken, more = self._answer_pending(conversation_id, me, owner_key)
                 if owner and not taken:
                     self.huey.delete(owner_key)
             finally:
                 knocked = self.locks.release(lock)
             if taken and knocked:
                 self.schedule(conversation_id)  # the knock was for the other worker
-            # A message stored while we held the lock, whose own drain found
-            # the lock taken and knocked, is ours to answer.
-            if taken or not knocked:
+            # Look again after a full page, or when a message stored while we
+            # held the lock, whose own drain found it taken, knocked.
+            if taken or not (knocked or more):
                 return
         self.schedule(conversation_id)  # others have waited long enough
 
-    def _answer_pending(self, conversation_id: str, me: str, owner_key: str) -> bool:
-        """Answer the pending messages in order (lock held); True when another
-        worker holds one of them (it looks again after)."""
-        for row in inbox.pending(self.database_url, conversation_id):
+    def _answer_pending(
+        self, conversation_id: str, me: str, owner_key: str
+    ) -> tuple[bool, bool]:
+        """Answer a page of pending messages in order (lock held). Returns
+        (taken: another worker holds one of them and looks again after,
+        more: the page was full, more may wait)."""
+        rows = inbox.pending(self.database_url, conversation_id)
+        for row in rows:
             claim, token = self._claim(row)
             if claim == "taken":
-                return True
+                return True, False
             delay = self._process_claimed(row, claim == "paused", token)
             if delay is not None:
                 self.huey.put(owner_key, (me, time.time() + delay))
                 raise RetryTask(delay=delay)
-        return False
+        return False, len(rows) >= inbox.PAGE
 
     def _claim(self, row: InboxRow) -> tuple[str, datetime | None]:
         """Hold the message in the database while its turn runs (inbox.claim):

@@ -111,33 +111,37 @@ class OutboundSender:
                 if scheduled:
                     self.huey.delete(wait_key)
                     scheduled = False
-                backing_off = self._send_all(conversation_id, wait_key)
+                backing_off, more = self._send_all(conversation_id, wait_key)
             finally:
                 knocked = self.locks.release(lock)
-            if backing_off or not knocked:
+            if backing_off or not (knocked or more):
                 return
         self.schedule(conversation_id)
 
-    def _send_all(self, conversation_id: str, wait_key: str) -> bool:
-        """Send in order; True when a retry was scheduled (backing off).
+    def _send_all(self, conversation_id: str, wait_key: str) -> tuple[bool, bool]:
+        """Send a page in order. Returns (backing off: a retry was scheduled,
+        more: the page was full, more may wait).
 
         The messages sent in one pass are marked sent together at its end (also
         when it stops early), not one commit between two sends: a crash in
         between re-sends those few messages, as at-least-once allows.
         """
+        rows = outbox.pending(self.url, conversation_id)
         sent_rows: list[tuple[OutboundRow, str]] = []
         try:
-            return self._send_rows(conversation_id, wait_key, sent_rows)
+            backing_off = self._send_rows(conversation_id, rows, wait_key, sent_rows)
         finally:
             outbox.mark_sent(self.url, sent_rows)
+        return backing_off, len(rows) >= outbox.PAGE
 
     def _send_rows(
         self,
         conversation_id: str,
+        rows: list[OutboundRow],
         wait_key: str,
         sent_rows: list[tuple[OutboundRow, str]],
     ) -> bool:
-        for row in outbox.pending(self.url, conversation_id):
+        for row in rows:
             fields = dict(
                 conversation=conversation_id,
                 outbound_id=row.id,
