@@ -341,12 +341,12 @@ def read_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
         raise CellError(f"{path.name}: only .csv and .xlsx files can be imported")
     encoding = _csv_encoding(path)
     with path.open(encoding=encoding, newline="") as handle:
-        first = handle.readline() if encoding == "utf-16" else ""
-        handle.seek(0)
-        # Excel's "Unicode text" is UTF-16 with tabs between the cells.
-        delimiter = "\t" if "\t" in first and "," not in first else ","
-        reader = csv.DictReader(handle, restkey=EXTRA_CELLS, delimiter=delimiter)
         try:
+            first = handle.readline() if encoding == "utf-16" else ""
+            handle.seek(0)
+            # Excel's "Unicode text" is UTF-16 with tabs between the cells.
+            delimiter = "\t" if "\t" in first and "," not in first else ","
+            reader = csv.DictReader(handle, restkey=EXTRA_CELLS, delimiter=delimiter)
             for line, row in enumerate(reader, start=2):
                 extra = [c for c in row.pop(EXTRA_CELLS, []) if c.strip()]
                 cells = {k.strip(): _from_csv(v or "") for k, v in row.items() if k}
@@ -355,8 +355,9 @@ def read_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
                 if any(v.strip() for v in cells.values()):
                     yield line, cells
         except UnicodeDecodeError:
+            kind = "UTF-16" if encoding == "utf-16" else "UTF-8"
             raise CellError(
-                f"{path.name}: not UTF-8 text; in Excel use Save As, CSV UTF-8"
+                f"{path.name}: not {kind} text; in Excel use Save As, CSV UTF-8"
             ) from None
         except csv.Error as error:
             raise CellError(f"{path.name} line {reader.line_num}: {error}") from None

@@ -176,6 +176,10 @@ def test_excels_unicode_text_is_read_and_undecodable_files_refused(db_url, tmp_p
     latin.write_bytes("code,name\nQUY2,Qu\xfd\n".encode("latin-1"))
     with pytest.raises(CellError, match="not UTF-8 text; in Excel use Save As"):
         import_table(db_url, "funds", latin)
+    broken = tmp_path / "broken.csv"  # a lone surrogate in its first line (fuzz)
+    broken.write_bytes('code,"\ud800"\r\n'.encode("utf-16", "surrogatepass"))
+    with pytest.raises(CellError, match="not UTF-16 text"):
+        import_table(db_url, "funds", broken)
     long_row = write(tmp_path / "long.csv", "code,name\nQUY3,Quỹ ba,thừa,ô")
     result = import_table(db_url, "funds", long_row)
     assert result.errors == ["line 2: more cells than the header has columns: thừa,ô"]
