@@ -23,8 +23,10 @@ from flask.testing import FlaskClient
 
 from bot.bridge.app import build_queue, create_app
 from bot.bridge.store import inbox, outbox
+from bot.bridge.store.records import OutboundMessage
 from bot.bridge.worker.locks import Locks
 from bot.bridge.worker.queue import ConversationQueue
+from bot.club.database import session_scope
 from bot.settings import Settings, load_settings
 from bot.simulator import Secrets, Simulator, SimulatorServer, SimulatorState
 
@@ -287,3 +289,21 @@ def check_knocks(huey) -> None:
     assert holder.release("send:x")  # word of the knock, once
     assert other.acquire_or_knock("send:x")  # free again
     assert not other.release("send:x")
+
+
+def stage_texts(url: str, user: str, *texts: str) -> None:
+    """Messenger text replies to `user`, staged in the outbox as a turn
+    leaves them and not yet sent."""
+    with session_scope(url) as session, session.begin():
+        session.add_all(
+            OutboundMessage(
+                platform="messenger",
+                conversation_id=f"messenger:{user}",
+                recipient_id=user,
+                body_json=json.dumps(
+                    {"recipient": {"id": user}, "message": {"text": text}},
+                    ensure_ascii=False,
+                ),
+            )
+            for text in texts
+        )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 
@@ -21,7 +20,12 @@ from bot.bridge.worker.replies import bridge_message
 from bot.bridge.worker.turns import inbox_metadata
 from bot.club.database import session_scope
 from bot.simulator import messenger_batch, messenger_event, post_messenger
-from tests.bridge.platform_kit import check_knocks, running_bridge, wait_until
+from tests.bridge.platform_kit import (
+    check_knocks,
+    running_bridge,
+    stage_texts,
+    wait_until,
+)
 
 
 def say(b, user: str, text: str):
@@ -98,16 +102,7 @@ def test_restart_resumes_pending_messages_and_unsent_replies(
     """Work left in the database by a crash is picked up by `resume`."""
     meta = inbox_metadata({"messenger": {"psid": "r"}}, "text")
     inbox.accept(db_url, "messenger", "left-1", "messenger:r", "còn đó", meta)
-    body = {"recipient": {"id": "s"}, "message": {"text": "Dạ, chưa gửi"}}
-    with session_scope(db_url) as session, session.begin():
-        session.add(
-            OutboundMessage(
-                platform="messenger",
-                conversation_id="messenger:s",
-                recipient_id="s",
-                body_json=json.dumps(body, ensure_ascii=False),
-            )
-        )
+    stage_texts(db_url, "s", "Dạ, chưa gửi")
     with running_bridge(tmp_path, db_url, monkeypatch) as b:
         assert b.queue.resume() == 2
         b.sim.wait_for("messenger", "r", 1)
@@ -214,18 +209,7 @@ def test_a_line_longer_than_a_page_is_answered_and_sent_without_waiting(
         assert texts_sent(b, "long") == [f"echo: tin {n}" for n in range(long_line)]
 
         many = outbox.PAGE + 3
-        with session_scope(db_url) as session, session.begin():
-            session.add_all(
-                OutboundMessage(
-                    platform="messenger",
-                    conversation_id="messenger:many",
-                    recipient_id="many",
-                    body_json=json.dumps(
-                        {"recipient": {"id": "many"}, "message": {"text": f"Dạ {n}"}}
-                    ),
-                )
-                for n in range(many)
-            )
+        stage_texts(db_url, "many", *(f"Dạ {n}" for n in range(many)))
         b.queue.sender.flush("messenger:many")
         assert texts_sent(b, "many") == [f"Dạ {n}" for n in range(many)]
 
@@ -299,17 +283,7 @@ def test_work_whose_task_was_lost_is_swept_up(tmp_path, db_url, monkeypatch):
     meta = inbox_metadata({"messenger": {"psid": "lost"}}, "text")
     with running_bridge(tmp_path, db_url, monkeypatch) as b:
         inbox.accept(db_url, "messenger", "lost-1", "messenger:lost", "còn ai", meta)
-        with session_scope(db_url) as session, session.begin():
-            session.add(
-                OutboundMessage(
-                    platform="messenger",
-                    conversation_id="messenger:staged",
-                    recipient_id="staged",
-                    body_json=json.dumps(
-                        {"recipient": {"id": "staged"}, "message": {"text": "x"}}
-                    ),
-                )
-            )
+        stage_texts(db_url, "staged", "x")
         b.queue._sweep()  # too fresh: not this sweep's business
         time.sleep(1.5)
         assert b.rasa.texts("messenger:lost") == []

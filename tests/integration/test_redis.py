@@ -10,7 +10,6 @@ and the Send API is the simulator, so these tests need no model.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import sys
@@ -24,7 +23,7 @@ from huey import RedisHuey
 from sqlalchemy import select, text
 
 from bot.bridge.store import inbox
-from bot.bridge.store.records import InboxMessage, OutboundMessage
+from bot.bridge.store.records import InboxMessage
 from bot.bridge.worker.locks import Locks
 from bot.bridge.worker.queue import make_huey
 from bot.bridge.worker.turns import inbox_metadata
@@ -45,6 +44,7 @@ from tests.bridge.platform_kit import (
     ScriptedRasa,
     check_knocks,
     running_bridge,
+    stage_texts,
     wait_settled,
     wait_until,
 )
@@ -170,16 +170,7 @@ def test_locks_left_by_a_dead_process_are_cleared_at_startup(
     meta = inbox_metadata({"messenger": {"psid": "left"}}, "text")
     inbox.accept(pg_url, "messenger", "left-1", "messenger:left", "còn đó", meta)
     inbox.accept(pg_url, "messenger", "busy-1", "messenger:busy", "đang bận", meta)
-    body = {"recipient": {"id": "unsent"}, "message": {"text": "Dạ, chưa gửi"}}
-    with session_scope(pg_url) as session, session.begin():
-        session.add(
-            OutboundMessage(
-                platform="messenger",
-                conversation_id="messenger:unsent",
-                recipient_id="unsent",
-                body_json=json.dumps(body, ensure_ascii=False),
-            )
-        )
+    stage_texts(pg_url, "unsent", "Dạ, chưa gửi")
 
     with running_bridge(tmp_path, pg_url, monkeypatch, QUEUE_URL=redis_url) as b:
         assert b.queue.resume() == 3
