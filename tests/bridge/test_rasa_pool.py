@@ -3,6 +3,7 @@ leaves out one that fails its health check; real HTTP on loopback."""
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
@@ -45,6 +46,26 @@ def test_conversations_are_spread_and_each_stays_on_one_server(servers):
     for server in servers:
         senders = {p["sender"] for p in server.received}
         assert all(owner(servers, c) is server for c in senders)
+
+
+def test_a_turn_goes_to_the_server_with_fewer_turns_in_flight(servers):
+    """While one server is busy with a turn, a conversation that ranks it first
+    is answered by the idle one; once it is free again, by its own."""
+    pool = make_pool(servers)
+    busy, idle = servers
+    first, second = [c for c in CONVERSATIONS if owner(servers, c) is busy][:2]
+    busy.delay = 0.5
+    slow = threading.Thread(target=say, args=(pool, first))
+    slow.start()
+    deadline = time.monotonic() + 2
+    while not busy.received and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert say(pool, second)[0]["text"] == "echo: chào"
+    assert [p["sender"] for p in idle.received] == [second]
+    slow.join()
+    busy.delay = 0.0
+    say(pool, second, "lại")
+    assert [p["message"] for p in busy.received] == ["chào", "lại"]
 
 
 def test_the_rank_does_not_depend_on_the_order_servers_are_listed():

@@ -1,15 +1,20 @@
 """Several Rasa servers behind one bridge (the scale profile, `RASA_URLS`).
 
-Each conversation goes to the server that ranks first for it by rendezvous
-(highest-random-weight) hashing, so every bridge process picks the same one
-without talking to the others, and losing a server moves only its own
-conversations. A server that fails a turn and then its health check is left
-out for `RETRY_AFTER` seconds; after that it is asked again (health check
-first). With every server down, the first one is tried and the queue retries.
+Each turn goes to the server with the fewest turns in flight from this
+bridge process ("least outstanding requests"); among equally busy servers, to
+the one that ranks first for the conversation by rendezvous (highest-random-
+weight) hashing, so at light load a conversation stays on one server. Hashing
+alone left a server idle whenever the turns in flight happened to hash to the
+other one (with 4 workers and 2 servers, a 3-1 or 4-0 split half the time):
+BENCHMARKS.md, "Least outstanding requests".
 
-The servers share the tracker store (PostgreSQL) and the lock store (Redis),
-so a retried turn may land on another server: the tracker look-up of
-`TurnProcessor._ask_rasa` still sees what the first one answered.
+Any server may answer any turn: the servers share the tracker store
+(PostgreSQL) and the lock store (Redis), and the bridge sends a conversation's
+turns one at a time. So a retried turn may also land on another server; the
+tracker look-up of `TurnProcessor._ask_rasa` still sees what the first one
+answered. A server that fails a turn and then its health check is left out
+for `RETRY_AFTER` seconds; after that it is asked again (health check first).
+With every server down, the first one is tried and the queue retries.
 """
 
 from __future__ import annotations
@@ -46,24 +51,35 @@ class RasaPool:
         self.retry_after = retry_after
         self._down_until: dict[str, float] = {}
         self._lock = threading.Lock()
+        self._in_flight = dict.fromkeys(self.clients, 0)
         self._actions_up_until = 0.0
 
     def client_for(self, conversation_id: str) -> RasaClient:
-        order = rank(conversation_id, list(self.clients))
-        for url in order:
-            if self._usable(url):
-                return self.clients[url]
-        return self.clients[order[0]]
+        return self.clients[self._pick(conversation_id)]
 
     def send(
         self, sender: str, text: str, input_channel: str, metadata: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        client = self.client_for(sender)
+        client = self.clients[self._pick(sender, take=True)]
         try:
             return client.send(sender, text, input_channel, metadata)
         except RasaUnavailable:
             self._check(client)
             raise
+        finally:
+            with self._lock:
+                self._in_flight[client.rasa_url] -= 1
+
+    def _pick(self, conversation_id: str, take: bool = False) -> str:
+        """The least busy usable server (the rank decides between equals:
+        min() keeps the first); `take` counts a turn in flight on it."""
+        order = rank(conversation_id, list(self.clients))
+        usable = [url for url in order if self._usable(url)] or order[:1]
+        with self._lock:
+            url = min(usable, key=self._in_flight.__getitem__)
+            if take:
+                self._in_flight[url] += 1
+        return url
 
     def earlier_answer(
         self, sender: str, message_id: str
