@@ -19,6 +19,7 @@ from bot.bridge.http.public_statement import bp as public_statement_bp
 from bot.bridge.http.rate_limit import RateLimiter
 from bot.bridge.http.transfer_qr import bp as transfer_qr_bp
 from bot.bridge.http.webchat import bp as webchat_bp
+from bot.bridge.http.webhooks import SessionlessWebhooks
 from bot.bridge.http.webhooks import bp as webhooks_bp
 from bot.bridge.store.retention import forget_now, schedule_nightly
 from bot.bridge.worker.delivery import (
@@ -173,6 +174,7 @@ def create_app(settings: Settings, queue: ConversationQueue | None = None) -> Fl
         LOG_DIR=settings.log_dir,
     )
     app.json.ensure_ascii = False
+    app.session_interface = SessionlessWebhooks()
     app.register_blueprint(webchat_bp)
     app.register_blueprint(webhooks_bp)
     app.register_blueprint(bank_feed_bp)

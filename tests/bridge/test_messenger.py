@@ -7,6 +7,7 @@ import logging
 import time
 import unicodedata
 
+import flask
 import pytest
 from sqlalchemy import select
 
@@ -333,3 +334,21 @@ def test_a_refused_request_is_dead_at_once(bridge, db_url):
     )
     say(bridge, "lần nữa")  # the next message is not blocked by the dead one
     bridge.sim.wait_for("messenger", USER, 1)
+
+
+def test_webhooks_skip_the_console_session_and_set_no_cookie(bridge):
+    """A webhook gets an empty session even with a valid console cookie (it
+    never reads one); every other path still reads the cookie."""
+    app = bridge.client.application
+    with app.test_request_context("/console/"):
+        cookie = app.session_interface.get_signing_serializer(app).dumps({"u": 1})
+    interface = app.session_interface
+    for path, expected in (("/webhooks/messenger", {}), ("/console/", {"u": 1})):
+        headers = {"Cookie": f"console_session={cookie}"}
+        with app.test_request_context(path, method="POST", headers=headers):
+            assert dict(interface.open_session(app, flask.request)) == expected
+    body = json.dumps(messenger_batch(messenger_event(USER, text="chào"))).encode()
+    signed = {"X-Hub-Signature-256": messenger.signature("test-app-secret", body)}
+    response = bridge.client.post("/webhooks/messenger", data=body, headers=signed)
+    assert response.json["accepted"] == 1 and "Set-Cookie" not in response.headers
+    assert response.headers["Content-Type"] == "application/json"
