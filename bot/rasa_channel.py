@@ -11,6 +11,8 @@ raised (its lock store unreachable, the tracker store down: see
 `bot.rasa_stores`); the turn did not happen, so this channel answers 503
 instead and the bridge asks again later, rather than telling the user
 "busy".
+
+Loading this module also applies `bot.rasa_patches` (Rasa loads it at start).
 """
 
 from __future__ import annotations
@@ -26,8 +28,11 @@ from rasa.core.channels.rest import RestInput
 from sanic import Blueprint, response
 from sanic.request import Request
 
+from bot import rasa_patches
 from bot.bridge.worker.rasa_client import CHANNEL_NAME, SECRET_HEADER
 from bot.rasa_stores import TrackerStoreDown
+
+rasa_patches.apply()
 
 
 class BridgeInput(RestInput):
