@@ -6,7 +6,7 @@ the one that ranks first for the conversation by rendezvous (highest-random-
 weight) hashing, so at light load a conversation stays on one server. Hashing
 alone left a server idle whenever the turns in flight happened to hash to the
 other one (with 4 workers and 2 servers, a 3-1 or 4-0 split half the time):
-BENCHMARKS.md, "Least outstanding requests".
+BENCHMARKS.md, session 14.
 
 Any server may answer any turn: the servers share the tracker store
 (PostgreSQL) and the lock store (Redis), and the bridge sends a conversation's
