@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote
 
 from flask.testing import FlaskClient
 
@@ -82,7 +81,8 @@ class ScriptedRasa:
                     self._json(503, {"status": "sick"})
                     return
                 if self.path.startswith("/conversations/"):
-                    sender = unquote(self.path.split("/")[2])
+                    # as Rasa's Sanic 21: the path parameter is not decoded
+                    sender = self.path.split("/")[2]
                     with fake.lock:
                         events = list(fake.events.get(sender, []))
                     self._json(200, {"sender_id": sender, "events": events})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import requests
 
+from bot.bridge.worker.rasa_client import MESSAGE_ID_KEY, RasaClient
 from bot.bridge.worker.replies import bridge_message
 
 
@@ -52,6 +53,21 @@ def test_conversation_id_channel_and_metadata_reach_rasa(stack, session_id):
     assert tracker["sender_id"] == f"web:{session_id}"
     assert latest["metadata"]["web"]["session_id"] == session_id
     assert tracker["latest_input_channel"] == "web"
+
+
+def test_a_retry_finds_what_rasa_already_answered(stack, session_id):
+    """A turn the bridge saw fail after Rasa ran it is looked up in Rasa's
+    tracker instead of run twice, for the bridge's `platform:id` senders
+    (Rasa does not percent-decode the id in the tracker's URL)."""
+    s = stack.settings
+    rasa = RasaClient(
+        s.rasa_url, s.action_url, s.secrets.channel_secret, 30, s.secrets.rasa_token
+    )
+    sender = f"messenger:{session_id}"
+    replies = rasa.send(sender, "xin chào", "messenger", {MESSAGE_ID_KEY: "m-1"})
+    answered = [{k: v for k, v in r.items() if k != "recipient_id"} for r in replies]
+    assert answered and rasa.earlier_answer(sender, "m-1") == answered
+    assert rasa.earlier_answer(sender, "m-2") is None  # never sent: ask Rasa
 
 
 def test_tracker_store_is_the_sqlite_file(stack, session_id):

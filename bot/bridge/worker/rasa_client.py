@@ -69,15 +69,18 @@ class RasaClient:
         try:
             response = self.http.request(
                 "GET",
-                f"/conversations/{quote(sender, safe='')}/tracker",
+                f"/conversations/{tracker_path(sender)}/tracker",
                 self.timeout,
                 params={"token": self.api_token},
             )
-            events = response.json().get("events") or [] if response.ok else None
+            tracker = response.json() if response.ok else None
+            events = tracker.get("events") or [] if tracker is not None else None
         except (HttpFailure, ValueError, AttributeError) as error:
             raise RasaUnavailable(f"rasa tracker unreadable: {error}") from error
         if events is None:
             raise RasaUnavailable(f"rasa tracker: HTTP {response.status}")
+        if tracker.get("sender_id") != sender:  # see `tracker_path`
+            raise RasaUnavailable(f"rasa answered for {tracker.get('sender_id')!r}")
         return answer_in(events, message_id)
 
     def rasa_healthy(self) -> bool:
@@ -85,6 +88,18 @@ class RasaClient:
 
     def actions_healthy(self) -> bool:
         return _healthy(self.health_http, "/health")
+
+
+def tracker_path(sender: str) -> str:
+    """The conversation id as a path segment of Rasa's tracker endpoint.
+
+    Rasa's web server (Sanic 21) does not percent-decode path parameters, so
+    "messenger%3A123" would name another, empty conversation (and Rasa would
+    store it): a ':' goes as it is. Ids are `platform:` and the platform's
+    own id (digits, a UUID), which need no other escaping; any character that
+    would is escaped, and the caller refuses the tracker that comes back for
+    the wrong id."""
+    return quote(sender, safe=":@")
 
 
 def answer_in(events: list[dict[str, Any]], message_id: str) -> list[dict] | None:
