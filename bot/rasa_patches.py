@@ -5,10 +5,10 @@ schema)`. That function first validates the *schema* against the JSON Schema
 meta-schema, and with jsonschema 4.17 this costs about 25 ms a call, where
 checking the answer itself costs 0.3 ms: half of Rasa's CPU per turn in the
 scale bench, and 25 ms more latency on every turn that runs a custom action
-(BENCHMARKS.md, "Session 14: Rasa's check of action answers"). The schema is a constant,
-so here it is checked once and its validator is reused; an answer passes or
-fails exactly as before, with the same error (`jsonschema.validate` also
-raises the `best_match` of the errors).
+(BENCHMARKS.md, "Session 14: Rasa's check of action answers"). The schema is
+a constant, so here it is checked once and its validator is reused; an answer
+passes or fails exactly as before, with the same error (`jsonschema.validate`
+also raises the `best_match` of the errors).
 """
 
 from __future__ import annotations

@@ -73,14 +73,14 @@ class RasaClient:
                 self.timeout,
                 params={"token": self.api_token},
             )
-            tracker = response.json() if response.ok else None
-            events = tracker.get("events") or [] if tracker is not None else None
+            tracker = response.json() if response.ok else {}
+            sender_id, events = tracker.get("sender_id"), tracker.get("events") or []
         except (HttpFailure, ValueError, AttributeError) as error:
             raise RasaUnavailable(f"rasa tracker unreadable: {error}") from error
-        if events is None:
+        if not response.ok:
             raise RasaUnavailable(f"rasa tracker: HTTP {response.status}")
-        if tracker.get("sender_id") != sender:  # see `tracker_path`
-            raise RasaUnavailable(f"rasa answered for {tracker.get('sender_id')!r}")
+        if sender_id != sender:  # see `tracker_path`
+            raise RasaUnavailable(f"rasa answered for {sender_id!r}")
         return answer_in(events, message_id)
 
     def rasa_healthy(self) -> bool:
