@@ -19,7 +19,7 @@ from bot.bridge.http.public_statement import bp as public_statement_bp
 from bot.bridge.http.rate_limit import RateLimiter
 from bot.bridge.http.transfer_qr import bp as transfer_qr_bp
 from bot.bridge.http.webchat import bp as webchat_bp
-from bot.bridge.http.webhooks import SessionlessWebhooks
+from bot.bridge.http.webhooks import DATABASE_DOWN, TOO_LARGE, WebhookEvents
 from bot.bridge.http.webhooks import bp as webhooks_bp
 from bot.bridge.store.retention import forget_now, schedule_nightly
 from bot.bridge.worker.delivery import (
@@ -174,7 +174,6 @@ def create_app(settings: Settings, queue: ConversationQueue | None = None) -> Fl
         LOG_DIR=settings.log_dir,
     )
     app.json.ensure_ascii = False
-    app.session_interface = SessionlessWebhooks()
     app.register_blueprint(webchat_bp)
     app.register_blueprint(webhooks_bp)
     app.register_blueprint(bank_feed_bp)
@@ -182,6 +181,7 @@ def create_app(settings: Settings, queue: ConversationQueue | None = None) -> Fl
     app.register_blueprint(public_statement_bp)
     app.register_blueprint(console_bp)
     app.after_request(security_headers)
+    app.wsgi_app = WebhookEvents(app, SECURITY_HEADERS)  # the events skip Flask
     login_manager(lambda: settings.database_url).init_app(app)
     if settings.platforms.simulator:
         from bot import simulator
@@ -202,7 +202,7 @@ def create_app(settings: Settings, queue: ConversationQueue | None = None) -> Fl
 
     @app.errorhandler(413)
     def too_large(_error):
-        return jsonify({"error": "Nội dung gửi lên quá lớn."}), 413
+        return jsonify({"error": TOO_LARGE}), 413
 
     @app.errorhandler(SQLAlchemyError)
     def database_down(error):
@@ -210,7 +210,7 @@ def create_app(settings: Settings, queue: ConversationQueue | None = None) -> Fl
         log_event(
             logger, logging.ERROR, "database_unavailable", error=type(error).__name__
         )
-        return jsonify({"error": "database unavailable, nothing stored; retry"}), 503
+        return jsonify({"error": DATABASE_DOWN}), 503
 
     return app
 

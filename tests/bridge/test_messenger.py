@@ -7,9 +7,9 @@ import logging
 import time
 import unicodedata
 
-import flask
 import pytest
 from sqlalchemy import select
+from werkzeug.test import EnvironBuilder
 
 from bot.bridge.store import outbox
 from bot.bridge.store.records import InboxMessage, OutboundMessage
@@ -336,19 +336,37 @@ def test_a_refused_request_is_dead_at_once(bridge, db_url):
     bridge.sim.wait_for("messenger", USER, 1)
 
 
-def test_webhooks_skip_the_console_session_and_set_no_cookie(bridge):
-    """A webhook gets an empty session even with a valid console cookie (it
-    never reads one); every other path still reads the cookie."""
+def test_webhook_events_skip_flask_and_keep_its_contract(bridge, monkeypatch):
+    """POSTs to the webhooks are answered in front of Flask (`WebhookEvents`):
+    no console session is opened or set, the security headers are there, and a
+    Content-Length that is not a number is a 400; other paths reach Flask."""
     app = bridge.client.application
     with app.test_request_context("/console/"):
         cookie = app.session_interface.get_signing_serializer(app).dumps({"u": 1})
-    interface = app.session_interface
-    for path, expected in (("/webhooks/messenger", {}), ("/console/", {"u": 1})):
-        headers = {"Cookie": f"console_session={cookie}"}
-        with app.test_request_context(path, method="POST", headers=headers):
-            assert dict(interface.open_session(app, flask.request)) == expected
     body = json.dumps(messenger_batch(messenger_event(USER, text="chào"))).encode()
-    signed = {"X-Hub-Signature-256": messenger.signature("test-app-secret", body)}
+    signed = {
+        "X-Hub-Signature-256": messenger.signature("test-app-secret", body),
+        "Cookie": f"console_session={cookie}",
+    }
+    opened = []
+    interface = app.session_interface
+    monkeypatch.setattr(
+        interface,
+        "open_session",
+        lambda *args: (
+            opened.append(args) or type(interface).open_session(interface, *args)
+        ),
+    )
     response = bridge.client.post("/webhooks/messenger", data=body, headers=signed)
     assert response.json["accepted"] == 1 and "Set-Cookie" not in response.headers
     assert response.headers["Content-Type"] == "application/json"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    environ = EnvironBuilder("/webhooks/zalo", method="POST", data=b"{}").get_environ()
+    environ["CONTENT_LENGTH"] = "lots"  # a test client would correct it
+    statuses = []
+    answer = app.wsgi_app(environ, lambda status, _headers: statuses.append(status))
+    assert statuses == ["400 Bad Request"]
+    assert json.loads(b"".join(answer)) == {"error": "bad Content-Length"}
+    assert opened == []  # Flask never saw the webhooks
+    assert bridge.client.get("/webhooks/zalo").status_code == 404  # Flask's answer
+    assert len(opened) == 1

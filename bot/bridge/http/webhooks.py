@@ -3,8 +3,14 @@
 Each accepted event becomes an inbox row (deduplicated by the platform's
 message id) and a huey task before the 200, so the platforms never wait for a
 dialogue turn and never resend because of it. Bad signature → 403, malformed
-JSON → 400, body too large → 413 (Flask's MAX_CONTENT_LENGTH), unknown events →
-200 and a log line.
+JSON → 400, body too large → 413, database down → 503 (nothing stored: the
+platform sends again), unknown events → 200 and a log line.
+
+The events (POST) are served by `WebhookEvents`, a WSGI layer in front of
+Flask: every user message comes this way, and Flask's request context,
+session, routing and response machinery cost about as much CPU as storing the
+message did (BENCHMARKS.md, *Scaling table*). Meta's subscription handshake
+(GET, once per setup) stays an ordinary Flask route.
 """
 
 from __future__ import annotations
@@ -13,10 +19,12 @@ import hmac
 import json
 import logging
 import time
+from collections.abc import Callable
+from http import HTTPStatus
 from typing import Any
 
-from flask import Blueprint, Flask, Request, Response, current_app, request
-from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
+from flask import Blueprint, Flask, Response, current_app, request
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.bridge.worker.turns import inbox_metadata
 from bot.logs import log_event
@@ -29,24 +37,9 @@ logger = logging.getLogger(__name__)
 
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
 
-
-class SessionlessWebhooks(SecureCookieSessionInterface):
-    """The app's sessions (the console's signed cookie), except that a webhook
-    gets an empty one at once: Flask opens the session of every request, and
-    building the cookie's signing serializer for each platform event took
-    about 5% of the bridge's CPU per turn. A webhook never reads or writes the
-    session, so an empty, unmodified one sets no cookie."""
-
-    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
-        if request.path.startswith(bp.url_prefix + "/"):
-            return self.session_class()
-        return super().open_session(app, request)
-
-
-def _json(body: dict[str, Any], status: int = 200) -> Response:
-    """A small JSON answer, without jsonify's provider machinery (the webhooks
-    answer every platform event; their bodies are plain ASCII dicts)."""
-    return Response(json.dumps(body), status, mimetype="application/json")
+Answer = tuple[int, dict[str, Any]]  # HTTP status and JSON body
+TOO_LARGE = "Nội dung gửi lên quá lớn."
+DATABASE_DOWN = "database unavailable, nothing stored; retry"
 
 
 def _platforms() -> PlatformSettings:
@@ -64,7 +57,7 @@ def _equal(given: str, expected: str) -> bool:
     return hmac.compare_digest(given.encode(), expected.encode())
 
 
-def _refuse(platform: str, status: int, reason: str):
+def _refuse(platform: str, status: int, reason: str) -> Answer:
     log_event(
         logger,
         logging.WARNING,
@@ -73,12 +66,11 @@ def _refuse(platform: str, status: int, reason: str):
         status=status,
         reason=reason,
     )
-    return _json({"error": reason}, status)
+    return status, {"error": reason}
 
 
-def accept(events: list[Inbound | Ignored], started: float) -> Response:
+def accept(queue: Any, events: list[Inbound | Ignored], started: float) -> Answer:
     """Store every event, schedule each conversation once, answer 200."""
-    queue = current_app.config["QUEUE"]
     to_schedule: list[str] = []
     accepted = duplicates = ignored = 0
     for event in events:
@@ -116,14 +108,12 @@ def accept(events: list[Inbound | Ignored], started: float) -> Response:
             to_schedule.append(event.conversation_id)
     for conversation_id in to_schedule:
         queue.schedule(conversation_id)
-    return _json(
-        {
-            "accepted": accepted,
-            "duplicates": duplicates,
-            "ignored": ignored,
-            "ms": round((time.perf_counter() - started) * 1000, 2),
-        }
-    )
+    return 200, {
+        "accepted": accepted,
+        "duplicates": duplicates,
+        "ignored": ignored,
+        "ms": round((time.perf_counter() - started) * 1000, 2),
+    }
 
 
 @bp.get("/messenger")
@@ -137,37 +127,36 @@ def messenger_verify():
     if mode == "subscribe" and expected and challenge and _equal(token, expected):
         log_event(logger, logging.INFO, "messenger_subscribed")
         return Response(challenge, mimetype="text/plain")
-    return _refuse("messenger", 403, "verification failed")
+    status, body = _refuse("messenger", 403, "verification failed")
+    return Response(json.dumps(body), status, mimetype="application/json")
 
 
-@bp.post("/messenger")
-def messenger_events():
+def messenger_events(
+    settings: PlatformSettings, queue: Any, raw: bytes, environ: dict[str, Any]
+) -> Answer:
     started = time.perf_counter()
-    settings = _platforms()
     if not settings.messenger_enabled:
         return _refuse("messenger", 404, "messenger is not configured")
-    raw = request.get_data(cache=False)
-    header = request.headers.get("X-Hub-Signature-256")
+    header = environ.get("HTTP_X_HUB_SIGNATURE_256")
     if not messenger.verify_signature(settings.messenger_app_secret, raw, header):
         return _refuse("messenger", 403, "bad signature")
     body = _json_body(raw)
     if not isinstance(body, dict):
         return _refuse("messenger", 400, "malformed JSON")
-    return accept(messenger.parse_webhook(body), started)
+    return accept(queue, messenger.parse_webhook(body), started)
 
 
-@bp.post("/zalo")
-def zalo_events():
+def zalo_events(
+    settings: PlatformSettings, queue: Any, raw: bytes, environ: dict[str, Any]
+) -> Answer:
     started = time.perf_counter()
-    settings = _platforms()
     if not settings.zalo_enabled:
         return _refuse("zalo", 404, "zalo is not configured")
-    raw = request.get_data(cache=False)
     body = _json_body(raw)
     if not isinstance(body, dict):
         return _refuse("zalo", 400, "malformed JSON")
     timestamp = str(body.get("timestamp") or "")
-    header = request.headers.get("X-ZEvent-Signature")
+    header = environ.get("HTTP_X_ZEVENT_SIGNATURE")
     if not zalo.verify_signature(
         settings.zalo_app_id, settings.zalo_oa_secret, raw, timestamp, header
     ):
@@ -177,5 +166,76 @@ def zalo_events():
         # outage, or a replay. A 403 would make Zalo retry for nothing; message
         # ids are deduplicated anyway, so answer 200 and drop it.
         log_event(logger, logging.WARNING, "event_stale_dropped", platform="zalo")
-        return _json({"accepted": 0, "duplicates": 0, "ignored": 1, "stale": 1})
-    return accept([zalo.parse_event(body)], started)
+        return 200, {"accepted": 0, "duplicates": 0, "ignored": 1, "stale": 1}
+    return accept(queue, [zalo.parse_event(body)], started)
+
+
+# (settings, queue, body, WSGI environ) -> answer
+Handler = Callable[[PlatformSettings, Any, bytes, dict[str, Any]], Answer]
+EVENTS: dict[str, Handler] = {
+    f"{bp.url_prefix}/messenger": messenger_events,
+    f"{bp.url_prefix}/zalo": zalo_events,
+}
+
+
+class WebhookEvents:
+    """WSGI layer in front of the Flask app (`app.wsgi_app`): a POST to a
+    webhook is answered here; every other request goes on to Flask.
+
+    It reads the app's config at each request (PLATFORMS, QUEUE,
+    MAX_CONTENT_LENGTH), as the Flask routes did, and adds `headers` (the
+    bridge's security headers) to its answers."""
+
+    def __init__(
+        self, app: Flask, headers: dict[str, str], wsgi_app: Callable | None = None
+    ) -> None:
+        self.config = app.config
+        self.next = wsgi_app or app.wsgi_app
+        self.headers = list(headers.items())
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable) -> Any:
+        handler = EVENTS.get(environ.get("PATH_INFO", ""))
+        if handler is None or environ.get("REQUEST_METHOD") != "POST":
+            return self.next(environ, start_response)
+        status, body = self._answer(handler, environ)
+        data = json.dumps(body).encode()
+        start_response(
+            f"{status} {HTTPStatus(status).phrase}",
+            [
+                ("Content-Type", "application/json"),
+                ("Content-Length", str(len(data))),
+                *self.headers,
+            ],
+        )
+        return [data]
+
+    def _answer(self, handler: Handler, environ: dict[str, Any]) -> Answer:
+        raw = _read_body(environ, self.config["MAX_CONTENT_LENGTH"])
+        if isinstance(raw, int):
+            return raw, {"error": TOO_LARGE if raw == 413 else "bad Content-Length"}
+        try:
+            return handler(self.config["PLATFORMS"], self.config["QUEUE"], raw, environ)
+        except SQLAlchemyError as error:
+            log_event(
+                logger,
+                logging.ERROR,
+                "database_unavailable",
+                error=type(error).__name__,
+            )
+            return 503, {"error": DATABASE_DOWN}
+
+
+def _read_body(environ: dict[str, Any], limit: int | None) -> bytes | int:
+    """The request's body, or the status that refuses it: 413 over `limit`
+    (waitress has already refused one over its own, larger limit), 400 for a
+    Content-Length that is not a number."""
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 400
+    if length < 0:
+        return 400
+    if limit is not None and length > limit:
+        return 413
+    stream: Any = environ["wsgi.input"]
+    return stream.read(length) if length else b""
