@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator, Mapping
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, suppress
 from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, event, exc
+from sqlalchemy import create_engine, event, exc, text
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 from sqlalchemy.sql import Executable
 
-from bot.prepared_sql import Prepared, execute, run_on_driver
+from bot.prepared_sql import DRIVER_DIALECTS, Prepared, execute, run_on_driver
 
 # How long a writer waits for another one on SQLite (the PRAGMA overrides the
 # driver's `timeout`, so both say the same).
@@ -206,3 +206,47 @@ def transaction(url: str) -> AbstractContextManager[Connection]:
     """A connection in a transaction, committed when the block ends without
     error, for work that needs more than one statement at once."""
     return get_engine(url).begin()
+
+
+_BEGIN, _COMMIT, _ROLLBACK = (
+    Prepared(text(s)) for s in ("BEGIN", "COMMIT", "ROLLBACK")
+)
+
+
+@contextmanager
+def held_transaction(url: str) -> Iterator[Connection]:
+    """`transaction`, on the connection this thread holds (`held_connection`)
+    if it holds one: a worker's turn then checks out no second connection.
+
+    On PostgreSQL the held connection is in autocommit mode
+    (`statement_engine`), so the transaction is opened and ended on the
+    driver: BEGIN, the block's statements, COMMIT (ROLLBACK on an error)."""
+    conn = (_held.get() or {}).get(url)
+    if conn is None:
+        with transaction(url) as conn:
+            yield conn
+        return
+    if conn.dialect.name not in DRIVER_DIALECTS:
+        with conn.begin():
+            yield conn
+        return
+    execute(conn, _BEGIN, {})
+    try:
+        yield conn
+    except BaseException:
+        with suppress(exc.SQLAlchemyError):  # the block's error is the one to see
+            _end(conn, _ROLLBACK)
+        raise
+    _end(conn, _COMMIT)
+
+
+def _end(conn: Connection, statement: Prepared) -> None:
+    """COMMIT or ROLLBACK on the driver; then SQLAlchemy forgets the
+    transaction it began for any statement of the block it ran itself (on
+    an autocommit connection that sends nothing to the server)."""
+    try:
+        if not conn.invalidated:
+            execute(conn, statement, {})
+    finally:
+        if conn.in_transaction():
+            conn.rollback()

@@ -18,7 +18,7 @@ from bot.bridge.store import offers, outbox, transcripts
 from bot.bridge.store.records import InboxRow
 from bot.bridge.worker import transfer_thanks
 from bot.bridge.worker.typing_indicator import DelayedTyping
-from bot.club.database import transaction
+from bot.club.database import held_transaction
 from bot.logs import log_event
 from connectors import messenger, zalo
 from connectors.contract import Sent
@@ -140,7 +140,7 @@ class Delivery:
     ) -> None:
         """`error`: the turn failed for good; the row is marked dead, not done."""
         platform = self.platforms[row.platform]
-        with transaction(self.database_url) as conn:
+        with held_transaction(self.database_url) as conn:
             platform.stage(conn, row, replies)
             if platform.sends:  # a sponsor's held thank-you, right after
                 transfer_thanks.stage_held(conn, row, datetime.utcnow())
