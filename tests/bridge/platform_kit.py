@@ -289,6 +289,15 @@ def check_knocks(huey) -> None:
     assert holder.release("send:x")  # word of the knock, once
     assert other.acquire_or_knock("send:x")  # free again
     assert not other.release("send:x")
+    # A value read and the lock taken at once (one round trip on Redis).
+    assert holder.peek_and_acquire("send-wait:x", "send:x") == (None, True)
+    huey.put("send-wait:x", 12.5)
+    assert other.peek_and_acquire("send-wait:x", "send:x") == (12.5, False)
+    assert not other.knock("send:x")
+    assert holder.release("send:x")
+    assert other.peek_and_acquire("send-wait:x", "send:x") == (12.5, True)
+    assert huey.get("send-wait:x", peek=True) == 12.5  # peeked, not taken
+    assert not other.release("send:x")
 
 
 def stage_texts(url: str, user: str, *texts: str) -> None:

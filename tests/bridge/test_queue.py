@@ -408,3 +408,59 @@ def test_a_failed_turn_takes_its_claim_again_only_while_it_is_its_own(db_url):
     assert inbox.claim(db_url, row, lease=60, held=renewed) is None
     [waiting] = rows(db_url)
     assert waiting.claimed_until == theirs and waiting.attempts == 1
+
+
+def test_a_due_retry_that_knocks_on_a_drain_stepping_aside_is_not_lost(
+    tmp_path, db_url, monkeypatch
+):
+    """A drain reads the retry owner and takes the lock at once, so while a
+    retry owns the line it may hold the lock for a moment; the owner's task,
+    come due, then knocks and returns. The drain stepping aside hears the
+    knock and hands the line to a new drain: answered now, not after the
+    owner's grace of minutes."""
+    with running_bridge(tmp_path, db_url, monkeypatch) as b:
+        conversation, lock = "messenger:owned", "conversation:messenger:owned"
+        owner_key = f"retry-owner:{conversation}"
+        meta = inbox_metadata({"messenger": {"psid": "owned"}}, "text")
+        b.queue.store("messenger", "owned-1", conversation, "một", meta)
+        b.queue.huey.put(owner_key, ("owner-task", time.time()))
+        real = b.queue.locks.peek_and_acquire
+
+        def owner_knocks_meanwhile(key, name):
+            value, taken = real(key, name)
+            assert not b.queue.locks.knock(name)  # the owner's task, come due
+            return value, taken
+
+        monkeypatch.setattr(b.queue.locks, "peek_and_acquire", owner_knocks_meanwhile)
+        assert b.queue._take(conversation, lock, owner_key, "other") == (False, None)
+        monkeypatch.undo()
+        b.sim.wait_for("messenger", "owned", 1, timeout=10)
+        assert b.rasa.texts(conversation) == ["một"]
+        assert b.queue.huey.get(owner_key, peek=True) is None
+
+
+def test_a_due_send_retry_that_knocks_on_a_flush_stepping_aside_is_not_lost(
+    tmp_path, db_url, monkeypatch
+):
+    """The same for the sender: a flush reads the backoff with the lock
+    taken; the scheduled retry that knocks meanwhile hands its send to a new
+    send task at the backoff's end."""
+    with running_bridge(tmp_path, db_url, monkeypatch) as b:
+        conversation, lock = "messenger:backoff", "send:messenger:backoff"
+        wait_key = f"send-wait:{conversation}"
+        stage_texts(db_url, "backoff", "Dạ, gửi lại")
+        b.queue.huey.put(wait_key, time.time() + 0.3)
+        sender = b.queue.sender
+        real = sender.locks.peek_and_acquire
+
+        def retry_knocks_meanwhile(key, name):
+            value, taken = real(key, name)
+            assert not sender.locks.knock(name)  # the scheduled retry
+            return value, taken
+
+        monkeypatch.setattr(sender.locks, "peek_and_acquire", retry_knocks_meanwhile)
+        assert sender._take(conversation, lock, wait_key, scheduled=False) is False
+        monkeypatch.undo()
+        assert texts_sent(b, "backoff") == []  # not before the backoff's end
+        b.sim.wait_for("messenger", "backoff", 1, timeout=10)
+        assert texts_sent(b, "backoff") == ["Dạ, gửi lại"]

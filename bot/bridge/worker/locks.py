@@ -7,6 +7,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from huey.api import Huey
 from huey.exceptions import TaskLockedException
@@ -30,6 +31,9 @@ class Locks:
         self.ttl = ttl
         self.process = uuid.uuid4().hex
         self.prefix = f"{huey.name}.lock."
+        # As huey.put and huey.put_if_empty would store them (the pipelines).
+        self._holder = huey.serializer.serialize(self.process)
+        self._one = huey.serializer.serialize(1)
 
     def _key(self, name: str) -> str:
         return self.prefix + name
@@ -39,16 +43,38 @@ class Locks:
 
     def acquire_or_knock(self, name: str) -> bool:
         """Take the lock, or leave its holder word that there is work for it
-        (`release` returns it) and return False.
+        (`release` returns it) and return False."""
+        return self.acquire(name) or self.knock(name)
 
-        The second try covers a holder that let go, and looked for word,
-        between the first try and the knock: then the lock is free and the
-        work is ours. A knock that outlives its reason costs the next holder
-        one more look."""
-        if self.acquire(name):
-            return True
+    def knock(self, name: str) -> bool:
+        """Leave the holder word, then try the lock once more: that covers a
+        holder that let go, and looked for word, between the first try and
+        the knock; then the lock is free and the work is ours. A knock that
+        outlives its reason costs the next holder one more look.
+
+        On Redis both go in one round trip, in order."""
+        storage = self.huey.storage
+        if isinstance(storage, RedisStorage):
+            pipe = storage.conn.pipeline(transaction=False)
+            pipe.hset(storage.result_key, self._knock(name), self._one)
+            pipe.hsetnx(storage.result_key, self._key(name), self._holder)
+            return bool(pipe.execute()[1])
         self.huey.put(self._knock(name), 1)
         return self.acquire(name)
+
+    def peek_and_acquire(self, key: str, name: str) -> tuple[Any, bool]:
+        """`huey.get(key, peek=True)` and `acquire(name)` at once (one round
+        trip on Redis), for a caller that reads a value before it takes a
+        lock; one that must not hold the lock after all lets it go."""
+        storage = self.huey.storage
+        if not isinstance(storage, RedisStorage):
+            return self.huey.get(key, peek=True), self.acquire(name)
+        pipe = storage.conn.pipeline(transaction=False)
+        pipe.hget(storage.result_key, key)
+        pipe.hsetnx(storage.result_key, self._key(name), self._holder)
+        raw, taken = pipe.execute()
+        value = None if raw is None else self.huey.serializer.deserialize(raw)
+        return value, bool(taken)
 
     def release(self, name: str) -> bool:
         """Let go; True when another worker knocked while the lock was held

@@ -332,10 +332,11 @@ class ConversationQueue:
             if kind == "conversation":
                 inbox.mark_interrupted(self.database_url, conversation_id)
 
-    def _retry_owner(self, key: str) -> str | None:
-        """The task retrying this conversation, unless it is long overdue
-        (lost in a crash while running: huey had already dequeued it)."""
-        value = self.huey.get(key, peek=True)
+    @staticmethod
+    def _retry_owner(value: Any) -> str | None:
+        """The task retrying this conversation (the value of its owner key),
+        unless it is long overdue (lost in a crash while running: huey had
+        already dequeued it)."""
         if not value:
             return None
         task_id, due = value if isinstance(value, (list, tuple)) else (value, None)
@@ -368,11 +369,9 @@ class ConversationQueue:
         owner_key = f"retry-owner:{conversation_id}"
         lock = f"conversation:{conversation_id}"
         for _ in range(MAX_PASSES):
-            owner = self._retry_owner(owner_key)
-            if owner and owner != me:
-                return  # the task that met the failure retries the whole line
-            if not self.locks.acquire_or_knock(lock):
-                return  # the holder looks again after releasing
+            took, owner = self._take(conversation_id, lock, owner_key, me)
+            if not took:
+                return
             try:
                 taken, more = self._answer_pending(conversation_id, me, owner_key)
                 if owner and not taken:
@@ -386,6 +385,29 @@ class ConversationQueue:
             if taken or not (knocked or more):
                 return
         self.schedule(conversation_id)  # others have waited long enough
+
+    def _take(
+        self, conversation_id: str, lock: str, owner_key: str, me: str
+    ) -> tuple[bool, str | None]:
+        """(took, owner): whether this drain holds the conversation's lock,
+        and the line's retry owner if it is this drain. It steps aside when a
+        retry owns the line (the task that met the failure retries it whole)
+        or another drain holds the lock (then it was knocked: it looks again
+        after releasing).
+
+        The owner is read with the lock taken (one round trip); a drain that
+        must step aside lets the lock go at once. While a retry owns the line
+        only its own task knocks (other drains read the owner first): a knock
+        heard then means the retry came due and found the lock taken here,
+        so the line is given to a new drain."""
+        value, taken = self.locks.peek_and_acquire(owner_key, lock)
+        owner = self._retry_owner(value)
+        if not owner or owner == me:
+            return taken or self.locks.knock(lock), owner
+        if taken and self.locks.release(lock):
+            self.huey.delete(owner_key)
+            self.schedule(conversation_id)
+        return False, None
 
     def _answer_pending(
         self, conversation_id: str, me: str, owner_key: str

@@ -89,9 +89,9 @@ class OutboundSender:
     def _run(self, conversation_id: str, task: Task | None = None) -> None:
         self.flush(conversation_id, scheduled=True)
 
-    def _waiting(self, wait_key: str) -> bool:
+    @staticmethod
+    def _backing_off(due: float | None) -> bool:
         """A scheduled retry owns the backoff (unless it is long overdue)."""
-        due = self.huey.get(wait_key, peek=True)
         return bool(due) and time.time() <= due + WAIT_GRACE
 
     def flush(self, conversation_id: str, scheduled: bool = False) -> None:
@@ -103,10 +103,8 @@ class OutboundSender:
         wait_key = f"send-wait:{conversation_id}"
         lock = f"send:{conversation_id}"
         for _ in range(MAX_PASSES):
-            if not scheduled and self._waiting(wait_key):
+            if not self._take(conversation_id, lock, wait_key, scheduled):
                 return
-            if not self.locks.acquire_or_knock(lock):
-                return  # the holder looks again after releasing
             try:
                 if scheduled:
                     self.huey.delete(wait_key)
@@ -117,6 +115,26 @@ class OutboundSender:
             if backing_off or not (knocked or more):
                 return
         self.schedule(conversation_id)
+
+    def _take(
+        self, conversation_id: str, lock: str, wait_key: str, scheduled: bool
+    ) -> bool:
+        """The send lock, unless a retry owns the backoff (the scheduled retry
+        itself ignores it) or another sender holds it (then it was knocked:
+        it looks again after releasing).
+
+        The backoff is read with the lock taken (one round trip); a flush that
+        must step aside lets the lock go at once. During a backoff only the
+        scheduled retry knocks (other flushes read the backoff first), so a
+        knock heard then hands its work to a send task at the backoff's end."""
+        if scheduled:
+            return self.locks.acquire_or_knock(lock)
+        due, taken = self.locks.peek_and_acquire(wait_key, lock)
+        if not self._backing_off(due):
+            return taken or self.locks.knock(lock)
+        if taken and self.locks.release(lock):
+            self.schedule(conversation_id, max(0.0, due - time.time()))
+        return False
 
     def _send_all(self, conversation_id: str, wait_key: str) -> tuple[bool, bool]:
         """Send a page in order. Returns (backing off: a retry was scheduled,
