@@ -92,7 +92,9 @@ def _retention(settings: Settings, _args: argparse.Namespace) -> int:
         f"older than {settings.retention_days} days: {done.inbox_texts} message "
         f"texts and {done.outbox_bodies} sent bodies blanked, {done.transcripts} "
         f"web chat lines and {done.web_trackers} web conversations deleted, "
-        f"{done.lookup_attempts} look-up attempts deleted"
+        f"{done.lookup_attempts} look-up attempts deleted; "
+        f"{done.misnamed_trackers} empty conversations of the old tracker look-up "
+        "deleted"
     )
     return 0
 

@@ -41,6 +41,20 @@ def tracker_file(tmp_path):
             "VALUES (?, 'bot', ?, ?)",
             rows,
         )
+        # What the old tracker look-up left (an empty conversation per retried
+        # turn), one that somehow holds a user message, and a real id.
+        misnamed = [
+            ("zalo%3A123", "action"),
+            ("zalo%3A123", "session_started"),
+            ("messenger%3A9", "action"),
+            ("web%3Aabc", "user"),
+            ("zalo:93A1", "action"),
+        ]
+        conn.executemany(
+            "INSERT INTO events (sender_id, type_name, timestamp, data) "
+            "VALUES (?, ?, 0, '{}')",
+            misnamed,
+        )
     return path
 
 
@@ -74,6 +88,7 @@ def test_old_bodies_transcripts_trackers_and_attempts_are_forgotten(db_url, tmp_
     done = forget(db_url, f"sqlite:///{tracker_file(tmp_path)}", 90, NOW)
     assert (done.inbox_texts, done.outbox_bodies, done.transcripts) == (1, 1, 1)
     assert (done.web_trackers, done.lookup_attempts) == (1, 1)
+    assert done.misnamed_trackers == 2
     with session_scope(db_url) as session:
         rows = session.execute(select(InboxMessage.message_id, InboxMessage.text))
         texts = {message_id: text for message_id, text in rows}
@@ -83,7 +98,7 @@ def test_old_bodies_transcripts_trackers_and_attempts_are_forgotten(db_url, tmp_
         assert session.scalars(select(LookupAttempt)).all() == []
     with sqlite3.connect(tmp_path / "tracker.db") as conn:
         senders = {r[0] for r in conn.execute("SELECT sender_id FROM events")}
-    assert senders == {"web:recent", "messenger:old"}
+    assert senders == {"web:recent", "messenger:old", "web%3Aabc", "zalo:93A1"}
     # The redelivery key stays: Meta resending the old message is still dropped.
     assert (
         inbox.accept(db_url, "messenger", "mid-old", "messenger:p", "x", meta) is None

@@ -9,6 +9,11 @@ retention`), for everything older than RETENTION_DAYS:
 - web chat transcripts are deleted, and so are web chat conversations in
   Rasa's tracker store whose last event is that old;
 - child look-up attempts are deleted (their one-hour locks are long over).
+
+Whatever their age, it also deletes the empty conversations that the bridge's
+tracker look-up created in Rasa's store before commit d061cff (ids such as
+`zalo%3A123`: the look-up percent-encoded the `:`, and Rasa keeps an id as it
+comes). Only those without a single user message go; no real id has `%3A`.
 """
 
 from __future__ import annotations
@@ -21,7 +26,8 @@ from pathlib import Path
 
 from huey import crontab
 from huey.api import Huey
-from sqlalchemy import column, delete, func, inspect, select, table, update
+from sqlalchemy import case, column, delete, func, inspect, or_, select, table, update
+from sqlalchemy.sql import Select
 
 from bot.bridge.store.records import ChatMessage, InboxMessage, OutboundMessage
 from bot.club.database import get_engine
@@ -41,6 +47,7 @@ class Forgotten:
     transcripts: int
     web_trackers: int
     lookup_attempts: int
+    misnamed_trackers: int
 
 
 def forget(
@@ -67,8 +74,11 @@ def forget(
         attempts = conn.execute(
             delete(LookupAttempt).where(LookupAttempt.created_at < cutoff)
         ).rowcount
-    trackers = _forget_web_trackers(tracker_url, cutoff) if tracker_url else 0
-    return Forgotten(inbox, outbox, transcripts, trackers, attempts)
+    trackers = misnamed = 0
+    if tracker_url and _has_events(tracker_url):
+        trackers = _forget_web_trackers(tracker_url, cutoff)
+        misnamed = _forget_misnamed_trackers(tracker_url)
+    return Forgotten(inbox, outbox, transcripts, trackers, attempts, misnamed)
 
 
 def forget_now(settings: Settings) -> Forgotten:
@@ -81,25 +91,55 @@ def forget_now(settings: Settings) -> Forgotten:
     )
 
 
-def _forget_web_trackers(tracker_url: str, cutoff: datetime) -> int:
-    """Web chat conversations of Rasa's SQL tracker store (its `events` table)
-    whose last event is older than `cutoff`; returns how many."""
+EVENTS = table("events", column("sender_id"), column("timestamp"), column("type_name"))
+# How the old tracker look-up named a conversation (see the module's doc).
+MISNAMED_PREFIXES = ("messenger%3A", "zalo%3A", "web%3A")
+
+
+def _has_events(tracker_url: str) -> bool:
+    """Whether Rasa's SQL tracker store (its `events` table) exists yet."""
     if tracker_url.startswith("sqlite:///") and not Path(tracker_url[10:]).exists():
-        return 0
-    engine = get_engine(tracker_url)
-    if not inspect(engine).has_table("events"):
-        return 0
-    events = table("events", column("sender_id"), column("timestamp"))
+        return False
+    return inspect(get_engine(tracker_url)).has_table("events")
+
+
+def _forget_web_trackers(tracker_url: str, cutoff: datetime) -> int:
+    """Web chat conversations of Rasa's tracker store whose last event is
+    older than `cutoff`; returns how many."""
     stale = (
-        select(events.c.sender_id)
-        .where(events.c.sender_id.like("web:%"))
-        .group_by(events.c.sender_id)
-        .having(func.max(events.c.timestamp) < cutoff.timestamp())
+        select(EVENTS.c.sender_id)
+        .where(EVENTS.c.sender_id.like("web:%"))
+        .group_by(EVENTS.c.sender_id)
+        .having(func.max(EVENTS.c.timestamp) < cutoff.timestamp())
     )
-    with engine.begin() as conn:
-        senders = [row[0] for row in conn.execute(stale)]
+    return _delete_conversations(tracker_url, stale)
+
+
+def _forget_misnamed_trackers(tracker_url: str) -> int:
+    """The empty conversations the old tracker look-up created; returns how
+    many."""
+    user_messages = func.sum(case((EVENTS.c.type_name == "user", 1), else_=0))
+    misnamed = (
+        select(EVENTS.c.sender_id)
+        .where(
+            or_(
+                *(
+                    EVENTS.c.sender_id.startswith(prefix, autoescape=True)
+                    for prefix in MISNAMED_PREFIXES
+                )
+            )
+        )
+        .group_by(EVENTS.c.sender_id)
+        .having(user_messages == 0)
+    )
+    return _delete_conversations(tracker_url, misnamed)
+
+
+def _delete_conversations(tracker_url: str, senders_query: Select) -> int:
+    with get_engine(tracker_url).begin() as conn:
+        senders = [row[0] for row in conn.execute(senders_query)]
         if senders:
-            conn.execute(delete(events).where(events.c.sender_id.in_(senders)))
+            conn.execute(delete(EVENTS).where(EVENTS.c.sender_id.in_(senders)))
     return len(senders)
 
 
