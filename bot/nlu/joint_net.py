@@ -14,12 +14,15 @@ head (BIO tags) that also sees the intent distribution, so "arrive" and
 Both heads are trained together. With `crf: true` the tag head is a linear-chain
 CRF (Rasa's own `crf_log_likelihood`/`crf_decode`); otherwise a softmax whose
 output is decoded with a Viterbi pass that forbids `I-x` after anything but
-`B-x`/`I-x`. Several seeds can be trained and averaged (an ensemble).
+`B-x`/`I-x`. Several seeds can be trained and averaged (an ensemble); with
+`parallel: 2` two of them train at once, each in a process of its own, since
+one network's small batches keep only one core busy.
 """
 
 from __future__ import annotations
 
 import math
+import multiprocessing
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -45,6 +48,7 @@ DEFAULTS: dict[str, Any] = {
     "intent_to_slots": True,
     "seeds": 1,
     "seed": 42,
+    "parallel": 1,  # seeds trained at once, each in a spawned process
     "max_chars": 12,
     # One self-attention layer after the encoder; 0 = none. The conv encoder
     # alone sees about eight syllables each side, too few for the role cues
@@ -299,8 +303,18 @@ class JointNet:
         intent_index = {name: i for i, name in enumerate(self.vocab.intents)}
         intent_ids = np.array([intent_index[i] for i in intents], np.int32)
         data = (words, chars, lengths, tag_ids, intent_ids)
-        for k in range(self.config["seeds"]):
-            self._fit_one(self.config["seed"] + k, data, log)
+        seeds = [self.config["seed"] + k for k in range(self.config["seeds"])]
+        workers = min(self.config["parallel"], len(seeds))
+        if workers <= 1:
+            for seed in seeds:
+                self._fit_one(seed, data, log)
+            return
+        # Spawned, not forked: TensorFlow's threads do not survive a fork.
+        context = multiprocessing.get_context("spawn")
+        jobs = [(self.config, self.vocab, seed, data) for seed in seeds]
+        with context.Pool(workers) as pool:
+            for weights, transitions in pool.map(_fit_elsewhere, jobs):
+                self.add_model(weights, transitions)
 
     def _fit_one(self, seed: int, data: tuple[np.ndarray, ...], log: Any) -> None:
         import tensorflow as tf
@@ -397,3 +411,14 @@ class JointNet:
             path = viterbi(scores, transitions, start)
             tags.append([self.vocab.tags[i] for i in path])
         return tags, intent_probs
+
+
+def _fit_elsewhere(
+    job: tuple[dict[str, Any], Vocabulary, int, tuple[np.ndarray, ...]],
+) -> tuple[list[np.ndarray], np.ndarray]:
+    """One seed's network, trained in a worker process (`JointNet.fit` with
+    `parallel`); returns its weights and CRF transitions."""
+    config, vocab, seed, data = job
+    net = JointNet(config, vocab)
+    net._fit_one(seed, data, None)
+    return net.models[0].get_weights(), net.transitions[0]

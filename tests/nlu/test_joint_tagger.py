@@ -72,3 +72,27 @@ def test_an_untrained_component_leaves_messages_alone(tmp_path):
     message = Message({TEXT: "xin chào"})
     loaded.process([message])
     assert message.get(INTENT) is None
+
+
+def test_seeds_trained_in_parallel_processes_match_one_after_the_other():
+    """`parallel: 2` trains the two seeds of an ensemble in spawned processes;
+    each network is the one the same seed gives in this process."""
+    from bot.nlu.joint_net import JointNet, Vocabulary
+
+    sentences = [["bay", "từ", "huế"], ["giá", "vé", "đi", "huế"]] * 4
+    tags = [["O", "O", "B-from"], ["O", "O", "O", "B-to"]] * 4
+    intents = ["flight", "airfare"] * 4
+    vocab = Vocabulary.build(sentences, tags, intents)
+    config = {**SMALL, "encoder": "conv", "crf": True, "epochs": 3, "seeds": 2}
+    one_by_one = JointNet(config, vocab)
+    parallel = JointNet({**config, "parallel": 2}, vocab)
+    one_by_one.fit(sentences, tags, intents)
+    parallel.fit(sentences, tags, intents)
+    assert len(parallel.models) == 2
+    for ours, theirs in zip(one_by_one.models, parallel.models, strict=True):
+        for a, b in zip(ours.get_weights(), theirs.get_weights(), strict=True):
+            np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+    first, second = (m.get_weights()[0] for m in parallel.models)
+    assert not np.allclose(first, second)  # two seeds, two networks
+    tags, intent_probs = parallel.predict([["bay", "từ", "huế"]])
+    assert len(tags[0]) == 3 and intent_probs.shape == (1, 2)
