@@ -186,11 +186,9 @@ class WebhookEvents:
     MAX_CONTENT_LENGTH), as the Flask routes did, and adds `headers` (the
     bridge's security headers) to its answers."""
 
-    def __init__(
-        self, app: Flask, headers: dict[str, str], wsgi_app: Callable | None = None
-    ) -> None:
+    def __init__(self, app: Flask, headers: dict[str, str]) -> None:
         self.config = app.config
-        self.next = wsgi_app or app.wsgi_app
+        self.next = app.wsgi_app
         self.headers = list(headers.items())
 
     def __call__(self, environ: dict[str, Any], start_response: Callable) -> Any:
