@@ -196,7 +196,7 @@ class WebhookEvents:
         if handler is None or environ.get("REQUEST_METHOD") != "POST":
             return self.next(environ, start_response)
         status, body = self._answer(handler, environ)
-        data = json.dumps(body).encode()
+        data = json.dumps(body, ensure_ascii=False).encode()  # as the app's JSON
         start_response(
             f"{status} {HTTPStatus(status).phrase}",
             [
