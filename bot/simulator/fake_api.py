@@ -247,11 +247,37 @@ class SimulatorState:
             self.zalo_access = set()
 
 
-def _messenger_error(code: int, subcode: int | None = None, status: int = 400):
+def _recipient(body: dict[str, Any]) -> str:
+    return str((body.get("recipient") or {}).get("id") or "")
+
+
+def messenger_send(state: SimulatorState, body: dict[str, Any]) -> tuple[int, Any]:
+    """The Send API's answer (status, JSON) to an authorised call while no
+    fault is switched on: a typing indicator is noted, a message recorded,
+    unless a scripted failure (`SimulatorState.fail`) is due. Kept free of
+    Flask for the benchmark's leaner server (bench/sim_server.py)."""
+    user = _recipient(body)
+    if body.get("sender_action"):
+        with state.lock:
+            state.typing.append(user)
+        return 200, {"recipient_id": user}
+    failure = state.take_failure("messenger")
+    if failure:
+        return failure
+    state.record(Call("messenger", user, body))
+    return 200, {"recipient_id": user, "message_id": state.next_id("m_")}
+
+
+def messenger_error(code: int, subcode: int | None = None) -> dict[str, Any]:
+    """The Graph API's error body (code 190: the access token is not valid)."""
     error = {"message": "simulated", "type": "OAuthException", "code": code}
     if subcode:
         error["error_subcode"] = subcode
-    return jsonify({"error": error}), status
+    return {"error": error}
+
+
+def _messenger_error(code: int, subcode: int | None = None, status: int = 400):
+    return jsonify(messenger_error(code, subcode)), status
 
 
 def _misbehave(fault: Fault, taken: Callable[[], None]):
@@ -279,23 +305,14 @@ def blueprint(state: SimulatorState, url_prefix: str = "") -> Blueprint:
         if request.args.get("access_token") != state.secrets.messenger_page_token:
             return _messenger_error(190)
         body = request.get_json(silent=True) or {}
-        user = str((body.get("recipient") or {}).get("id") or "")
         fault = state.active_fault("messenger")
-        if body.get("sender_action"):
-            if fault:  # the indicator fails too; nothing to record
-                return _misbehave(replace(fault, delivered=False), lambda: None)
-            with state.lock:
-                state.typing.append(user)
-            return jsonify({"recipient_id": user})
+        if fault and body.get("sender_action"):  # fails too; nothing to record
+            return _misbehave(replace(fault, delivered=False), lambda: None)
         if fault:
-            taken = Call("messenger", user, body, acknowledged=False)
+            taken = Call("messenger", _recipient(body), body, acknowledged=False)
             return _misbehave(fault, lambda: state.record(taken))
-        failure = state.take_failure("messenger")
-        if failure:
-            status, error = failure
-            return jsonify(error), status
-        state.record(Call("messenger", user, body))
-        return jsonify({"recipient_id": user, "message_id": state.next_id("m_")})
+        status, answer = messenger_send(state, body)
+        return jsonify(answer), status
 
     @bp.post("/graph/<version>/me/messenger_profile")
     def graph_profile(version: str):
