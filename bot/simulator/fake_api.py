@@ -268,16 +268,13 @@ def messenger_send(state: SimulatorState, body: dict[str, Any]) -> tuple[int, An
     return 200, {"recipient_id": user, "message_id": state.next_id("m_")}
 
 
-def messenger_error(code: int, subcode: int | None = None) -> dict[str, Any]:
+def messenger_error(code: int) -> dict[str, Any]:
     """The Graph API's error body (code 190: the access token is not valid)."""
-    error = {"message": "simulated", "type": "OAuthException", "code": code}
-    if subcode:
-        error["error_subcode"] = subcode
-    return {"error": error}
+    return {"error": {"message": "simulated", "type": "OAuthException", "code": code}}
 
 
-def _messenger_error(code: int, subcode: int | None = None, status: int = 400):
-    return jsonify(messenger_error(code, subcode)), status
+def _messenger_error(code: int):
+    return jsonify(messenger_error(code)), 400
 
 
 def _misbehave(fault: Fault, taken: Callable[[], None]):
