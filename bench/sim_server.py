@@ -11,7 +11,7 @@ without faults, so only that route is served.
 
 It runs on Sanic (Rasa's own server: uvloop and a C HTTP parser) rather than
 Flask on waitress: it shares the cores with the services being measured, and
-on waitress it cost about 1.6-2.2 ms of CPU a turn, 6-8% of the machine's
+on waitress it cost about 1.5-2.2 ms of CPU a turn, 6-8% of the machine's
 turn, which the real Graph API does not take from a club's server.
 
 Extra routes for the bench: `GET /health`, `GET /api/counts` (Send API calls
