@@ -12,11 +12,12 @@ head that pools the states with learned attention and max pooling, and a tag
 head (BIO tags) that also sees the intent distribution, so "arrive" and
 "depart" roles can lean on the whole question.
 Both heads are trained together. With `crf: true` the tag head is a linear-chain
-CRF (Rasa's own `crf_log_likelihood`/`crf_decode`); otherwise a softmax whose
-output is decoded with a Viterbi pass that forbids `I-x` after anything but
-`B-x`/`I-x`. Several seeds can be trained and averaged (an ensemble); with
-`parallel: 2` two of them train at once, each in a process of its own, since
-one network's small batches keep only one core busy.
+CRF (trained with Rasa's own `crf_log_likelihood`); otherwise a softmax. Either
+way the tags are decoded with this module's Viterbi pass, which forbids `I-x`
+after anything but `B-x`/`I-x` (with the CRF, over its learned transitions).
+Several seeds can be trained and averaged (an ensemble); with `parallel: 2`
+two of them train at once, each in a process of its own, since one network's
+small batches keep only one core busy.
 """
 
 from __future__ import annotations
