@@ -103,6 +103,8 @@ def app(state: SimulatorState) -> Sanic:
 
 
 def main() -> None:
+    if len(sys.argv) != 2 or not sys.argv[1].isdigit():
+        sys.exit("usage: python bench/sim_server.py PORT (run by bench/load.py)")
     port = int(sys.argv[1])
     secrets = Secrets(
         os.environ["MESSENGER_APP_SECRET"],
