@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 
-from hypothesis import event, given
+from hypothesis import event, example, given
 from hypothesis import strategies as st
 
 from bot.simulator import sign_messenger
@@ -88,8 +88,27 @@ messenger_body = st.fixed_dictionaries(
 )
 
 
+LONE_SURROGATE_SENDER = {  # found by CI's fuzzing: a 500 before the ids were scrubbed
+    "object": "page",
+    "entry": [
+        {
+            "id": "0",
+            "messaging": [
+                {
+                    "sender": {"id": "\ud800 "},
+                    "recipient": {"id": "0"},
+                    "timestamp": int(time.time() * 1000),
+                    "message": {"mid": "0", "text": "chào"},
+                }
+            ],
+        }
+    ],
+}
+
+
 @fuzz(0.5)
 @given(body=messenger_body)
+@example(body=LONE_SURROGATE_SENDER)
 def test_a_signed_messenger_batch_is_answered_200_event_by_event(fuzz_bridge, body):
     raw = dumps(body)
     headers = sign_messenger(fuzz_bridge.secrets.messenger_app_secret, raw)

@@ -35,11 +35,13 @@ def accept(
     """Store a new message; None when this platform message id was seen before.
 
     A plain INSERT on a connection, not an ORM session: it runs in the webhook
-    before the 200 (see `bot.club.database.read`)."""
+    before the 200 (see `bot.club.database.read`). Ids are scrubbed like the
+    metadata: JSON lets a forged sender id carry a lone surrogate, which no
+    database takes as UTF-8."""
     values = {
         "platform": platform,
-        "message_id": message_id,
-        "conversation_id": conversation_id,
+        "message_id": scrub(message_id),
+        "conversation_id": scrub(conversation_id),
         "text": text,
         "metadata_json": scrub(json.dumps(metadata, ensure_ascii=False)),
         "status": "pending",
