@@ -22,6 +22,7 @@ from bot.club.database import session_scope
 from bot.simulator import messenger_batch, messenger_event, post_messenger
 from tests.bridge.platform_kit import (
     check_knocks,
+    echo,
     running_bridge,
     stage_texts,
     wait_until,
@@ -464,3 +465,30 @@ def test_a_due_send_retry_that_knocks_on_a_flush_stepping_aside_is_not_lost(
         assert texts_sent(b, "backoff") == []  # not before the backoff's end
         b.sim.wait_for("messenger", "backoff", 1, timeout=10)
         assert texts_sent(b, "backoff") == ["Dạ, gửi lại"]
+
+
+def test_a_message_that_came_while_a_retry_owned_the_line_is_answered(
+    tmp_path, db_url, monkeypatch
+):
+    """A message stored while the retry owner runs its last try: its own
+    drain steps aside without knocking (the retry owns the line), so the
+    owner looks for pending messages again before it ends. Found by CI: the
+    message waited for the keeper's sweep (and for ever here, without one)."""
+    conversation = "messenger:owner"
+    meta = inbox_metadata({"messenger": {"psid": "owner"}}, "text")
+    stored = threading.Event()
+
+    def replies(payload):
+        if payload["message"] == "một" and not stored.is_set():
+            stored.set()  # the retry's try: a new message comes meanwhile
+            b.queue.submit("messenger", "owner-2", conversation, "hai", meta)
+            wait_until(lambda: b.queue.huey.pending_count() == 0, 5, "its drain")
+            time.sleep(0.3)  # that drain read the owner and stepped aside
+        return echo(payload)
+
+    with running_bridge(tmp_path, db_url, monkeypatch, replies) as b:
+        b.rasa.fail_next = 1  # the first drain fails and owns the line
+        b.queue.submit("messenger", "owner-1", conversation, "một", meta)
+        b.sim.wait_for("messenger", "owner", 2, timeout=10)
+        assert b.rasa.texts(conversation) == ["một", "hai"]
+        assert texts_sent(b, "owner") == ["echo: một", "echo: hai"]

@@ -380,9 +380,10 @@ class ConversationQueue:
                 knocked = self.locks.release(lock)
             if taken and knocked:
                 self.schedule(conversation_id)  # the knock was for the other worker
-            # Look again after a full page, or when a message stored while we
-            # held the lock, whose own drain found it taken, knocked.
-            if taken or not (knocked or more):
+            # Look again after a full page, when a message stored while we
+            # held the lock, whose own drain found it taken, knocked, or when
+            # we owned the line: drains stepped aside for us without knocking.
+            if taken or not (knocked or more or owner):
                 return
         self.schedule(conversation_id)  # others have waited long enough
 
