@@ -11,7 +11,6 @@ unverified chats. The news goes only to the child's verified sponsor.
 from __future__ import annotations
 
 import logging
-import re
 from datetime import datetime
 from typing import Any
 
@@ -35,16 +34,12 @@ from bot.club.sponsors import (
     sponsors_child,
     verify_sponsor,
 )
-from bot.club.values import normalize_phone
+from bot.club.values import PHONE_IN_TEXT, phone_in
 from bot.club.vocab import child_code_in
 
 logger = logging.getLogger(__name__)
 
 VERIFIED = "verified"
-# A Vietnamese mobile number inside a sentence (normalised by normalize_phone).
-PHONE_IN_TEXT = re.compile(
-    r"(?<![\d+])(?:\+84|84|0)[ .-]?[35789]\d(?:[ .-]?\d){7}(?!\d)"
-)
 
 
 def known_sponsor(session: Session, tracker: Tracker) -> Sponsor | None:
@@ -122,8 +117,11 @@ class ValidateChildLookupForm(SafeFormValidation):
     def validate_lookup_phone(self, value, dispatcher, tracker, domain) -> dict:
         if value == VERIFIED:
             return {"lookup_phone": VERIFIED}
-        if normalize_phone(str(value or "")) is None:
-            dispatcher.utter_message(response="utter_phone_invalid")
+        phone = phone_in(str(value or ""))
+        if phone is None:
+            # A code instead ("tra cứu em NE0102"): that child, the same question.
+            if not child_code_in(text_of(tracker)):
+                dispatcher.utter_message(response="utter_phone_invalid")
             return {"lookup_phone": None}
         # In a one-turn "code and phone" message the code is not a slot yet.
         code = tracker.get_slot("child_code") or child_code_in(text_of(tracker)) or ""
@@ -134,7 +132,7 @@ class ValidateChildLookupForm(SafeFormValidation):
                 return {"lookup_phone": None}  # public: already answered
             if lock_reason(session, code, source, now):
                 return _locked(dispatcher, "lookup_phone")
-            sponsor = verify_sponsor(session, child, str(value), today())
+            sponsor = verify_sponsor(session, child, phone, today())
             if sponsor is None:
                 record_attempt(session, tracker.sender_id, False, code, source)
                 session.flush()

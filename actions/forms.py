@@ -26,7 +26,7 @@ from actions.typed_words import (
     same_word,
     words_of,
 )
-from bot.club.values import normalize_phone
+from bot.club.values import phone_in
 from bot.text import nfc
 
 logger = logging.getLogger(__name__)
@@ -181,7 +181,7 @@ class SafeFormValidation(FormValidationAction):
 
     @staticmethod
     def phone_answer(value: Any, dispatcher) -> str | None:
-        phone = normalize_phone(str(value or ""))
+        phone = phone_in(str(value or ""))
         if phone is None:
             dispatcher.utter_message(response="utter_phone_invalid")
         return phone

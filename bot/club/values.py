@@ -39,6 +39,24 @@ def normalize_phone(text: str) -> str | None:
     return digits if _MOBILE.match(digits) else None
 
 
+# A Vietnamese mobile number inside a sentence (normalised by normalize_phone).
+PHONE_IN_TEXT = re.compile(
+    r"(?<![\d+])(?:\+84|84|0)[ .-]?[35789]\d(?:[ .-]?\d){7}(?!\d)"
+)
+
+
+def phone_in(text: str) -> str | None:
+    """The mobile number a form's answer gives: the whole answer ("0912.345.678")
+    or the one number in a sentence ("sđt mình là 0912 345 678 ạ"); None when
+    there is none, or two different ones (which is meant is not known)."""
+    whole = normalize_phone(text)
+    if whole is not None:
+        return whole
+    found = {normalize_phone(m.group()) for m in PHONE_IN_TEXT.finditer(text or "")}
+    found.discard(None)
+    return found.pop() if len(found) == 1 else None
+
+
 _UNITS = {
     "k": 1_000,
     "nghin": 1_000,

@@ -103,6 +103,19 @@ def test_unknown_code_and_wrong_phone_get_the_same_answer():
     assert unknown == wrong and unknown_slots == wrong_slots
 
 
+def test_the_phone_may_come_in_a_sentence():
+    messages, slots = give_phone("sđt mình là 0912 345 678 ạ")
+    assert messages == [] and slots["lookup_phone"] == "verified"
+
+
+def test_another_code_instead_of_the_phone_asks_the_phone_again():
+    """The sponsor meant another child: no "wrong phone", the question again."""
+    messages, slots = give_phone("à nhầm, tra cứu em NE0102")
+    assert messages == [] and slots["lookup_phone"] is None
+    messages, _ = give_phone("à nhầm, tra cứu em")
+    assert responses(messages) == ["utter_phone_invalid"]
+
+
 def test_malformed_input_is_asked_again_without_counting(demo):
     messages, _ = ask_code("mã gì ạ")
     assert responses(messages) == ["utter_child_code_invalid"]

@@ -128,6 +128,13 @@ def test_same_phone_cannot_register_twice(club):
     assert slots["requested_slot"] is None
 
 
+def test_the_phone_may_come_in_a_sentence():
+    messages, slots = answer("phone", "sdt của em là 0912.888.777 ạ", FILLED)
+    assert messages == [] and slots["phone"] == "0912888777"
+    messages, slots = answer("phone", "0912888777 hoặc 0987000111", FILLED)
+    assert responses(messages) == ["utter_phone_invalid"] and slots["phone"] is None
+
+
 def test_age_rules_of_the_campaign():
     messages, slots = answer("birth_year", "2015", FILLED)
     assert responses(messages) == ["utter_too_young"]

@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from bot.club.values import normalize_phone, parse_amount, parse_month
+from bot.club.values import normalize_phone, parse_amount, parse_month, phone_in
 
 
 @pytest.mark.parametrize(
@@ -35,6 +35,23 @@ def test_phone_formats_normalise_to_ten_digits(typed):
 )
 def test_not_a_vietnamese_mobile(typed):
     assert normalize_phone(typed) is None
+
+
+@pytest.mark.parametrize(
+    "typed, phone",
+    [
+        ("0912.345.678", "0912345678"),
+        ("sđt mình là 0912 345 678 ạ", "0912345678"),
+        ("sdt e: +84 912 345 678 nha ad", "0912345678"),
+        ("0912345678, 0912 345 678 đó ạ", "0912345678"),  # one number twice
+        ("0912345678 hoặc 0987654321", None),  # which one?
+        ("mình ko nhớ sđt ạ", None),
+        ("mã NE0101 ạ", None),
+        ("năm sinh 2003, lớp 12", None),
+    ],
+)
+def test_a_form_answer_gives_the_one_phone_in_it(typed, phone):
+    assert phone_in(typed) == phone
 
 
 @pytest.mark.parametrize(
