@@ -5,8 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from dataclasses import astuple
+from typing import TYPE_CHECKING
 
-from bot.settings import Settings
+from bot.settings import SIMULATOR_SECRETS, PlatformSettings, Settings
+
+if TYPE_CHECKING:
+    from bot.simulator import Secrets
 
 
 def add_parsers(commands) -> None:
@@ -82,7 +87,7 @@ def _simulator(settings: Settings, args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
-    secrets = simulator.Secrets.from_settings(cfg)
+    secrets = simulator_secrets(cfg)
     if args.platform == "messenger":
         event = simulator.messenger_event(args.user, text=args.text)
         body = simulator.messenger_batch(event)
@@ -91,6 +96,14 @@ def _simulator(settings: Settings, args: argparse.Namespace) -> int:
         body = simulator.zalo_event(args.user, text=args.text)
         response = simulator.post_zalo(bridge, secrets, body)
     print(f"webhook: HTTP {response.status_code} {response.text.strip()}")
+    if response.status_code != 200:
+        print(
+            f"error: the bridge refused the {args.platform} webhook: this command "
+            "and `make run` must read the same .env (its secrets, and "
+            "PLATFORM_API_BASE=simulator)",
+            file=sys.stderr,
+        )
+        return 1
     deadline = time.monotonic() + args.timeout
     while time.monotonic() < deadline:
         calls = requests.get(sent_api, params=params, timeout=5).json()["calls"]
@@ -104,6 +117,31 @@ def _simulator(settings: Settings, args: argparse.Namespace) -> int:
         time.sleep(0.2)
     print(f"error: no answer within {args.timeout:.0f} s", file=sys.stderr)
     return 1
+
+
+# The order of `bot.simulator.Secrets`'s fields.
+SECRET_NAMES = (
+    "MESSENGER_APP_SECRET",
+    "MESSENGER_PAGE_TOKEN",
+    "ZALO_APP_ID",
+    "ZALO_APP_SECRET",
+    "ZALO_OA_SECRET_KEY",
+    "ZALO_ACCESS_TOKEN",
+    "ZALO_REFRESH_TOKEN",
+)
+
+
+def simulator_secrets(cfg: PlatformSettings) -> Secrets:
+    """The secrets a bridge in simulator mode signs and checks with: those
+    configured, else the simulator's defaults (`bot.settings`), also when only
+    `make run`'s environment said PLATFORM_API_BASE=simulator, not this one's."""
+    from bot.simulator import Secrets
+
+    configured = astuple(Secrets.from_settings(cfg))
+    defaults = (SIMULATOR_SECRETS[name] for name in SECRET_NAMES)
+    return Secrets(
+        *(mine or theirs for mine, theirs in zip(configured, defaults, strict=True))
+    )
 
 
 def _dead_letters(settings: Settings, _args: argparse.Namespace) -> int:
