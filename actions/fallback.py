@@ -4,7 +4,9 @@
 is acted on instead of "mình đã nhận thông tin": a child code anywhere starts
 the child look-up (a phone in the same message is checked in the same turn by
 the form); a message that is just a campaign's name or synonym opens that
-campaign; nothing usable gets one short question with the main topics.
+campaign; an amount or a word for giving ("ck rồi nha ad, 500k", "mình chuyển
+khoản rồi") gets thanks and the way to the account or the statement; nothing
+usable gets one short question with the main topics.
 
 `action_default_ask_affirmation`: the first stage of the two-stage fallback,
 "did you mean one of these topics?"
@@ -26,6 +28,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.base import ClubAction, Events
 from actions.forms import text_of
 from actions.responses import phrase
+from actions.typed_words import find_phrase, words_of
 from bot.club.campaign_queries import find_campaign
 from bot.club.vocab import child_code_in
 from bot.text import fold
@@ -78,6 +81,8 @@ class ActionAskTopic(Action):
 
 # A campaign is meant when the message is (almost) only its name.
 MAX_EXTRA_WORDS = 2
+# Words for giving money; an amount in the message means the same.
+GIVING = ("ck", "chuyển khoản", "chuyển tiền", "chuyển rồi", "donate", "ủng hộ")
 
 
 class ActionRouteInform(ClubAction):
@@ -93,8 +98,19 @@ class ActionRouteInform(ClubAction):
         campaign = find_campaign(session, text)
         if campaign and _names_only(text, campaign):
             return [FollowupAction("action_show_campaign_detail")]
+        if _about_giving(tracker, text):
+            dispatcher.utter_message(response="utter_inform_giving")
+            return []
         dispatcher.utter_message(response="utter_inform_ack")
         return []
+
+
+def _about_giving(tracker: Tracker, text: str) -> bool:
+    """An amount, or a word for giving: most often "I have transferred"."""
+    if next(tracker.get_latest_entity_values("amount"), None) is not None:
+        return True
+    words = words_of(text)
+    return any(find_phrase(words, phrase) >= 0 for phrase in GIVING)
 
 
 def _names_only(text: str, campaign) -> bool:

@@ -38,8 +38,23 @@ def test_a_campaign_name_alone_opens_that_campaign(text):
 
 
 @pytest.mark.parametrize(
-    "text", ["Nguyễn Văn An", "2003", "áo ấm thì mình có mấy cái cũ"]
+    "text",
+    ["Nguyễn Văn An", "2003", "áo ấm thì mình có mấy cái cũ", "mình có đôi ủng cũ"],
 )
 def test_nothing_usable_gets_a_short_question(text):
     messages, events = run(ActionRouteInform(), tracker(text))
     assert responses(messages) == ["utter_inform_ack"] and events == {}
+
+
+@pytest.mark.parametrize(
+    "text, entities",
+    [
+        ("ck rồi nha ad, 500k", [{"entity": "amount", "value": 500000}]),
+        ("mình chuyển khoản rồi nhé", []),
+        ("e vua donate r nhe", []),
+        ("chuyen roi do ad", []),
+    ],
+)
+def test_a_word_for_giving_or_an_amount_gets_thanks_and_the_way_on(text, entities):
+    messages, events = run(ActionRouteInform(), tracker(text, entities=entities))
+    assert responses(messages) == ["utter_inform_giving"] and events == {}
