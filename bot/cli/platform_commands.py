@@ -119,18 +119,6 @@ def _simulator(settings: Settings, args: argparse.Namespace) -> int:
     return 1
 
 
-# The order of `bot.simulator.Secrets`'s fields.
-SECRET_NAMES = (
-    "MESSENGER_APP_SECRET",
-    "MESSENGER_PAGE_TOKEN",
-    "ZALO_APP_ID",
-    "ZALO_APP_SECRET",
-    "ZALO_OA_SECRET_KEY",
-    "ZALO_ACCESS_TOKEN",
-    "ZALO_REFRESH_TOKEN",
-)
-
-
 def simulator_secrets(cfg: PlatformSettings) -> Secrets:
     """The secrets a bridge in simulator mode signs and checks with: those
     configured, else the simulator's defaults (`bot.settings`), also when only
@@ -138,7 +126,7 @@ def simulator_secrets(cfg: PlatformSettings) -> Secrets:
     from bot.simulator import Secrets
 
     configured = astuple(Secrets.from_settings(cfg))
-    defaults = (SIMULATOR_SECRETS[name] for name in SECRET_NAMES)
+    defaults = astuple(Secrets.from_names(SIMULATOR_SECRETS))
     return Secrets(
         *(mine or theirs for mine, theirs in zip(configured, defaults, strict=True))
     )

@@ -21,11 +21,22 @@ import itertools
 import json
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from flask import Blueprint, jsonify, request
+
+# The setting (environment variable) behind each field of `Secrets`, in order.
+SECRET_NAMES = (
+    "MESSENGER_APP_SECRET",
+    "MESSENGER_PAGE_TOKEN",
+    "ZALO_APP_ID",
+    "ZALO_APP_SECRET",
+    "ZALO_OA_SECRET_KEY",
+    "ZALO_ACCESS_TOKEN",
+    "ZALO_REFRESH_TOKEN",
+)
 
 
 @dataclass
@@ -39,6 +50,11 @@ class Secrets:
     zalo_oa_secret: str
     zalo_access_token: str
     zalo_refresh_token: str
+
+    @classmethod
+    def from_names(cls, values: Mapping[str, str]) -> Secrets:
+        """From values keyed by their setting's name (`SECRET_NAMES`)."""
+        return cls(*(values[name] for name in SECRET_NAMES))
 
     @classmethod
     def from_settings(cls, platforms) -> Secrets:

@@ -192,7 +192,7 @@ def running_bridge(
 ) -> Iterator[PlatformBridge]:
     """Scripted Rasa + simulator server + bridge app + huey consumer (2 threads)."""
     rasa = ScriptedRasa(replies)
-    state = SimulatorState(Secrets(*[SECRETS[k] for k in _SECRET_ORDER]))
+    state = SimulatorState(Secrets.from_names(SECRETS))
     with SimulatorServer(state) as server:
         settings = platform_settings(
             tmp_path, db_url, monkeypatch, rasa.url, server.url, **env
@@ -215,17 +215,6 @@ def running_bridge(
             for sig, handler in saved.items():
                 signal.signal(sig, handler)
             rasa.close()
-
-
-_SECRET_ORDER = (
-    "MESSENGER_APP_SECRET",
-    "MESSENGER_PAGE_TOKEN",
-    "ZALO_APP_ID",
-    "ZALO_APP_SECRET",
-    "ZALO_OA_SECRET_KEY",
-    "ZALO_ACCESS_TOKEN",
-    "ZALO_REFRESH_TOKEN",
-)
 
 
 class _Response:

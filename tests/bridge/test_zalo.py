@@ -192,9 +192,7 @@ def test_error_codes_follow_the_oa_api_table(status, body, kind, delay):
 
 def test_token_refresh_race_between_two_workers(db_url):
     """Two workers see the token expire together: one refresh, both sends succeed."""
-    state = SimulatorState(
-        platform_kit.Secrets(*[SECRETS[k] for k in platform_kit._SECRET_ORDER])
-    )
+    state = SimulatorState(platform_kit.Secrets.from_names(SECRETS))
     state.refresh_delay = 0.3  # both workers are waiting on the lock meanwhile
     with SimulatorServer(state) as server:
 

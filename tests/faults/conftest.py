@@ -19,7 +19,7 @@ import pytest
 from bot.ops.processes import Service, free_port
 from bot.ops.schema import migrate
 from bot.simulator import Secrets, SimulatorServer, SimulatorState
-from tests.bridge.platform_kit import _SECRET_ORDER, SECRETS, ScriptedRasa
+from tests.bridge.platform_kit import SECRETS, ScriptedRasa
 
 SEND_TIMEOUT = 1.0  # seconds the bridge waits for the Send API / OA API
 
@@ -79,7 +79,7 @@ def scripted_target(tmp_path_factory) -> Iterator[ScriptedTarget]:
     database_url = f"sqlite:///{var_dir / 'club.db'}"
     migrate(database_url)
     rasa = ScriptedRasa()
-    state = SimulatorState(Secrets(*[SECRETS[k] for k in _SECRET_ORDER]))
+    state = SimulatorState(Secrets.from_names(SECRETS))
     with SimulatorServer(state) as sim:
         bridge = bridge_service(var_dir, database_url, rasa.url, sim.url)
         bridge.start()
@@ -98,7 +98,7 @@ def scale(tmp_path_factory) -> Iterator:
     from tests.faults.scale_stack import scale_target
 
     var_dir = tmp_path_factory.mktemp("scale")
-    state = SimulatorState(Secrets(*[SECRETS[k] for k in _SECRET_ORDER]))
+    state = SimulatorState(Secrets.from_names(SECRETS))
     with SimulatorServer(state) as sim:
         env = {**BRIDGE_ENV, "QUEUE_RETRIES": "10", "WEB_RATE_PER_MINUTE": "1000"}
         with scale_target(var_dir, state, sim.url, env) as target:

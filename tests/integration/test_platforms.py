@@ -35,7 +35,7 @@ from bot.simulator import (
     post_zalo,
     zalo_event,
 )
-from tests.bridge.platform_kit import _SECRET_ORDER, SECRETS, wait_settled
+from tests.bridge.platform_kit import SECRETS, wait_settled
 
 
 def platform_bridge(settings: Settings, var_dir, **env: str) -> Service:
@@ -59,7 +59,7 @@ def platform_bridge(settings: Settings, var_dir, **env: str) -> Service:
 
 @pytest.fixture(scope="module")
 def sim(stack, tmp_path_factory) -> Iterator[Simulator]:
-    state = SimulatorState(Secrets(*[SECRETS[k] for k in _SECRET_ORDER]))
+    state = SimulatorState(Secrets.from_names(SECRETS))
     with SimulatorServer(state) as server:
         service = platform_bridge(
             stack.settings,

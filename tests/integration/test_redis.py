@@ -39,7 +39,6 @@ from bot.simulator import (
     post_messenger,
 )
 from tests.bridge.platform_kit import (
-    _SECRET_ORDER,
     SECRETS,
     ScriptedRasa,
     check_knocks,
@@ -216,7 +215,7 @@ def test_two_bridge_processes_share_the_queue_and_answer_everything_once(
 ):
     rasa = ScriptedRasa()
     rasa.delay = 0.05
-    state = SimulatorState(Secrets(*[SECRETS[k] for k in _SECRET_ORDER]))
+    state = SimulatorState(Secrets.from_names(SECRETS))
     users = [f"u{i}" for i in range(6)]
     with SimulatorServer(state) as simulator:
         env = {
