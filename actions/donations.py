@@ -16,6 +16,7 @@ from actions.child_lookup import known_sponsor
 from actions.db import settings, today
 from actions.forms import text_of
 from actions.responses import money, phrase
+from actions.transfer_words import asks_about_own_transfer, reports_transfer
 from bot.club.models import Child, Donation, Expense, Fund, Sponsorship
 from bot.club.money import (
     donations_of,
@@ -120,6 +121,9 @@ class ActionDonationInfo(ClubAction):
         return "action_donation_info"
 
     def answer(self, session, dispatcher, tracker, domain) -> Events:
+        if reports_transfer(text_of(tracker)):  # "em vừa ck 200k ủng hộ ạ"
+            dispatcher.utter_message(response="utter_transfer_thanks")
+            return []
         funds = ", ".join(
             phrase(domain, "utter_donate_fund_line", code=f.code, name=f.name)
             for f in session.scalars(select(Fund).order_by(Fund.id))
@@ -196,26 +200,8 @@ def statement_url(month: date) -> str:
     return f"{settings().public_url}/sao-ke/{month:%Y-%m}"
 
 
-# Words of a sponsor asking about their own transfer, in folded text (fold()
-# reads ck/mk/đc/r as chuyen khoan/minh/duoc/roi): "mình đã chuyển khoản chưa
-# thấy", "em ck 150k r clb nhận đc chưa", "tra giúp mình khoản chuyển hôm
-# trước". A question about the club's money ("quỹ xây trường được bao nhiêu
-# rồi", "tiền quỹ đã chi vào đâu rồi") has none of them.
-OWN_TRANSFER = re.compile(
-    r"\b(?:"
-    r"cua (?:minh|toi|em|chi|anh|con)"
-    r"|chua thay|da chuyen|chuyen (?:khoan )?roi"
-    r"|nhan (?:duoc )?chua|da nhan|(?:vao|den|toi) chua"
-    r"|(?:minh|toi|em|chi|anh) da (?:ung ho|dong gop|gop)"
-    r"|lich su ung ho|khoan chuyen|doi soat|(?:check|kiem tra|tra) giup"
-    r")\b"
-)
 # "tháng 13", "tháng 0": a month asked that is no month
 NO_MONTH = re.compile(r"\bthang (\d{1,3})\b")
-
-
-def asks_about_own_transfer(text: str) -> bool:
-    return OWN_TRANSFER.search(fold(text)) is not None
 
 
 def months_url() -> str:
@@ -235,7 +221,7 @@ class ActionShowStatement(ClubAction):
 
     def answer(self, session, dispatcher, tracker, domain) -> Events:
         text = text_of(tracker)
-        if asks_about_own_transfer(text):
+        if asks_about_own_transfer(text) or reports_transfer(text):
             self._own(session, dispatcher, tracker, domain)
         else:
             self._public(session, dispatcher, text, domain)
@@ -326,6 +312,9 @@ class ActionShowStatement(ClubAction):
     @staticmethod
     def _own(session, dispatcher, tracker: Tracker, domain: dict[str, Any]) -> None:
         sponsor = known_sponsor(session, tracker)
+        if sponsor is None and reports_transfer(text_of(tracker)):
+            dispatcher.utter_message(response="utter_transfer_thanks")
+            return
         if sponsor is None:
             dispatcher.utter_message(response="utter_statement_verify_hint")
             return

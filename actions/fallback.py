@@ -4,8 +4,9 @@
 is acted on instead of "mình đã nhận thông tin": a child code anywhere starts
 the child look-up (a phone in the same message is checked in the same turn by
 the form); a message that is just a campaign's name or synonym opens that
-campaign; an amount or a word for giving ("ck rồi nha ad, 500k", "mình chuyển
-khoản rồi") gets thanks and the way to the account or the statement; nothing
+campaign; news of a transfer made ("ck rồi nha ad, 500k") gets thanks and the
+way to the statement; an amount or another word for giving ("500k", "ủng hộ")
+gets thanks and the way to the account or the statement; nothing
 usable gets one short question with the main topics.
 
 `action_default_ask_affirmation`: the first stage of the two-stage fallback,
@@ -28,6 +29,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.base import ClubAction, Events
 from actions.forms import text_of
 from actions.responses import phrase
+from actions.transfer_words import reports_transfer
 from actions.typed_words import find_phrase, words_of
 from bot.club.campaign_queries import find_campaign
 from bot.club.vocab import child_code_in
@@ -98,6 +100,9 @@ class ActionRouteInform(ClubAction):
         campaign = find_campaign(session, text)
         if campaign and _names_only(text, campaign):
             return [FollowupAction("action_show_campaign_detail")]
+        if reports_transfer(text):  # "ck rồi nha ad, 500k"
+            dispatcher.utter_message(response="utter_transfer_thanks")
+            return []
         if _about_giving(tracker, text):
             dispatcher.utter_message(response="utter_inform_giving")
             return []
@@ -106,7 +111,7 @@ class ActionRouteInform(ClubAction):
 
 
 def _about_giving(tracker: Tracker, text: str) -> bool:
-    """An amount, or a word for giving: most often "I have transferred"."""
+    """An amount, or a word for giving, without saying it is done."""
     if next(tracker.get_latest_entity_values("amount"), None) is not None:
         return True
     words = words_of(text)

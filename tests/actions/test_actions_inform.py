@@ -49,12 +49,20 @@ def test_nothing_usable_gets_a_short_question(text):
 @pytest.mark.parametrize(
     "text, entities",
     [
-        ("ck rồi nha ad, 500k", [{"entity": "amount", "value": 500000}]),
-        ("mình chuyển khoản rồi nhé", []),
-        ("e vua donate r nhe", []),
-        ("chuyen roi do ad", []),
+        ("500k nhé ad", [{"entity": "amount", "value": 500000}]),
+        ("ck", []),
+        ("e donate nhe", []),
+        ("mình ủng hộ nhé", []),
     ],
 )
 def test_a_word_for_giving_or_an_amount_gets_thanks_and_the_way_on(text, entities):
     messages, events = run(ActionRouteInform(), tracker(text, entities=entities))
     assert responses(messages) == ["utter_inform_giving"] and events == {}
+
+
+@pytest.mark.parametrize(
+    "text", ["mình chuyển khoản rồi nhé", "e vua donate r nhe", "chuyen roi do ad"]
+)
+def test_news_of_a_transfer_gets_thanks_and_the_statement(text):
+    messages, events = run(ActionRouteInform(), tracker(text))
+    assert responses(messages) == ["utter_transfer_thanks"] and events == {}

@@ -17,11 +17,8 @@ import pytest
 from sqlalchemy import delete
 
 from actions.db import _settings_for
-from actions.donations import (
-    ActionDonationInfo,
-    ActionShowStatement,
-    asks_about_own_transfer,
-)
+from actions.donations import ActionDonationInfo, ActionShowStatement
+from actions.transfer_words import asks_about_own_transfer
 from bot.bridge.app import build_queue, create_app
 from bot.club.database import session_scope
 from bot.club.models import Donation, Expense

@@ -1,0 +1,58 @@
+"""What a donor says about a transfer of their own, read from folded text.
+
+fold() reads teencode: "ck" is "chuyen khoan", "r" is "roi", "đc" is "duoc",
+"ko" is "khong", "mk" is "minh".
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.text import fold
+
+# Asking about their own transfer: "mình đã chuyển khoản chưa thấy", "em ck
+# 150k r clb nhận đc chưa", "tra giúp mình khoản chuyển hôm trước". A question
+# about the club's money ("quỹ xây trường được bao nhiêu rồi", "tiền quỹ đã chi
+# vào đâu rồi") has none of these words.
+OWN_TRANSFER = re.compile(
+    r"\b(?:"
+    r"cua (?:minh|toi|em|chi|anh|con)"
+    r"|chua thay|da chuyen|chuyen (?:khoan )?roi"
+    r"|nhan (?:duoc )?chua|da nhan|(?:vao|den|toi) chua"
+    r"|(?:minh|toi|em|chi|anh) da (?:ung ho|dong gop|gop)"
+    r"|lich su ung ho|khoan chuyen|doi soat|(?:check|kiem tra|tra) giup"
+    r")\b"
+)
+
+# "góp" but not "góp ý" (feedback)
+_GIVE = (
+    r"(?:chuyen khoan|chuyen tien|chuyen|ung ho|dong gop|gop(?! y\b)|donate|gui tien)"
+)
+# Saying a transfer is done: "em vừa chuyển khoản 200k ủng hộ xây trường ạ",
+# "mình mới ck 500k nhé ad", "đã ck cho clb r nha", "chuyển rồi nhé".
+TRANSFER_DONE = re.compile(
+    rf"\b(?:(?:da|vua|moi) (?:\w+ )?{_GIVE}|{_GIVE}(?: \w+){{0,4}} roi)\b"
+)
+# ... unless it asks something ("nhận được chưa", "vào đâu", "được không",
+# "mình muốn xem lại các khoản đã ủng hộ", "check giúp") or tells of a problem
+# ("chuyển nhầm", "đã ck nhưng ghi sai nội dung", "quên ghi mã"): those need an
+# answer or a person, not thanks.
+NOT_A_NOTICE = re.compile(
+    r"\b(?:chua|khong|dau|nao|sao|gi|bao gio|bao lau|bao nhieu|hay|co phai"
+    r"|muon|xem|check|kiem tra|giup|nho|so tai khoan|stk"
+    r"|nhung|nham|sai|quen|thieu|loi|lon|hoan|huy)\b"
+)
+
+
+def asks_about_own_transfer(text: str) -> bool:
+    return OWN_TRANSFER.search(fold(text)) is not None
+
+
+def reports_transfer(text: str) -> bool:
+    """The message tells the club a transfer was made, and asks nothing."""
+    folded = fold(text)
+    return (
+        "?" not in text
+        and TRANSFER_DONE.search(folded) is not None
+        and NOT_A_NOTICE.search(folded) is None
+    )
