@@ -12,6 +12,7 @@ from rasa_sdk.events import SlotSet
 from sqlalchemy.orm import Session
 
 from actions.base import ClubAction, Events
+from actions.campaign_aspects import aspects_asked
 from actions.db import today
 from actions.forms import text_of
 from actions.responses import date_range, money, phrase
@@ -157,36 +158,53 @@ class ActionShowCampaignDetail(ClubAction):
             general = "utter_campaign_not_found" if named else "utter_campaigns_general"
             dispatcher.utter_message(response=general)
             return []
-        details = self._details(session, domain, campaign)
-        can_register = open_for_registration(campaign, today()) and not is_full(
-            session, campaign
+        return show_campaign(session, dispatcher, domain, campaign, text_of(tracker))
+
+
+def show_campaign(
+    session: Session, dispatcher, domain: dict[str, Any], campaign: Campaign, text: str
+) -> Events:
+    """The campaign's card, or only the parts of it the message asks about
+    ("có mất phí ko") with a button to the whole card."""
+    details = campaign_details(session, domain, campaign)
+    buttons = []
+    if open_for_registration(campaign, today()) and not is_full(session, campaign):
+        title = phrase(domain, "utter_campaign_register_button")
+        buttons = [{"title": title, "payload": payload("register_volunteer", campaign)}]
+    asked = aspects_asked(text)
+    if asked:
+        title = phrase(domain, "utter_campaign_whole_card_button")
+        buttons.append(
+            {"title": title, "payload": payload("ask_campaign_detail", campaign)}
         )
-        buttons = []
-        if can_register:
-            title = phrase(domain, "utter_campaign_register_button")
-            buttons = [
-                {"title": title, "payload": payload("register_volunteer", campaign)}
-            ]
+        lines = "\n".join(phrase(domain, line, **details) for line in asked)
+        dispatcher.utter_message(
+            response="utter_campaign_aspects", buttons=buttons, lines=lines, **details
+        )
+    else:
         dispatcher.utter_message(
             response="utter_campaign_detail", buttons=buttons, **details
         )
-        return [SlotSet("campaign", campaign.name)]
+    return [SlotSet("campaign", campaign.name)]
 
-    @staticmethod
-    def _details(session: Session, domain: dict[str, Any], campaign: Campaign) -> dict:
-        cost = (
-            phrase(domain, "utter_campaign_cost", amount=money(campaign.cost))
-            if campaign.cost
-            else phrase(domain, "utter_campaign_cost_free")
-        )
-        return {
-            "name": campaign.name,
-            "dates": date_range(campaign.start_date, campaign.end_date),
-            "district": campaign.district,
-            "province": campaign.province,
-            "description": campaign.description,
-            "requirements": campaign.requirements or "-",
-            "cost": cost,
-            "room": room_text(session, domain, campaign),
-            "status": status_text(domain, campaign),
-        }
+
+def campaign_details(
+    session: Session, domain: dict[str, Any], campaign: Campaign
+) -> dict:
+    """The values the card's lines are filled with."""
+    cost = (
+        phrase(domain, "utter_campaign_cost", amount=money(campaign.cost))
+        if campaign.cost
+        else phrase(domain, "utter_campaign_cost_free")
+    )
+    return {
+        "name": campaign.name,
+        "dates": date_range(campaign.start_date, campaign.end_date),
+        "district": campaign.district,
+        "province": campaign.province,
+        "description": campaign.description,
+        "requirements": campaign.requirements or "-",
+        "cost": cost,
+        "room": room_text(session, domain, campaign),
+        "status": status_text(domain, campaign),
+    }

@@ -27,6 +27,7 @@ from rasa_sdk.events import FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import ClubAction, Events
+from actions.campaigns import show_campaign
 from actions.forms import text_of
 from actions.responses import phrase
 from actions.transfer_words import reports_transfer
@@ -98,8 +99,9 @@ class ActionRouteInform(ClubAction):
         if child_code_in(text):
             return [FollowupAction("child_lookup_form")]
         campaign = find_campaign(session, text)
-        if campaign and _names_only(text, campaign):
-            return [FollowupAction("action_show_campaign_detail")]
+        if campaign and _names_only(text, campaign):  # answered here: a follow-up
+            # action would leave the policies with a turn no rule or story has
+            return show_campaign(session, dispatcher, domain, campaign, text)
         if reports_transfer(text):  # "ck rồi nha ad, 500k"
             dispatcher.utter_message(response="utter_transfer_thanks")
             return []

@@ -186,3 +186,72 @@ def test_a_campaign_entity_that_is_not_text_is_ignored(club_db, use_db):
     entities = [{"entity": "campaign", "value": {"a": 1}}]
     messages, _ = run(ActionShowCampaignDetail(), tracker(entities=entities))
     assert [m["response"] for m in messages] == ["utter_campaign_not_found"]
+
+
+ASKED_ABOUT = [  # a follow-up after the card, and the parts of the card it asks
+    ("có mất phí ko", ["cost"]),
+    ("chi phi bao nhieu v ad", ["cost"]),
+    ("đi mấy ngày vậy", ["dates"]),
+    ("bao nhiêu tuổi thì đi được", ["requirements"]),
+    ("yeu cau gi a", ["requirements"]),
+    ("còn slot k ad", ["room"]),
+    ("hạn đk là bh ạ", ["registration"]),
+    ("hạn đăng ký đến bao giờ", ["dates", "registration"]),
+    ("cần mang gì", ["bring"]),
+    ("tổ chức ở xã nào, mất bao nhiêu tiền", ["place", "cost"]),
+]
+
+
+# "cost" → "💰 Chi phí", the label of that line of the card
+LABELS = {
+    name.removeprefix("utter_campaign_aspect_"): variants[0]["text"].split(":")[0]
+    for name, variants in DOMAIN["responses"].items()
+    if name.startswith("utter_campaign_aspect_")
+}
+
+
+def parts_answered(message: dict) -> list[str]:
+    """Which lines of the card an answer has, by their labels."""
+    part_of = {label: part for part, label in LABELS.items()}
+    return [part_of[line.split(":")[0]] for line in message["lines"].split("\n")]
+
+
+def test_a_follow_up_gets_the_part_asked_and_a_button_to_the_whole_card(
+    club_db, use_db
+):
+    use_db(club_db)
+    for text, parts in ASKED_ABOUT:
+        messages, events = run(
+            ActionShowCampaignDetail(), tracker(text, slots={"campaign": "áo ấm"})
+        )
+        assert [m["response"] for m in messages] == ["utter_campaign_aspects"], text
+        assert parts_answered(messages[0]) == parts, text
+        assert [b["title"] for b in messages[0]["buttons"]] == [
+            "Đăng ký tham gia",
+            "Xem đầy đủ",
+        ]
+        assert events[0]["value"] == "Áo ấm cho em"
+    [message], _ = run(
+        ActionShowCampaignDetail(),
+        tracker("có mất phí ko", slots={"campaign": "áo ấm"}),
+    )
+    assert message["lines"] == "💰 Chi phí: 500.000 đ mỗi người (gồm đi lại, ăn ở)"
+    whole = message["buttons"][1]["payload"]
+    messages, _ = run(
+        ActionShowCampaignDetail(), tracker(whole, slots={"campaign": "áo ấm"})
+    )
+    assert messages[0]["response"] == "utter_campaign_detail"
+
+
+def test_what_the_card_cannot_answer_gets_the_whole_card(club_db, use_db):
+    use_db(club_db)
+    for text in (
+        "ngủ ở đâu z ad",
+        "đi xe gì lên vậy",
+        "tiến độ đến đâu rồi",
+        "chi tiết",
+    ):
+        messages, _ = run(
+            ActionShowCampaignDetail(), tracker(text, slots={"campaign": "sa na"})
+        )
+        assert [m["response"] for m in messages] == ["utter_campaign_detail"], text

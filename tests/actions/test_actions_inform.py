@@ -33,8 +33,10 @@ def test_a_child_code_anywhere_starts_the_look_up(text):
 
 @pytest.mark.parametrize("text", ["áo ấm", "Xuân yêu thương", "ao am cho em a"])
 def test_a_campaign_name_alone_opens_that_campaign(text):
-    _, events = run_events(text)
-    assert [e["name"] for e in events] == ["action_show_campaign_detail"]
+    messages, events = run_events(text)
+    assert [m["response"] for m in messages] == ["utter_campaign_detail"]
+    assert [(e["event"], e["name"]) for e in events] == [("slot", "campaign")]
+    assert events[0]["value"] == messages[0]["name"]
 
 
 @pytest.mark.parametrize(

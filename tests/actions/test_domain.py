@@ -26,6 +26,7 @@ FRAGMENTS = set(re.findall(r'phrase\(\s*domain,\s*"(utter_\w+)"', CODE)) | {
     name
     for name in DOMAIN["responses"]
     if name.startswith("utter_topic_")  # titles
+    or name.startswith("utter_campaign_aspect_")  # lines of a campaign's card
 }
 # Responses Rasa's default actions say (fallback).
 RASA_DEFAULTS = {"utter_default", "utter_ask_rephrase"}

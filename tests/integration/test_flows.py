@@ -101,3 +101,13 @@ def test_a_code_and_the_phone_in_one_message_give_the_news(stack, session_id):
 def test_a_campaign_name_alone_opens_it(stack, session_id):
     detail = texts(stack.say("áo ấm cho em", session_id))
     assert "Áo ấm cho em" in detail
+
+
+def test_a_name_read_as_inform_gets_the_card_alone_then_a_follow_up_its_part(
+    stack, session_id
+):
+    [card] = stack.say("xuân yêu thương", session_id)  # no "chưa hiểu" after it
+    assert card["text"].startswith("Dạ, thông tin chiến dịch Xuân yêu thương")
+    [cost] = stack.say("có mất phí ko", session_id)
+    assert cost["text"].startswith("Dạ, về chiến dịch Xuân yêu thương")
+    assert "Chi phí" in cost["text"] and "Thời gian" not in cost["text"]
