@@ -12,9 +12,9 @@ from rasa_sdk.events import SlotSet
 from sqlalchemy.orm import Session
 
 from actions.base import ClubAction, Events
-from actions.campaign_aspects import aspects_asked
 from actions.db import today
 from actions.forms import text_of
+from actions.reading.campaign_aspects import aspects_asked
 from actions.responses import date_range, money, phrase
 from bot.club.campaign_queries import (
     find_campaign,

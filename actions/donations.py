@@ -15,8 +15,8 @@ from actions.base import ClubAction, Events
 from actions.child_lookup import known_sponsor
 from actions.db import settings, today
 from actions.forms import text_of
+from actions.reading.transfer_words import asks_about_own_transfer, reports_transfer
 from actions.responses import money, phrase
-from actions.transfer_words import asks_about_own_transfer, reports_transfer
 from bot.club.models import Child, Donation, Expense, Fund, Sponsorship
 from bot.club.money import (
     donations_of,

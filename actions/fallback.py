@@ -29,9 +29,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.base import ClubAction, Events
 from actions.campaigns import show_campaign
 from actions.forms import text_of
+from actions.reading.transfer_words import reports_transfer
+from actions.reading.typed_words import find_phrase, words_of
 from actions.responses import phrase
-from actions.transfer_words import reports_transfer
-from actions.typed_words import find_phrase, words_of
 from bot.club.campaign_queries import find_campaign
 from bot.club.vocab import child_code_in
 from bot.text import fold

@@ -19,7 +19,7 @@ from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.events import SlotSet
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.typed_words import (
+from actions.reading.typed_words import (
     find_phrase,
     has_any_word,
     is_one_of,
@@ -31,7 +31,7 @@ from bot.text import nfc
 
 logger = logging.getLogger(__name__)
 
-# Written with diacritics: see actions.typed_words for how answers match them.
+# Written with diacritics: see actions.reading.typed_words for how answers match them.
 YES_WORDS = {
     "có",
     "đúng",

@@ -13,8 +13,8 @@ from sqlalchemy import select
 from actions.base import ClubAction, Events, source_of
 from actions.db import today
 from actions.forms import SafeFormValidation, intent_of
+from actions.reading.typed_words import is_one_of, number_word
 from actions.responses import money, phrase
-from actions.typed_words import is_one_of, number_word
 from bot.club.limits import too_many_today
 from bot.club.models import SponsorRequest, Sponsorship
 from bot.club.sponsors import programme_figures, waiting_children
@@ -22,7 +22,7 @@ from bot.text import fold, nfc
 
 logger = logging.getLogger(__name__)
 
-ANY_DISTRICT = {  # with diacritics: see actions.typed_words
+ANY_DISTRICT = {  # with diacritics: see actions.reading.typed_words
     "không",
     "bất kỳ",
     "bất kì",

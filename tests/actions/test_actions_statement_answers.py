@@ -18,7 +18,7 @@ from sqlalchemy import delete
 
 from actions.db import _settings_for
 from actions.donations import ActionDonationInfo, ActionShowStatement
-from actions.transfer_words import asks_about_own_transfer
+from actions.reading.transfer_words import asks_about_own_transfer
 from bot.bridge.app import build_queue, create_app
 from bot.club.database import session_scope
 from bot.club.models import Donation, Expense

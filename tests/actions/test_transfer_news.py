@@ -11,7 +11,7 @@ import pytest
 
 from actions.donations import ActionDonationInfo, ActionShowStatement
 from actions.fallback import ActionRouteInform
-from actions.transfer_words import reports_transfer
+from actions.reading.transfer_words import reports_transfer
 from tests.actions.actions_kit import responses, run, tracker
 
 pytestmark = pytest.mark.usefixtures("demo")

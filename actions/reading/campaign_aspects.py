@@ -3,13 +3,13 @@
 
 The part asked is answered in a line or two, with a button to the whole card,
 instead of the whole card again. Words are compared as typed
-(`actions.typed_words`), so "tiến độ" (progress) is not "tiền" (money). "bh"
+(`actions.reading.typed_words`), so "tiến độ" (progress) is not "tiền" (money). "bh"
 is left out: it is "bao giờ" (when) as often as "bảo hiểm" (insurance).
 """
 
 from __future__ import annotations
 
-from actions.typed_words import find_phrase, words_of
+from actions.reading.typed_words import find_phrase, words_of
 
 # The lines of the card (utter_campaign_detail) as responses of their own, and
 # the words that ask for each, comma-separated.
