@@ -122,7 +122,7 @@ class ActionDonationInfo(ClubAction):
 
     def answer(self, session, dispatcher, tracker, domain) -> Events:
         if reports_transfer(text_of(tracker)):  # "em vừa ck 200k ủng hộ ạ"
-            dispatcher.utter_message(response="utter_transfer_thanks")
+            thank_for_transfer(session, dispatcher, tracker, domain)
             return []
         funds = ", ".join(
             phrase(domain, "utter_donate_fund_line", code=f.code, name=f.name)
@@ -312,14 +312,13 @@ class ActionShowStatement(ClubAction):
     @staticmethod
     def _own(session, dispatcher, tracker: Tracker, domain: dict[str, Any]) -> None:
         sponsor = known_sponsor(session, tracker)
-        if sponsor is None and reports_transfer(text_of(tracker)):
-            dispatcher.utter_message(response="utter_transfer_thanks")
+        if reports_transfer(text_of(tracker)):
+            thank_for_transfer(session, dispatcher, tracker, domain)
             return
         if sponsor is None:
             dispatcher.utter_message(response="utter_statement_verify_hint")
             return
         rows = donations_of(session, sponsor)
-        pending = pending_transfers_of(session, sponsor)
         if rows:
             lines = [
                 phrase(
@@ -336,18 +335,35 @@ class ActionShowStatement(ClubAction):
                 full_name=sponsor.full_name,
                 donations="\n".join(lines),
             )
-        if pending:  # seen in the bank, not booked yet: no need to send again
-            waiting = [
-                phrase(
-                    domain,
-                    "utter_statement_own_pending_line",
-                    date=day.strftime("%d/%m/%Y"),
-                    amount=money(amount),
-                )
-                for day, amount in pending
-            ]
-            dispatcher.utter_message(
-                response="utter_statement_own_pending", transfers="\n".join(waiting)
-            )
+        pending = _say_pending(session, dispatcher, sponsor, domain)
         if not rows and not pending:
             dispatcher.utter_message(response="utter_statement_own_none")
+
+
+def thank_for_transfer(session, dispatcher, tracker: Tracker, domain) -> None:
+    """News of a transfer ("mình vừa ck rồi nhé"): thanks and the way to the
+    statement, and for a verified sponsor what the bank already shows of it."""
+    dispatcher.utter_message(response="utter_transfer_thanks")
+    sponsor = known_sponsor(session, tracker)
+    if sponsor is not None:
+        _say_pending(session, dispatcher, sponsor, domain)
+
+
+def _say_pending(session, dispatcher, sponsor, domain: dict[str, Any]) -> bool:
+    """The sponsor's transfers the bank shows and staff have not booked yet
+    (no need to send them again); whether there were any."""
+    pending = pending_transfers_of(session, sponsor)
+    if pending:
+        waiting = [
+            phrase(
+                domain,
+                "utter_statement_own_pending_line",
+                date=day.strftime("%d/%m/%Y"),
+                amount=money(amount),
+            )
+            for day, amount in pending
+        ]
+        dispatcher.utter_message(
+            response="utter_statement_own_pending", transfers="\n".join(waiting)
+        )
+    return bool(pending)

@@ -28,6 +28,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import ClubAction, Events
 from actions.campaigns import show_campaign
+from actions.donations import thank_for_transfer
 from actions.forms import text_of
 from actions.reading.transfer_words import reports_transfer
 from actions.reading.typed_words import find_phrase, words_of
@@ -103,7 +104,7 @@ class ActionRouteInform(ClubAction):
             # action would leave the policies with a turn no rule or story has
             return show_campaign(session, dispatcher, domain, campaign, text)
         if reports_transfer(text):  # "ck rồi nha ad, 500k"
-            dispatcher.utter_message(response="utter_transfer_thanks")
+            thank_for_transfer(session, dispatcher, tracker, domain)
             return []
         if _about_giving(tracker, text):
             dispatcher.utter_message(response="utter_inform_giving")

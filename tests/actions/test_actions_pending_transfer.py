@@ -10,7 +10,8 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from actions.donations import ActionShowStatement
+from actions.donations import ActionDonationInfo, ActionShowStatement
+from actions.fallback import ActionRouteInform
 from bot.club.database import session_scope
 from bot.club.models import Sponsor
 from bot.reports.ledger import BankTransaction, PayerRule
@@ -115,3 +116,23 @@ def test_only_a_verified_sponsor_hears_of_waiting_transfers(demo):
     waiting(demo, date(2026, 11, 28), 160_000, "NUOIEMNE0101", sponsor_id=1)
     messages, _ = run(ActionShowStatement(), tracker(ASKED))
     assert responses(messages) == ["utter_statement_verify_hint"]
+
+
+NEWS = "mình vừa ck tiền ăn tháng 12 cho bé rồi nhé"
+
+
+@pytest.mark.parametrize(
+    "action", [ActionShowStatement(), ActionDonationInfo(), ActionRouteInform()]
+)
+def test_news_of_a_transfer_gets_thanks_and_what_the_bank_already_shows(demo, action):
+    trang = sponsor_id(demo, TRANG)
+    waiting(demo, date(2026, 12, 3), 160_000, "NUOIEMNE0101", sponsor_id=trang)
+    messages, _ = run(action, tracker(NEWS, slots=verified(demo, TRANG)))
+    assert responses(messages) == [
+        "utter_transfer_thanks",
+        "utter_statement_own_pending",
+    ]  # not the list of booked donations: it was news, not a question
+    assert messages[1]["transfers"] == "• 03/12/2026: 160.000 đ – đang chờ đối soát"
+    for other in ({}, verified(demo, DUC)):  # unverified, or another sponsor
+        messages, _ = run(action, tracker(NEWS, slots=other))
+        assert responses(messages) == ["utter_transfer_thanks"]

@@ -75,11 +75,11 @@ def test_news_as_inform_is_thanked():
     assert responses(messages) == ["utter_transfer_thanks"]
 
 
-def test_a_verified_sponsor_with_news_sees_their_own_transfers():
-    messages, _ = run(
-        ActionShowStatement(), tracker("đã ck cho clb r nha", slots=TRANG)
-    )
-    assert responses(messages) == ["utter_statement_own"]
+def test_a_verified_sponsor_asking_still_sees_their_own_transfers():
+    news = tracker("đã ck cho clb r nha", slots=TRANG)
+    assert responses(run(ActionShowStatement(), news)[0]) == ["utter_transfer_thanks"]
+    asked = tracker("đã ck cho clb r, nhận được chưa ạ", slots=TRANG)
+    assert responses(run(ActionShowStatement(), asked)[0]) == ["utter_statement_own"]
 
 
 def test_a_question_still_gets_the_account():
