@@ -111,12 +111,22 @@ def _simulator(settings: Settings, args: argparse.Namespace) -> int:
             time.sleep(0.5)  # a turn may send several messages
             calls = requests.get(sent_api, params=params, timeout=5).json()["calls"]
             for call in calls[before:]:
-                buttons = " | ".join(b["title"] for b in call["buttons"])
-                print(f"bot: {call['text']}" + (f"  [{buttons}]" if buttons else ""))
+                print(f"bot: {shown(call)}")
             return 0
         time.sleep(0.2)
     print(f"error: no answer within {args.timeout:.0f} s", file=sys.stderr)
     return 1
+
+
+def shown(call: dict) -> str:
+    """One message the bot sent, as a line: its text or image, then its buttons."""
+    parts = [call.get("text") or ""]
+    if call.get("image"):  # the VietQR code, for one
+        parts.append(f"[ảnh: {call['image']}]")
+    buttons = " | ".join(b["title"] for b in call.get("buttons") or [])
+    if buttons:
+        parts.append(f" [{buttons}]")
+    return " ".join(p for p in parts if p)
 
 
 def simulator_secrets(cfg: PlatformSettings) -> Secrets:

@@ -15,17 +15,19 @@ from pathlib import Path
 from bot.bridge.app import build_queue, create_app, http_server
 from bot.ops.processes import free_port
 from bot.settings import load_settings
-from tests.bridge.platform_kit import SECRETS, ScriptedRasa
+from tests.bridge.platform_kit import SECRETS, Replies, ScriptedRasa, echo
 
 ROOT = Path(__file__).parents[2]
 
 
 @contextmanager
-def simulator_bridge(tmp_path, db_url, monkeypatch) -> Iterator[dict[str, str]]:
+def simulator_bridge(
+    tmp_path, db_url, monkeypatch, replies: Replies = echo
+) -> Iterator[dict[str, str]]:
     """A bridge whose own environment says PLATFORM_API_BASE=simulator and
     sets no platform secret (the simulator's defaults); yields the
     environment of a command run next to it, which says neither."""
-    rasa = ScriptedRasa()
+    rasa = ScriptedRasa(replies)
     port = free_port()
     shared = {
         "DATABASE_URL": db_url,
@@ -84,3 +86,23 @@ def test_the_command_signs_as_the_simulator_mode_bridge_checks(
         assert "webhook: HTTP 403" in refused.stdout
         assert "PLATFORM_API_BASE=simulator" in refused.stderr
         assert "no answer within" not in refused.stderr  # it did not wait
+
+
+def qr_code(payload: dict) -> list[dict]:
+    """Rasa's REST answer of a text and then an image, as the VietQR turn."""
+    you = payload["sender"]
+    return [
+        {"recipient_id": you, "text": "Dạ, mã VietQR đây ạ."},
+        {"recipient_id": you, "image": "http://127.0.0.1:8000/qr/vietqr.png?memo=X"},
+    ]
+
+
+def test_an_image_is_shown_as_its_address(tmp_path, db_url, monkeypatch):
+    """Not as an empty "bot: " line."""
+    with simulator_bridge(tmp_path, db_url, monkeypatch, qr_code) as env:
+        said = say(env, "cho mình mã qr")
+    assert said.returncode == 0, said.stderr
+    assert said.stdout.splitlines()[1:] == [
+        "bot: Dạ, mã VietQR đây ạ.",
+        "bot: [ảnh: http://127.0.0.1:8000/qr/vietqr.png?memo=X]",
+    ]
