@@ -15,6 +15,7 @@ from actions.base import ClubAction, Events
 from actions.child_lookup import known_sponsor
 from actions.db import settings, today
 from actions.forms import text_of
+from actions.reading.gift_words import gives_goods
 from actions.reading.transfer_words import asks_about_own_transfer, reports_transfer
 from actions.responses import money, phrase
 from bot.club.models import Child, Donation, Expense, Fund, Sponsorship
@@ -113,7 +114,8 @@ def qr_url(memo: str, amount: int | None) -> str:
 
 class ActionDonationInfo(ClubAction):
     """Bank account, transfer memo with the fund (and child code for sponsors),
-    and the other ways to help."""
+    and the other ways to help; thanks for news of a transfer; the drop-off
+    point for gifts in kind."""
 
     failure_response = "utter_donation_failed"
 
@@ -121,8 +123,12 @@ class ActionDonationInfo(ClubAction):
         return "action_donation_info"
 
     def answer(self, session, dispatcher, tracker, domain) -> Events:
-        if reports_transfer(text_of(tracker)):  # "em vừa ck 200k ủng hộ ạ"
+        text = text_of(tracker)
+        if reports_transfer(text):  # "em vừa ck 200k ủng hộ ạ"
             thank_for_transfer(session, dispatcher, tracker, domain)
+            return []
+        if gives_goods(text):  # "mình muốn quyên góp sách vở cũ"
+            dispatcher.utter_message(response="utter_donate_goods")
             return []
         funds = ", ".join(
             phrase(domain, "utter_donate_fund_line", code=f.code, name=f.name)

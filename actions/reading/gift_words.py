@@ -1,0 +1,26 @@
+"""Gifts in kind ("mình muốn quyên góp sách vở cũ", "ủng hộ quần áo cũ gửi ở
+đâu ạ"): the drop-off point answers them, not the bank account."""
+
+from __future__ import annotations
+
+from actions.reading.typed_words import find_phrase, words_of
+
+# "áo ấm" alone is also a campaign's name, so only clothes named otherwise;
+# "ủng" (boots) is left out, being the first word of "ủng hộ".
+GOODS = (
+    "quần áo, áo cũ, áo khoác, áo len, chăn, màn, sách, vở, truyện, đồ dùng, "
+    "đồ cũ, đồ chơi, giày, dép, mũ, tất, khăn, bút, cặp, balo, gạo, sữa, "
+    "mì tôm, bánh kẹo, hiện vật"
+)
+MONEY = "tiền, ck, chuyển khoản, stk, số tài khoản, tài khoản, qr, đ, k, tr, triệu"
+
+
+def _any_of(words: list[str], phrases: str) -> bool:
+    return any(find_phrase(words, phrase) >= 0 for phrase in phrases.split(", "))
+
+
+def gives_goods(text: str) -> bool:
+    """The message offers things, and names no money or amount."""
+    words = words_of(text)
+    amount = any(any(c.isdigit() for c in word) for word in words)  # "500k"
+    return _any_of(words, GOODS) and not (amount or _any_of(words, MONEY))
