@@ -1,34 +1,26 @@
-"""How to give, and statements (sao kê) of what came in and went out."""
+"""How to give: the bank account, the transfer memo and its VietQR code, gifts
+in kind; statements are in actions/statement_answers.py."""
 
 from __future__ import annotations
 
 import logging
-import re
-from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
 from rasa_sdk import Tracker
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from actions.base import ClubAction, Events
 from actions.child_lookup import known_sponsor
-from actions.db import settings, today
+from actions.db import settings
 from actions.forms import text_of
 from actions.reading.gift_words import gives_goods
-from actions.reading.transfer_words import asks_about_own_transfer, reports_transfer
-from actions.responses import money, phrase
-from bot.club.models import Child, Donation, Expense, Fund, Sponsorship
-from bot.club.money import (
-    donations_of,
-    fund_months,
-    fund_named,
-    fund_to_date,
-    latest_month_with_data,
-    pending_transfers_of,
-)
-from bot.club.values import parse_amount, parse_month
-from bot.text import fold
+from actions.reading.transfer_words import reports_transfer
+from actions.responses import phrase
+from actions.statement_answers import thank_for_transfer
+from bot.club.models import Child, Fund, Sponsorship
+from bot.club.money import fund_named
+from bot.club.values import parse_amount
 
 logger = logging.getLogger(__name__)
 
@@ -168,208 +160,3 @@ class ActionDonationInfo(ClubAction):
 def spaced_account(account: str) -> str:
     """ "012345678910" → "0123 4567 8910", as printed on the club's posters."""
     return " ".join(account[i : i + 4] for i in range(0, len(account), 4))
-
-
-def month_expenses(session, month: date, limit: int = 3) -> list[tuple[Expense, str]]:
-    """The month's latest expenses (the public page lists them all)."""
-    query = (
-        select(Expense, Fund.name)
-        .join(Fund, Fund.id == Expense.fund_id)
-        .where(Expense.date >= month, Expense.date < next_month(month))
-        .order_by(Expense.date.desc(), Expense.id.desc())
-        .limit(limit)
-    )
-    return [(expense, fund) for expense, fund in session.execute(query)]
-
-
-def next_month(month: date) -> date:
-    return date(month.year + month.month // 12, month.month % 12 + 1, 1)
-
-
-def months_with_books(session, now: date) -> list[date]:
-    """Every month from the first donation or expense to this month, newest
-    first: the months /sao-ke/YYYY-MM shows (the page also counts a month
-    whose only entries are bank rows still in review)."""
-    firsts = [session.scalar(select(func.min(m.date))) for m in (Donation, Expense)]
-    known = [d for d in firsts if d is not None and d <= now]
-    if not known:
-        return []
-    month, months = min(known).replace(day=1), []
-    while month <= now.replace(day=1):
-        months.append(month)
-        month = next_month(month)
-    return months[::-1]
-
-
-def statement_url(month: date) -> str:
-    """The public statement page of a month (bot/reports: /sao-ke/YYYY-MM)."""
-    return f"{settings().public_url}/sao-ke/{month:%Y-%m}"
-
-
-# "tháng 13", "tháng 0": a month asked that is no month
-NO_MONTH = re.compile(r"\bthang (\d{1,3})\b")
-
-
-def months_url() -> str:
-    """The public list of months (/sao-ke/)."""
-    return f"{settings().public_url}/sao-ke/"
-
-
-class ActionShowStatement(ClubAction):
-    """Public totals per fund for a month and the latest expenses; a verified
-    sponsor asking about their own transfer sees their own donations, and
-    their transfers still waiting for staff to book them."""
-
-    failure_response = "utter_statement_failed"
-
-    def name(self) -> str:
-        return "action_show_statement"
-
-    def answer(self, session, dispatcher, tracker, domain) -> Events:
-        text = text_of(tracker)
-        if asks_about_own_transfer(text) or reports_transfer(text):
-            self._own(session, dispatcher, tracker, domain)
-        else:
-            self._public(session, dispatcher, text, domain)
-        return []
-
-    @staticmethod
-    def _month_refused(session, dispatcher, text: str) -> date | None:
-        """The month asked, or None after saying why there is no statement of
-        it (no month, not yet begun, before the books); every link given is
-        a page that exists."""
-        now = today()
-        asked = parse_month(text, now)
-        books = months_with_books(session, now)
-        wrong = NO_MONTH.search(fold(text))
-        if asked is None and wrong and not 1 <= int(wrong.group(1)) <= 12:
-            dispatcher.utter_message(response="utter_statement_month_unknown")
-        elif not books:
-            dispatcher.utter_message(
-                response="utter_statement_no_books", url=months_url()
-            )
-        elif asked is not None and asked > now:
-            dispatcher.utter_message(
-                response="utter_statement_month_future",
-                month=asked.strftime("%m/%Y"),
-                url=months_url(),
-            )
-        elif asked is not None and asked not in books:
-            dispatcher.utter_message(
-                response="utter_statement_month_before_books",
-                month=asked.strftime("%m/%Y"),
-                first=books[-1].strftime("%m/%Y"),
-                url=months_url(),
-            )
-        else:
-            return asked or latest_month_with_data(session, now)
-        return None
-
-    @classmethod
-    def _public(cls, session, dispatcher, text: str, domain: dict[str, Any]) -> None:
-        asked_month = parse_month(text, today())
-        month = cls._month_refused(session, dispatcher, text)
-        if month is None:
-            return
-        fund = fund_named(session, text)
-        if (
-            fund is not None and asked_month is None
-        ):  # "quỹ xây trường được bao nhiêu rồi"
-            total = fund_to_date(session, fund, today())
-            dispatcher.utter_message(
-                response="utter_statement_fund_total",
-                fund=total.fund,
-                received=money(total.received),
-                spent=money(total.spent),
-                balance=money(total.balance),
-                url=statement_url(today()),
-            )
-            return
-        funds = [
-            phrase(
-                domain,
-                "utter_statement_fund_line",
-                fund=row.fund,
-                received=money(row.received),
-                spent=money(row.spent),
-                balance=money(row.balance),
-            )
-            for row in fund_months(session, month)
-        ]
-        expenses = [
-            phrase(
-                domain,
-                "utter_statement_expense_line",
-                date=expense.date.strftime("%d/%m/%Y"),
-                purpose=expense.purpose,
-                amount=money(expense.amount),
-                fund=fund,
-            )
-            for expense, fund in month_expenses(session, month)
-        ]
-        dispatcher.utter_message(
-            response="utter_statement",
-            month=month.strftime("%m/%Y"),
-            funds="\n".join(funds),
-            expenses="\n".join(expenses) or "-",
-            url=statement_url(month),
-        )
-
-    @staticmethod
-    def _own(session, dispatcher, tracker: Tracker, domain: dict[str, Any]) -> None:
-        sponsor = known_sponsor(session, tracker)
-        if reports_transfer(text_of(tracker)):
-            thank_for_transfer(session, dispatcher, tracker, domain)
-            return
-        if sponsor is None:
-            dispatcher.utter_message(response="utter_statement_verify_hint")
-            return
-        rows = donations_of(session, sponsor)
-        if rows:
-            lines = [
-                phrase(
-                    domain,
-                    "utter_statement_own_line",
-                    date=day.strftime("%d/%m/%Y"),
-                    amount=money(amount),
-                    fund=fund,
-                )
-                for day, amount, fund in rows
-            ]
-            dispatcher.utter_message(
-                response="utter_statement_own",
-                full_name=sponsor.full_name,
-                donations="\n".join(lines),
-            )
-        pending = _say_pending(session, dispatcher, sponsor, domain)
-        if not rows and not pending:
-            dispatcher.utter_message(response="utter_statement_own_none")
-
-
-def thank_for_transfer(session, dispatcher, tracker: Tracker, domain) -> None:
-    """News of a transfer ("mình vừa ck rồi nhé"): thanks and the way to the
-    statement, and for a verified sponsor what the bank already shows of it."""
-    dispatcher.utter_message(response="utter_transfer_thanks")
-    sponsor = known_sponsor(session, tracker)
-    if sponsor is not None:
-        _say_pending(session, dispatcher, sponsor, domain)
-
-
-def _say_pending(session, dispatcher, sponsor, domain: dict[str, Any]) -> bool:
-    """The sponsor's transfers the bank shows and staff have not booked yet
-    (no need to send them again); whether there were any."""
-    pending = pending_transfers_of(session, sponsor)
-    if pending:
-        waiting = [
-            phrase(
-                domain,
-                "utter_statement_own_pending_line",
-                date=day.strftime("%d/%m/%Y"),
-                amount=money(amount),
-            )
-            for day, amount in pending
-        ]
-        dispatcher.utter_message(
-            response="utter_statement_own_pending", transfers="\n".join(waiting)
-        )
-    return bool(pending)

@@ -1,4 +1,4 @@
-"""Nuôi em explanation and sign-up, donations, statements, handoff."""
+"""Nuôi em explanation and sign-up, donations, statement_answers, handoff."""
 
 from __future__ import annotations
 
@@ -10,13 +10,14 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlalchemy import select
 
-from actions.donations import ActionDonationInfo, ActionShowStatement
+from actions.donations import ActionDonationInfo
 from actions.handoff import ActionHandoff, when_answered
 from actions.sponsorship import (
     ActionExplainSponsorship,
     ActionSubmitSponsorRequest,
     ValidateSponsorForm,
 )
+from actions.statement_answers import ActionShowStatement
 from bot.club.database import session_scope
 from bot.club.limits import lock_reason
 from bot.club.models import LookupAttempt, SponsorRequest

@@ -10,8 +10,9 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from actions.donations import ActionDonationInfo, ActionShowStatement
+from actions.donations import ActionDonationInfo
 from actions.fallback import ActionRouteInform
+from actions.statement_answers import ActionShowStatement
 from bot.club.database import session_scope
 from bot.club.models import Sponsor
 from bot.reports.ledger import BankTransaction, PayerRule

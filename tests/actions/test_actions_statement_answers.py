@@ -17,8 +17,9 @@ import pytest
 from sqlalchemy import delete
 
 from actions.db import _settings_for
-from actions.donations import ActionDonationInfo, ActionShowStatement
+from actions.donations import ActionDonationInfo
 from actions.reading.transfer_words import asks_about_own_transfer
+from actions.statement_answers import ActionShowStatement
 from bot.bridge.app import build_queue, create_app
 from bot.club.database import session_scope
 from bot.club.models import Donation, Expense
@@ -276,15 +277,15 @@ def test_the_actions_rules_are_the_reports_rules(demo):
     """actions/ may import only the club's domain (tests/test_layout.py), so
     the months with a statement and the memo's length are written there
     again; here they are held to bot/reports' own."""
-    from actions import donations
+    from actions import donations, statement_answers
     from bot.reports import vietqr
     from bot.reports.monthly import month_figures
 
     assert donations.MEMO_MAX == vietqr.MEMO_MAX
     now = date.today()
     with session_scope(demo) as session:
-        assert donations.months_with_books(
+        assert statement_answers.months_with_books(
             session, now
         ) == month_figures.months_with_books(session, now)
     for month in (date(2026, 1, 1), date(2026, 12, 1), date(2027, 5, 1)):
-        assert donations.next_month(month) == month_figures.next_month(month)
+        assert statement_answers.next_month(month) == month_figures.next_month(month)

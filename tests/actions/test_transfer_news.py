@@ -9,9 +9,10 @@ import time
 
 import pytest
 
-from actions.donations import ActionDonationInfo, ActionShowStatement
+from actions.donations import ActionDonationInfo
 from actions.fallback import ActionRouteInform
 from actions.reading.transfer_words import reports_transfer
+from actions.statement_answers import ActionShowStatement
 from tests.actions.actions_kit import responses, run, tracker
 
 pytestmark = pytest.mark.usefixtures("demo")

@@ -8,7 +8,7 @@ answer agree to the đồng; the public page shows no phone and no full name.
 The bot's answer is asked in the web chat too. Rasa itself (its NLU and
 policies) is not started: a scripted Rasa on loopback stands in for it
 (`club_turn`: a few words choose the action and the amount entity) and runs
-the club's real actions (actions/donations.py) on the bridge's database,
+the club's real actions (actions/statement_answers.py) on the bridge's database,
 rendering their responses from domain.yml as Rasa does; the bridge, its queue,
 the web chat page and the VietQR endpoint are the real ones. Whether the
 model reads these messages as ask_statement/donate is the NLU's tests'
@@ -29,7 +29,8 @@ from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import Select, WebDriverWait
 from sqlalchemy import func, select
 
-from actions.donations import ActionDonationInfo, ActionShowStatement
+from actions.donations import ActionDonationInfo
+from actions.statement_answers import ActionShowStatement
 from bot.club.database import session_scope
 from bot.club.models import Donation, Expense, Fund, Sponsor
 from bot.club.seed import seed_if_empty

@@ -14,7 +14,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
 from actions.child_lookup import ActionShowChildNews, ValidateChildLookupForm
-from actions.donations import ActionShowStatement
+from actions.statement_answers import ActionShowStatement
 from actions.volunteer import ActionSubmitVolunteerRegistration
 from bot.club.database import forget_engines, get_engine, session_scope
 from bot.club.importer import import_table
