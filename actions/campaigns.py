@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from actions.base import ClubAction, Events
 from actions.db import today
+from actions.donations import answer_fund_asked
 from actions.forms import text_of
 from actions.reading.campaign_aspects import aspects_asked
 from actions.responses import date_range, money, phrase
@@ -151,6 +152,9 @@ class ActionShowCampaignDetail(ClubAction):
         return None
 
     def answer(self, session, dispatcher, tracker, domain) -> Events:
+        fund_qr = answer_fund_asked(session, dispatcher, tracker)  # "xây trường"
+        if fund_qr is not None:
+            return fund_qr
         campaign = self._campaign_meant(session, tracker)
         if campaign is None:
             named = next(tracker.get_latest_entity_values("campaign"), None)

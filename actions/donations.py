@@ -13,7 +13,7 @@ from sqlalchemy import select
 from actions.base import ClubAction, Events
 from actions.child_lookup import known_sponsor
 from actions.db import settings
-from actions.forms import text_of
+from actions.forms import said_last_turn, text_of
 from actions.reading.gift_words import gives_goods
 from actions.reading.transfer_words import reports_transfer
 from actions.responses import phrase
@@ -102,6 +102,28 @@ def qr_url(memo: str, amount: int | None) -> str:
     if amount:
         values["amount"] = amount
     return f"{settings().public_url}/qr/vietqr.png?{urlencode(values)}"
+
+
+def answer_fund_asked(session, dispatcher, tracker: Tracker) -> Events | None:
+    """After "nhắn tên quỹ muốn ủng hộ", a reply naming a fund ("xây trường",
+    "quỹ nuôi em") gets that fund's VietQR code, whatever intent it was read
+    as; None when it is not such a reply."""
+    if "utter_donate_qr_ask_fund" not in said_last_turn(tracker):
+        return None
+    fund = fund_named(session, text_of(tracker))
+    transfer = fund_transfer(session, tracker) if fund else None
+    if fund is None or transfer is None:
+        return None
+    code, memo, amount = transfer
+    dispatcher.utter_message(
+        response="utter_donate_qr_fund",
+        fund=fund.name,
+        memo=memo,
+        qr_url=qr_url(memo, amount),
+    )
+    if memo == code:  # no verified phone in it
+        dispatcher.utter_message(response="utter_donate_qr_fund_add_phone")
+    return []
 
 
 class ActionDonationInfo(ClubAction):

@@ -28,11 +28,12 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import ClubAction, Events
 from actions.campaigns import show_campaign
-from actions.donations import thank_for_transfer
+from actions.donations import answer_fund_asked
 from actions.forms import text_of
 from actions.reading.transfer_words import reports_transfer
 from actions.reading.typed_words import find_phrase, words_of
 from actions.responses import phrase
+from actions.statement_answers import thank_for_transfer
 from bot.club.campaign_queries import find_campaign
 from bot.club.vocab import child_code_in
 from bot.text import fold
@@ -96,6 +97,9 @@ class ActionRouteInform(ClubAction):
         return "action_route_inform"
 
     def answer(self, session, dispatcher, tracker, domain) -> Events:
+        fund_qr = answer_fund_asked(session, dispatcher, tracker)  # "xây trường"
+        if fund_qr is not None:
+            return fund_qr
         text = text_of(tracker)
         if child_code_in(text):
             return [FollowupAction("child_lookup_form")]

@@ -99,6 +99,21 @@ def text_of(tracker: Tracker) -> str:
     return (tracker.latest_message.get("text") or "").strip()
 
 
+def said_last_turn(tracker: Tracker) -> set[str]:
+    """The responses the bot gave to the user's previous message (Rasa keeps
+    each one's name as `utter_action` in the bot event's metadata)."""
+    said: set[str] = set()
+    users = 0
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            users += 1
+            if users == 2:
+                break
+        elif event.get("event") == "bot" and users == 1:
+            said.add((event.get("metadata") or {}).get("utter_action") or "")
+    return said
+
+
 def intent_of(tracker: Tracker) -> str:
     return (tracker.latest_message.get("intent") or {}).get("name") or ""
 

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from actions.base import ClubAction, Events, source_of
 from actions.db import today
+from actions.donations import answer_fund_asked
 from actions.forms import SafeFormValidation, intent_of
 from actions.reading.typed_words import is_one_of, number_word
 from actions.responses import money, phrase
@@ -49,6 +50,9 @@ class ActionExplainSponsorship(ClubAction):
         return "action_explain_sponsorship"
 
     def answer(self, session, dispatcher, tracker, domain) -> Events:
+        fund_qr = answer_fund_asked(session, dispatcher, tracker)  # "nuôi em"
+        if fund_qr is not None:
+            return fund_qr
         figures = programme_figures(session, today())
         monthly = typical_monthly(session)
         lines = [

@@ -23,9 +23,10 @@ def tracker(
     sender: str = "web:test-session",
     entities: list | None = None,
     metadata: dict[str, Any] | None = None,
+    before: list[dict[str, Any]] | None = None,
 ) -> Tracker:
     """A tracker after one user message; `set_now` are the slots that message set
-    (what a form validator validates)."""
+    (what a form validator validates); `before`, the events of earlier turns."""
     values = {**(slots or {}), **(set_now or {})}
     parse = {
         "text": text,
@@ -33,7 +34,7 @@ def tracker(
         "entities": entities or [],
         "metadata": metadata or {},
     }
-    events = [{"event": "user", "text": text, "parse_data": parse}] + [
+    events = [*(before or []), {"event": "user", "text": text, "parse_data": parse}] + [
         {"event": "slot", "name": k, "value": v} for k, v in (set_now or {}).items()
     ]
     return Tracker(

@@ -111,3 +111,13 @@ def test_a_name_read_as_inform_gets_the_card_alone_then_a_follow_up_its_part(
     [cost] = stack.say("có mất phí ko", session_id)
     assert cost["text"].startswith("Dạ, về chiến dịch Xuân yêu thương")
     assert "Chi phí" in cost["text"] and "Thời gian" not in cost["text"]
+
+
+def test_a_fund_named_after_the_bot_asked_which_gets_its_vietqr(stack, session_id):
+    asked = texts(stack.say("cho mình xin mã qr", session_id))
+    assert "nhắn tên quỹ" in asked
+    # "xây trường" is also a campaign's name: without the question, its card
+    text, image, hint = stack.say("xây trường", session_id)
+    assert "mã VietQR ủng hộ Quỹ Xây trường" in text["text"]
+    assert image["image"].endswith("/qr/vietqr.png?memo=XAYTRUONG")
+    assert "số điện thoại" in hint["text"]
