@@ -181,15 +181,28 @@ def show_campaign(
         buttons.append(
             {"title": title, "payload": payload("ask_campaign_detail", campaign)}
         )
-        lines = "\n".join(phrase(domain, line, **details) for line in asked)
-        dispatcher.utter_message(
-            response="utter_campaign_aspects", buttons=buttons, lines=lines, **details
-        )
+        say_parts(session, dispatcher, domain, campaign, asked, buttons)
     else:
         dispatcher.utter_message(
             response="utter_campaign_detail", buttons=buttons, **details
         )
     return [SlotSet("campaign", campaign.name)]
+
+
+def say_parts(
+    session: Session,
+    dispatcher,
+    domain: dict[str, Any],
+    campaign: Campaign,
+    asked: list[str],
+    buttons: list[dict[str, str]] | None = None,
+) -> None:
+    """The lines of the card `asked` (actions.reading.campaign_aspects)."""
+    details = campaign_details(session, domain, campaign)
+    lines = "\n".join(phrase(domain, line, **details) for line in asked)
+    dispatcher.utter_message(
+        response="utter_campaign_aspects", buttons=buttons or [], lines=lines, **details
+    )
 
 
 def campaign_details(

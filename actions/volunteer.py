@@ -10,16 +10,19 @@ from typing import Any
 
 from rasa_sdk.events import SlotSet
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from actions.base import ClubAction, Events, source_of
-from actions.campaigns import status_text
+from actions.campaigns import say_parts, status_text
 from actions.db import club_session, today
 from actions.forms import (
     END_FORM,
     SafeFormValidation,
+    intent_of,
     text_of,
 )
+from actions.reading.campaign_aspects import aspects_asked
 from bot.club.campaign_queries import (
     existing_registration,
     find_campaign,
@@ -34,6 +37,12 @@ from bot.text import fold, nfc
 logger = logging.getLogger(__name__)
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
+# "em học ở ĐH Y Hà Nội" → "ĐH Y Hà Nội": the place, as staff will read it
+OWN_PLACE = re.compile(
+    r"^(?:em|e|mình|minh|mik|tớ|to|tôi|toi)\s+(?:đang\s+|dang\s+)?"
+    r"(?:học|hoc|làm việc|lam viec|làm|lam)\s+(?:ở|o|tại|tai)\s+",
+    re.IGNORECASE,
+)
 
 
 def birth_year_of(text: str, on: date) -> int | None:
@@ -71,6 +80,32 @@ class ValidateVolunteerForm(SafeFormValidation):
 
     def name(self) -> str:
         return "validate_volunteer_form"
+
+    async def run(self, dispatcher, tracker, domain) -> list[dict[str, Any]]:
+        try:
+            if self._answered_a_question(dispatcher, tracker, domain):
+                # Rasa set the question as the answer: unset, the form asks again
+                return [SlotSet(tracker.get_slot("requested_slot"), None)]
+        except SQLAlchemyError:
+            pass  # the form's own run meets it too, and answers politely
+        return await super().run(dispatcher, tracker, domain)
+
+    @staticmethod
+    def _answered_a_question(dispatcher, tracker, domain) -> bool:
+        """ "à mà chi phí bao nhiêu vậy ạ" in the middle of the form: the part
+        of the chosen campaign asked, instead of taking it as the answer."""
+        chosen = tracker.get_slot("campaign")
+        requested = tracker.get_slot("requested_slot")
+        asked = aspects_asked(text_of(tracker))
+        if not (chosen and asked and requested not in (None, "campaign")):
+            return False
+        if intent_of(tracker) != "ask_campaign_detail":
+            return False
+        with club_session() as session:
+            campaign = find_campaign(session, chosen)
+            if campaign is not None:
+                say_parts(session, dispatcher, domain, campaign, asked)
+            return campaign is not None
 
     async def extract_campaign(self, dispatcher, tracker, domain) -> dict[str, Any]:
         """On the opening message ("đăng ký áo ấm"), find the campaign it names."""
@@ -144,7 +179,7 @@ class ValidateVolunteerForm(SafeFormValidation):
         return {"birth_year": str(year)}
 
     def validate_school_or_work(self, value, dispatcher, tracker, domain) -> dict:
-        place = " ".join(nfc(str(value or "")).split())
+        place = OWN_PLACE.sub("", " ".join(nfc(str(value or "")).split()))
         if not 2 <= len(place) <= 200 or not fold(place):
             dispatcher.utter_message(response="utter_school_invalid")
             return {"school_or_work": None}

@@ -64,6 +64,9 @@ def test_opening_message_names_the_campaign():
         ("phone", "+84 912.888.777", "0912888777"),
         ("birth_year", "mình sinh năm 2003 ạ", "2003"),
         ("school_or_work", " ĐH Hồng Đức ", "ĐH Hồng Đức"),
+        ("school_or_work", "em học ở ĐH Y Hà Nội", "ĐH Y Hà Nội"),
+        ("school_or_work", "minh dang lam viec tai Viettel", "Viettel"),
+        ("school_or_work", "Em làm giáo viên", "Em làm giáo viên"),
     ],
 )
 def test_answers_are_normalised(slot, typed, stored):
@@ -282,3 +285,23 @@ def test_one_source_registers_at_most_three_times_a_day(club):
     elsewhere, _ = submit({**FILLED, "phone": "0912888779"}, "web:x", "203.0.113.1")
     assert responses(elsewhere) == ["utter_volunteer_registered"]
     assert len(registrations(club)) == 4
+
+
+@pytest.mark.parametrize(
+    "slot", ["full_name", "phone", "birth_year", "school_or_work", "volunteer_confirm"]
+)
+def test_a_question_about_the_campaign_mid_form_is_answered_not_taken(slot):
+    """ "à mà chi phí bao nhiêu vậy ạ" is answered from the campaign chosen;
+    nothing is set, so the form asks its question again."""
+    earlier = {k: v for k, v in FILLED.items() if k != slot}
+    typed = "à mà chi phí bao nhiêu vậy ạ"
+    messages, slots = answer(slot, typed, earlier, intent="ask_campaign_detail")
+    assert responses(messages) == ["utter_campaign_aspects"]
+    assert messages[0]["lines"].startswith("💰 Chi phí: 500.000 đ")
+    assert messages[0]["buttons"] == [] and slots == {slot: None}
+
+
+def test_an_answer_that_names_a_cost_is_still_an_answer():
+    """Only a message read as a campaign question is one."""
+    messages, slots = answer("school_or_work", "Trường Tài chính", FILLED)
+    assert messages == [] and slots["school_or_work"] == "Trường Tài chính"

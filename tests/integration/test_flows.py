@@ -35,6 +35,19 @@ def test_registration_with_a_correction_is_saved(stack, session_id):
     assert saved.code in done and saved.conversation_id == f"web:{session_id}"
 
 
+def test_a_question_mid_form_is_answered_and_the_form_goes_on(stack, session_id):
+    stack.say("cho e đk xuân yêu thương", session_id)
+    stack.say("Trần Thị Bích Ngọc", session_id)
+    cost, again = stack.say("à mà chi phí bao nhiêu vậy ạ", session_id)
+    assert cost["text"].startswith("Dạ, về chiến dịch Xuân yêu thương")
+    assert "Chi phí" in cost["text"] and "di động" in again["text"]
+    stack.say("0987 111 333", session_id)
+    stack.say("2004", session_id)
+    summary = texts(stack.say("em học ở ĐH Y Hà Nội", session_id))
+    assert "Số điện thoại: 0987111333" in summary
+    assert "Trường/nơi làm: ĐH Y Hà Nội" in summary
+
+
 def test_stopping_a_form_saves_nothing(stack, session_id):
     stack.say("cho e đk xuân yêu thương", session_id)
     stopped = texts(stack.say("thôi không đăng ký nữa", session_id))
