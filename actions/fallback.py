@@ -1,7 +1,8 @@
 """Messages that are not a clear request.
 
 `action_route_inform`: a message that only gives information, outside any form,
-is acted on instead of "mình đã nhận thông tin": a child code anywhere starts
+is acted on instead of "mình đã nhận thông tin": a fund named right after the
+bot asked which fund gets that fund's VietQR code; a child code anywhere starts
 the child look-up (a phone in the same message is checked in the same turn by
 the form); a message that is just a campaign's name or synonym opens that
 campaign; news of a transfer made ("ck rồi nha ad, 500k") gets thanks and the

@@ -177,10 +177,10 @@ class ActionShowStatement(ClubAction):
 
     @staticmethod
     def _own(session, dispatcher, tracker: Tracker, domain: dict[str, Any]) -> None:
-        sponsor = known_sponsor(session, tracker)
         if reports_transfer(text_of(tracker)):
             thank_for_transfer(session, dispatcher, tracker, domain)
             return
+        sponsor = known_sponsor(session, tracker)
         if sponsor is None:
             dispatcher.utter_message(response="utter_statement_verify_hint")
             return
