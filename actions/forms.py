@@ -147,9 +147,32 @@ def correction(tracker: Tracker, slots: list[str]) -> dict[str, Any] | None:
     return None
 
 
+# Intents a name is never read as: "mỗi tháng bao nhiêu tiền vậy ạ" is no name.
+QUESTIONS = frozenset(
+    {
+        "ask_club_info", "ask_campaigns", "ask_campaign_detail", "ask_sponsorship",
+        "ask_statement", "ask_safety", "ask_certificate", "donate", "lookup_child",
+        "out_of_scope", "bot_challenge",
+    }
+)  # fmt: skip
+_PRONOUN = r"(?:mình|minh|mik|em|e|tôi|toi|tớ|anh|a|chị|chi|c|cháu|chau|con)"
+# "mình tên là Lê Văn Hùng", "em là Mai", "tên e là ...": the name after them
+_INTRODUCTION = re.compile(
+    rf"^(?:(?:tên|ten)\s+{_PRONOUN}\s+(?:là|la)|{_PRONOUN}\s+(?:tên|ten)(?:\s+(?:là|la))?"
+    rf"|{_PRONOUN}\s+(?:là|la))\s+",
+    re.IGNORECASE,
+)
+# "Lê Văn Hùng ạ"
+_CLOSING = re.compile(r"(?:\s+(?:ạ|a|nhé|nhe|nha|ah|ak))+$", re.IGNORECASE)
+
+
 def clean_name(text: str) -> str | None:
-    """A plausible full name (two or more words, no digits), title-cased."""
+    """A plausible full name (two or more words, no digits), title-cased,
+    without "mình tên là" before it or "ạ" after it."""
+    if "?" in text:
+        return None
     name = " ".join(nfc(text).split())
+    name = _CLOSING.sub("", _INTRODUCTION.sub("", name))
     words = name.split()
     if not 2 <= len(words) <= 7 or len(name) > 100 or re.search(r"[\d@/]", name):
         return None
@@ -182,14 +205,22 @@ class SafeFormValidation(FormValidationAction):
         if fix := correction(tracker, list(self.form_slots)):
             return [SlotSet(slot, value) for slot, value in fix.items()]
         try:
+            if requested and self.digression(dispatcher, tracker, domain):
+                # Rasa has set the question as the answer: unset, it is asked again
+                return [SlotSet(requested, None)]
             return await super().run(dispatcher, tracker, domain)
         except SQLAlchemyError:
             logger.exception("%s failed sender=%s", self.name(), tracker.sender_id)
             dispatcher.utter_message(response=self.failure_response)
             return [SlotSet("requested_slot", None)]
 
+    def digression(self, dispatcher, tracker: Tracker, domain) -> bool:
+        """Answer a question asked instead of the form's ("à mà chi phí bao
+        nhiêu vậy ạ"); whether it was one. The forms' own questions differ."""
+        return False
+
     def validate_full_name(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
-        name = clean_name(str(value or ""))
+        name = None if intent_of(tracker) in QUESTIONS else clean_name(str(value or ""))
         if name is None:
             dispatcher.utter_message(response="utter_name_invalid")
         return {"full_name": name}

@@ -11,9 +11,10 @@ from rasa_sdk.events import SlotSet
 from sqlalchemy import select
 
 from actions.base import ClubAction, Events, source_of
-from actions.db import today
+from actions.db import club_session, today
 from actions.donations import answer_fund_asked
-from actions.forms import SafeFormValidation, intent_of
+from actions.forms import QUESTIONS, SafeFormValidation, intent_of, text_of
+from actions.reading.campaign_aspects import aspects_asked
 from actions.reading.typed_words import is_one_of, number_word
 from actions.responses import money, phrase
 from bot.club.limits import too_many_today
@@ -84,6 +85,22 @@ class ValidateSponsorForm(SafeFormValidation):
 
     def name(self) -> str:
         return "validate_sponsor_form"
+
+    def digression(self, dispatcher, tracker, domain) -> bool:
+        """ "mỗi tháng bao nhiêu tiền vậy ạ": how Nuôi em works, with its
+        figures. Out of context the NLU may read a question of money as one
+        about statements or campaigns; in this form it is about Nuôi em."""
+        intent = intent_of(tracker)
+        money_asked = "utter_campaign_aspect_cost" in aspects_asked(text_of(tracker))
+        if intent != "ask_sponsorship" and not (intent in QUESTIONS and money_asked):
+            return False
+        with club_session() as session:
+            figures = programme_figures(session, today())
+            monthly = money(typical_monthly(session))
+        dispatcher.utter_message(
+            response="utter_sponsorship_in_form", monthly=monthly, **figures
+        )
+        return True
 
     def validate_phone(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
         return {"phone": self.phone_answer(value, dispatcher)}

@@ -10,7 +10,6 @@ from typing import Any
 
 from rasa_sdk.events import SlotSet
 from sqlalchemy import select
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from actions.base import ClubAction, Events, source_of
@@ -81,23 +80,12 @@ class ValidateVolunteerForm(SafeFormValidation):
     def name(self) -> str:
         return "validate_volunteer_form"
 
-    async def run(self, dispatcher, tracker, domain) -> list[dict[str, Any]]:
-        try:
-            if self._answered_a_question(dispatcher, tracker, domain):
-                # Rasa set the question as the answer: unset, the form asks again
-                return [SlotSet(tracker.get_slot("requested_slot"), None)]
-        except SQLAlchemyError:
-            pass  # the form's own run meets it too, and answers politely
-        return await super().run(dispatcher, tracker, domain)
-
-    @staticmethod
-    def _answered_a_question(dispatcher, tracker, domain) -> bool:
-        """ "à mà chi phí bao nhiêu vậy ạ" in the middle of the form: the part
-        of the chosen campaign asked, instead of taking it as the answer."""
+    def digression(self, dispatcher, tracker, domain) -> bool:
+        """ "à mà chi phí bao nhiêu vậy ạ": the part of the chosen campaign."""
         chosen = tracker.get_slot("campaign")
         requested = tracker.get_slot("requested_slot")
         asked = aspects_asked(text_of(tracker))
-        if not (chosen and asked and requested not in (None, "campaign")):
+        if not (chosen and asked and requested != "campaign"):
             return False
         if intent_of(tracker) != "ask_campaign_detail":
             return False

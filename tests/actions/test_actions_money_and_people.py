@@ -73,6 +73,39 @@ def test_sponsor_form_answers():
     assert responses(messages) == ["utter_children_count_invalid"]
 
 
+@pytest.mark.parametrize("slot", ["full_name", "phone", "children_count"])
+@pytest.mark.parametrize(
+    "typed, intent",
+    [
+        ("nuôi 1 em mỗi tháng hết bao nhiêu ạ", "ask_sponsorship"),
+        ("mỗi tháng bao nhiêu tiền vậy ạ", "ask_statement"),  # as the NLU reads it
+    ],
+)
+def test_a_question_about_nuoi_em_mid_form_is_answered_not_taken(slot, typed, intent):
+    """ "mỗi tháng bao nhiêu tiền vậy ạ" was saved as the sponsor's name."""
+    messages, slots = sponsor_answer(slot, typed, intent=intent)
+    assert responses(messages) == ["utter_sponsorship_in_form"]
+    assert messages[0]["monthly"] == "160.000" and slots == {slot: None}
+
+
+@pytest.mark.parametrize(
+    "typed, intent, name",
+    [
+        ("mình tên là Lê Văn Hùng", "inform", "Lê Văn Hùng"),
+        ("em là nguyễn thị mai ạ", "inform", "Nguyễn Thị Mai"),
+        ("tên e là trần bích ngọc nhé", "inform", "Trần Bích Ngọc"),
+        ("Anh Thư Nguyễn", "inform", "Anh Thư Nguyễn"),  # a name, not "anh"
+        ("cho hỏi phí bao nhiêu?", "inform", None),
+        ("đi có nguy hiểm không ạ", "ask_safety", None),
+    ],
+)
+def test_a_name_is_taken_from_how_people_give_it(typed, intent, name):
+    """A question the form does not answer is not a name either."""
+    messages, slots = sponsor_answer("full_name", typed, intent=intent)
+    assert slots["full_name"] == name
+    assert responses(messages) == ([] if name else ["utter_name_invalid"])
+
+
 @pytest.mark.parametrize("typed", ["Đúng", "dung", "đúng rồi ạ"])
 def test_yes_confirms_the_sponsor_form(typed):
     filled = {
