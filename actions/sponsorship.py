@@ -7,13 +7,20 @@ import re
 from datetime import datetime
 from typing import Any
 
+from rasa_sdk import Action
 from rasa_sdk.events import SlotSet
 from sqlalchemy import select
 
 from actions.base import ClubAction, Events, source_of
 from actions.db import club_session, today
 from actions.donations import answer_fund_asked
-from actions.forms import QUESTIONS, SafeFormValidation, intent_of, text_of
+from actions.forms import (
+    QUESTIONS,
+    SafeFormValidation,
+    intent_of,
+    said_last_turn,
+    text_of,
+)
 from actions.reading.campaign_aspects import aspects_asked
 from actions.reading.typed_words import is_one_of, number_word
 from actions.responses import money, phrase
@@ -74,6 +81,21 @@ class ActionExplainSponsorship(ClubAction):
             dispatcher.utter_message(
                 response="utter_sponsorship_waiting", children="\n".join(lines)
             )
+        return []
+
+
+class ActionAskSponsorFormFullName(Action):
+    """The form's first question thanks and says what happens next; asked
+    again (after a question or a name that was not one), only the question."""
+
+    def name(self) -> str:
+        return "action_ask_sponsor_form_full_name"
+
+    async def run(self, dispatcher, tracker, domain) -> Events:
+        first = "utter_ask_sponsor_form_full_name"
+        again = "utter_ask_sponsor_form_full_name_again"
+        asked = {first, again} & said_last_turn(tracker)
+        dispatcher.utter_message(response=again if asked else first)
         return []
 
 

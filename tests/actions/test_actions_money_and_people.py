@@ -13,6 +13,7 @@ from sqlalchemy import select
 from actions.donations import ActionDonationInfo
 from actions.handoff import ActionHandoff, when_answered
 from actions.sponsorship import (
+    ActionAskSponsorFormFullName,
     ActionExplainSponsorship,
     ActionSubmitSponsorRequest,
     ValidateSponsorForm,
@@ -104,6 +105,23 @@ def test_a_name_is_taken_from_how_people_give_it(typed, intent, name):
     messages, slots = sponsor_answer("full_name", typed, intent=intent)
     assert slots["full_name"] == name
     assert responses(messages) == ([] if name else ["utter_name_invalid"])
+
+
+def test_the_name_is_asked_with_thanks_once_then_plainly():
+    def asked(before: list[dict]) -> list[str]:
+        opened = tracker("mình muốn nhận nuôi 1 bé", form="sponsor_form", before=before)
+        return responses(run(ActionAskSponsorFormFullName(), opened)[0])
+
+    def bot(response: str) -> dict:
+        return {"event": "bot", "metadata": {"utter_action": response}}
+
+    assert asked([]) == ["utter_ask_sponsor_form_full_name"]
+    for said in (
+        "utter_ask_sponsor_form_full_name",
+        "utter_ask_sponsor_form_full_name_again",
+    ):
+        again = [{"event": "user", "text": "…"}, bot(said)]
+        assert asked(again) == ["utter_ask_sponsor_form_full_name_again"]
 
 
 @pytest.mark.parametrize("typed", ["Đúng", "dung", "đúng rồi ạ"])
