@@ -170,7 +170,6 @@ def show_campaign(
 ) -> Events:
     """The campaign's card, or only the parts of it the message asks about
     ("có mất phí ko") with a button to the whole card."""
-    details = campaign_details(session, domain, campaign)
     buttons = []
     if open_for_registration(campaign, today()) and not is_full(session, campaign):
         title = phrase(domain, "utter_campaign_register_button")
@@ -183,6 +182,7 @@ def show_campaign(
         )
         say_parts(session, dispatcher, domain, campaign, asked, buttons)
     else:
+        details = campaign_details(session, domain, campaign)
         dispatcher.utter_message(
             response="utter_campaign_detail", buttons=buttons, **details
         )

@@ -53,9 +53,9 @@ def sponsor_transfer(
     return memo, found.monthly_amount
 
 
-def fund_transfer(session, tracker: Tracker) -> tuple[str, str, int | None] | None:
+def fund_transfer(session, tracker: Tracker) -> tuple[Fund, str, int | None] | None:
     """For a donor who names a fund ("ủng hộ 500k xây trường thì ck vào đâu"):
-    the fund's code, the memo (the code, and the phone of a verified sponsor)
+    the fund, the memo (the code, and the phone of a verified sponsor)
     and the amount they named, if any."""
     fund = fund_named(session, text_of(tracker))
     if fund is None:
@@ -70,7 +70,7 @@ def fund_transfer(session, tracker: Tracker) -> tuple[str, str, int | None] | No
         if entity.get("entity") == "amount"
     ]
     amount = next((a for a in amounts if a and a <= MAX_QR_AMOUNT), None)
-    return fund.code, memo, amount
+    return fund, memo, amount
 
 
 MAX_QR_AMOUNT = 1_000_000_000  # what the image endpoint accepts
@@ -110,18 +110,17 @@ def answer_fund_asked(session, dispatcher, tracker: Tracker) -> Events | None:
     as; None when it is not such a reply."""
     if "utter_donate_qr_ask_fund" not in said_last_turn(tracker):
         return None
-    fund = fund_named(session, text_of(tracker))
-    transfer = fund_transfer(session, tracker) if fund else None
-    if fund is None or transfer is None:
+    transfer = fund_transfer(session, tracker)
+    if transfer is None:
         return None
-    code, memo, amount = transfer
+    fund, memo, amount = transfer
     dispatcher.utter_message(
         response="utter_donate_qr_fund",
         fund=fund.name,
         memo=memo,
         qr_url=qr_url(memo, amount),
     )
-    if memo == code:  # no verified phone in it
+    if memo == fund.code:  # no verified phone in it
         dispatcher.utter_message(response="utter_donate_qr_fund_add_phone")
     return []
 
@@ -153,11 +152,11 @@ class ActionDonationInfo(ClubAction):
         if transfer:
             memo = transfer[0]
         elif named:
-            code, qr_memo, amount = named
+            fund, qr_memo, amount = named
             memo = (
                 qr_memo
-                if qr_memo != code
-                else phrase(domain, "utter_donate_memo_fund_named", fund=code)
+                if qr_memo != fund.code
+                else phrase(domain, "utter_donate_memo_fund_named", fund=fund.code)
             )
             transfer = (qr_memo, amount)
         else:

@@ -32,7 +32,7 @@ from actions.campaigns import show_campaign
 from actions.donations import answer_fund_asked
 from actions.forms import text_of
 from actions.reading.transfer_words import reports_transfer
-from actions.reading.typed_words import find_phrase, words_of
+from actions.reading.typed_words import has_any_phrase, words_of
 from actions.responses import phrase
 from actions.statement_answers import thank_for_transfer
 from bot.club.campaign_queries import find_campaign
@@ -123,7 +123,7 @@ def _about_giving(tracker: Tracker, text: str) -> bool:
     if next(tracker.get_latest_entity_values("amount"), None) is not None:
         return True
     words = words_of(text)
-    return any(find_phrase(words, phrase) >= 0 for phrase in GIVING)
+    return has_any_phrase(words, GIVING)
 
 
 def _names_only(text: str, campaign) -> bool:

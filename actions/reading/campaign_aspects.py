@@ -9,7 +9,7 @@ is left out: it is "bao giờ" (when) as often as "bảo hiểm" (insurance).
 
 from __future__ import annotations
 
-from actions.reading.typed_words import find_phrase, words_of
+from actions.reading.typed_words import has_any_phrase, words_of
 
 # The lines of the card (utter_campaign_detail) as responses of their own, and
 # the words that ask for each, comma-separated.
@@ -42,7 +42,7 @@ NOT_ON_THE_CARD = (
 
 
 def _any_of(words: list[str], phrases: str) -> bool:
-    return any(find_phrase(words, phrase) >= 0 for phrase in phrases.split(", "))
+    return has_any_phrase(words, phrases.split(", "))
 
 
 def aspects_asked(text: str) -> list[str]:

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from actions.reading.typed_words import find_phrase, words_of
+from actions.reading.typed_words import has_any_phrase, words_of
 
 # "áo ấm" alone is also a campaign's name, so only clothes named otherwise;
 # "ủng" (boots) is left out, being the first word of "ủng hộ".
@@ -15,12 +15,10 @@ GOODS = (
 MONEY = "tiền, ck, chuyển khoản, stk, số tài khoản, tài khoản, qr, đ, k, tr, triệu"
 
 
-def _any_of(words: list[str], phrases: str) -> bool:
-    return any(find_phrase(words, phrase) >= 0 for phrase in phrases.split(", "))
-
-
 def gives_goods(text: str) -> bool:
     """The message offers things, and names no money or amount."""
     words = words_of(text)
     amount = any(any(c.isdigit() for c in word) for word in words)  # "500k"
-    return _any_of(words, GOODS) and not (amount or _any_of(words, MONEY))
+    return has_any_phrase(words, GOODS.split(", ")) and not (
+        amount or has_any_phrase(words, MONEY.split(", "))
+    )

@@ -66,6 +66,11 @@ def find_phrase(words: list[str], phrase: str) -> int:
     return -1
 
 
+def has_any_phrase(words: list[str], phrases: Iterable[str]) -> bool:
+    """One of `phrases` is among the typed `words`."""
+    return any(find_phrase(words, phrase) >= 0 for phrase in phrases)
+
+
 def has_any_word(text: str, listed: Iterable[str]) -> bool:
     """Some typed word reads as one of the `listed` words."""
     typed = words_of(text)
