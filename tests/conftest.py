@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
-from bot.club.database import session_scope
+from bot.club.database import get_engine, session_scope
 from bot.ops.schema import migrate
 from tests.club.factories import sample_campaigns
 
 
 @pytest.fixture
-def db_url(tmp_path) -> str:
+def db_url(tmp_path) -> Iterator[str]:
+    """Its engine's pooled connections are closed afterwards: kept open, a
+    whole run's files pass the 1,024 descriptors that select() in waitress
+    can watch, and a later test's HTTP server fails."""
     url = f"sqlite:///{tmp_path / 'club.db'}"
     migrate(url)
-    return url
+    yield url
+    get_engine(url).dispose()
 
 
 @pytest.fixture
