@@ -176,8 +176,8 @@ def rasa_service(settings: Settings, model: Path, number: int = 0) -> Service:
             settings.rasa_host,
             "--port",
             port,
-            "--auth-token",
-            settings.secrets.rasa_token,
+            # one argument: a random token may begin with "-", as an option does
+            f"--auth-token={settings.secrets.rasa_token}",
         ],
         f"{url}/status?token={settings.secrets.rasa_token}",
         settings.log_dir / (f"rasa-{number + 1}.log" if number else "rasa.log"),
