@@ -10,6 +10,7 @@ import requests
 from huey import RedisHuey, SqliteHuey
 from sqlalchemy import select, text
 
+from bot.bridge.app import build_queue
 from bot.bridge.store import inbox, outbox
 from bot.bridge.store.records import InboxMessage, OutboundMessage
 from bot.bridge.worker import queue as queue_module
@@ -23,6 +24,7 @@ from bot.simulator import messenger_batch, messenger_event, post_messenger
 from tests.bridge.platform_kit import (
     check_knocks,
     echo,
+    platform_settings,
     running_bridge,
     stage_texts,
     wait_until,
@@ -293,6 +295,27 @@ def test_work_whose_task_was_lost_is_swept_up(tmp_path, db_url, monkeypatch):
         b.sim.wait_for("messenger", "staged", 1)
         assert b.rasa.texts("messenger:lost") == ["còn ai"]
         assert texts_sent(b, "staged") == ["x"]
+
+
+def test_the_sweep_leaves_work_in_line_behind_a_backlog(tmp_path, db_url, monkeypatch):
+    """Tasks wait in the queue (a burst): a message that waited STALL_AFTER is
+    in line, not lost, so the sweep does not queue a second drain for it until
+    BACKLOG_STALL_AFTER; with the queue empty it does."""
+    monkeypatch.setattr(queue_module, "STALL_AFTER", 0.0)
+    settings = platform_settings(tmp_path, db_url, monkeypatch, "http://x", "http://y")
+    queue = build_queue(settings)  # no consumer: what is queued stays there
+    meta = inbox_metadata({"messenger": {"psid": "late"}}, "text")
+    inbox.accept(db_url, "messenger", "late-1", "messenger:late", "còn ai", meta)
+    queue.schedule("messenger:busy")
+    queue._sweep()
+    assert queue.huey.pending_count() == 1  # only the backlog's own task
+    monkeypatch.setattr(queue_module, "BACKLOG_STALL_AFTER", 0.0)
+    queue._sweep()
+    assert queue.huey.pending_count() == 2  # waited past the backlog bound
+    queue.huey.storage.flush_queue()
+    monkeypatch.setattr(queue_module, "BACKLOG_STALL_AFTER", 3600.0)
+    queue._sweep()
+    assert queue.huey.pending_count() == 1  # empty queue: its task was lost
 
 
 def test_a_webhook_the_database_cannot_store_gets_503(tmp_path, db_url, monkeypatch):

@@ -66,6 +66,9 @@ RETRY_OWNER_GRACE = 120.0  # a retry owner this late is presumed lost (crash)
 # turn, which Rasa's timeout bounds (the app passes 2 x RASA_TIMEOUT + 60 s).
 CLAIM_LEASE = 120.0
 STALL_AFTER = 10.0  # seconds pending work waits before the keeper schedules it again
+# The same while tasks wait in the queue: the work is in line behind them, not
+# lost, so a second task for it would only lengthen the line.
+BACKLOG_STALL_AFTER = 120.0
 WEB_PREFIX = "web:"
 WEB_WAIT = 0.2  # a web drain finding no free web slot tries again this much later
 
@@ -318,9 +321,12 @@ class ConversationQueue:
     def _sweep(self) -> None:
         """Schedule again the work that has waited `STALL_AFTER`: its task was
         lost if the queue's Redis restarted empty. A drain or send finding the
-        work taken or owned by a pending retry returns at once, so a spare
-        task costs nothing."""
-        since = datetime.utcnow() - timedelta(seconds=STALL_AFTER)
+        work taken or owned by a pending retry returns at once, but a spare
+        task still costs a worker round trips, so while tasks wait in the
+        queue (a burst the workers have not caught up with) only work older
+        than `BACKLOG_STALL_AFTER` is scheduled again."""
+        stall = BACKLOG_STALL_AFTER if self.huey.pending_count() else STALL_AFTER
+        since = datetime.utcnow() - timedelta(seconds=stall)
         for conversation_id in inbox.stalled_conversations(self.database_url, since):
             self.schedule(conversation_id)
         for conversation_id in outbox.stalled_conversations(self.database_url, since):
