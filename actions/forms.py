@@ -17,6 +17,7 @@ from typing import Any
 
 from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.reading.typed_words import (
@@ -27,7 +28,7 @@ from actions.reading.typed_words import (
     words_of,
 )
 from bot.club.values import phone_in
-from bot.text import nfc
+from bot.text import fold, nfc
 
 logger = logging.getLogger(__name__)
 
@@ -155,6 +156,44 @@ QUESTIONS = frozenset(
         "out_of_scope", "bot_challenge",
     }
 )  # fmt: skip
+
+
+def is_question(tracker: Tracker) -> bool:
+    """A question, not a garbled answer ("out_of_scope") nor a bare "?"
+    (what the form asks is not clear: its "invalid" message explains)."""
+    text, intent = text_of(tracker), intent_of(tracker)
+    if "?" in text and len(words_of(text)) >= 2:
+        return True
+    return intent in QUESTIONS and intent != "out_of_scope"
+
+
+# What makes a free answer (a school, a district) a question: "cần mang gì",
+# "ở đâu vậy", "có giấy chứng nhận ko". Not "mấy" or "đâu" alone, which a
+# garment company ("công ty may") or "Đầu tư" fold to; nor a final "ạ".
+_ASKING = re.compile(
+    r"\b(?:gi|bao nhieu|bao gio|bao lau|the nao|nhu nao|o dau|khi nao|tai sao)\b"
+    r"|\b(?:khong|chua|hong|ha)(?: (?:a|vay|nhi|nhe|ad))*$"
+)
+
+
+def asked_instead(tracker: Tracker) -> bool:
+    """A free-text answer that is a question instead (`is_question`, and
+    worded as one: the classifier alone may read a school's name as one)."""
+    text = text_of(tracker)
+    worded = "?" in text or _ASKING.search(fold(text)) is not None
+    return worded and is_question(tracker)
+
+
+def refused(events: list[dict[str, Any]], slot: str) -> bool:
+    """Whether validation emptied `slot` and the form goes on (asks again)."""
+    emptied = {
+        e.get("name")
+        for e in events
+        if e.get("event") == "slot" and e.get("value") is None
+    }
+    return slot in emptied and "requested_slot" not in emptied
+
+
 _PRONOUN = r"(?:mình|minh|mik|em|e|tôi|toi|tớ|anh|a|chị|chi|c|cháu|chau|con)"
 # "mình tên là Lê Văn Hùng", "em là Mai", "tên e là ...": the name after them
 _INTRODUCTION = re.compile(
@@ -208,7 +247,7 @@ class SafeFormValidation(FormValidationAction):
             if requested and self.digression(dispatcher, tracker, domain):
                 # Rasa has set the question as the answer: unset, it is asked again
                 return [SlotSet(requested, None)]
-            return await super().run(dispatcher, tracker, domain)
+            return await self._validated(dispatcher, tracker, domain, requested)
         except SQLAlchemyError:
             logger.exception("%s failed sender=%s", self.name(), tracker.sender_id)
             dispatcher.utter_message(response=self.failure_response)
@@ -218,6 +257,21 @@ class SafeFormValidation(FormValidationAction):
         """Answer a question asked instead of the form's ("à mà chi phí bao
         nhiêu vậy ạ"); whether it was one. The forms' own questions differ."""
         return False
+
+    async def _validated(
+        self, dispatcher, tracker: Tracker, domain, requested: str | None
+    ) -> list[dict[str, Any]]:
+        """The SDK's validation, except that an answer refused because it was
+        a question that `digression` does not answer ("sao kê tháng 5 thế
+        nào") gets word that the question must wait, not "invalid"; the
+        form then asks its own question again."""
+        said = CollectingDispatcher()
+        events = await super().run(said, tracker, domain)
+        if requested and is_question(tracker) and refused(events, requested):
+            dispatcher.utter_message(response="utter_form_question_later")
+        else:
+            dispatcher.messages.extend(said.messages)
+        return events
 
     def validate_full_name(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
         name = None if intent_of(tracker) in QUESTIONS else clean_name(str(value or ""))

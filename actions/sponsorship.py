@@ -17,13 +17,21 @@ from actions.donations import answer_fund_asked
 from actions.forms import (
     QUESTIONS,
     SafeFormValidation,
+    asked_instead,
     intent_of,
+    is_question,
     said_last_turn,
     text_of,
 )
 from actions.reading.campaign_aspects import aspects_asked
-from actions.reading.typed_words import is_one_of, number_word
+from actions.reading.typed_words import (
+    has_any_phrase,
+    is_one_of,
+    number_word,
+    words_of,
+)
 from actions.responses import money, phrase
+from actions.statement_answers import months_url
 from bot.club.limits import too_many_today
 from bot.club.models import SponsorRequest, Sponsorship
 from bot.club.sponsors import programme_figures, waiting_children
@@ -39,6 +47,8 @@ ANY_DISTRICT = {  # with diacritics: see actions.reading.typed_words
     "đâu cũng được",
     "sao cũng được",
 }
+# A statement asked for, not the monthly cost ("mỗi tháng bao nhiêu tiền")
+STATEMENT_WORDS = ("sao kê", "minh bạch", "thu chi", "công khai", "báo cáo")
 NUMBERS = {"một": 1, "hai": 2, "ba": 3, "bốn": 4, "năm": 5}
 DEFAULT_MONTHLY = 160_000
 
@@ -111,10 +121,18 @@ class ValidateSponsorForm(SafeFormValidation):
     def digression(self, dispatcher, tracker, domain) -> bool:
         """ "mỗi tháng bao nhiêu tiền vậy ạ": how Nuôi em works, with its
         figures. Out of context the NLU may read a question of money as one
-        about statements or campaigns; in this form it is about Nuôi em."""
+        about statements or campaigns; in this form it is about Nuôi em.
+        Statements asked otherwise ("có sao kê không"): where they are."""
         intent = intent_of(tracker)
         money_asked = "utter_campaign_aspect_cost" in aspects_asked(text_of(tracker))
-        if intent != "ask_sponsorship" and not (intent in QUESTIONS and money_asked):
+        words = words_of(text_of(tracker))
+        if intent == "ask_statement" and has_any_phrase(words, STATEMENT_WORDS):
+            dispatcher.utter_message(
+                response="utter_statement_in_form", url=months_url()
+            )
+            return True
+        asked = intent in QUESTIONS or is_question(tracker)
+        if intent != "ask_sponsorship" and not (asked and money_asked):
             return False
         with club_session() as session:
             figures = programme_figures(session, today())
@@ -137,6 +155,8 @@ class ValidateSponsorForm(SafeFormValidation):
 
     def validate_district_preference(self, value, dispatcher, tracker, domain) -> dict:
         text = " ".join(nfc(str(value or "")).split())[:100]
+        if asked_instead(tracker):
+            return {"district_preference": None}  # see SafeFormValidation
         if (
             intent_of(tracker) == "deny"
             or is_one_of(text, ANY_DISTRICT)

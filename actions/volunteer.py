@@ -18,6 +18,7 @@ from actions.db import club_session, today
 from actions.forms import (
     END_FORM,
     SafeFormValidation,
+    asked_instead,
     intent_of,
     text_of,
 )
@@ -30,7 +31,7 @@ from bot.club.campaign_queries import (
     upcoming_campaigns,
 )
 from bot.club.limits import too_many_today
-from bot.club.models import VolunteerRegistration
+from bot.club.models import Campaign, VolunteerRegistration
 from bot.text import fold, nfc
 
 logger = logging.getLogger(__name__)
@@ -51,6 +52,31 @@ def birth_year_of(text: str, on: date) -> int | None:
     return int(match.group(1))
 
 
+def open_now(session: Session) -> list[Campaign]:
+    """The campaigns open for registration, in the order the buttons show."""
+    return [
+        c
+        for c in upcoming_campaigns(session, today())
+        if open_for_registration(c, today())
+    ]
+
+
+# "2", "số 2", "cái 1 ạ": the campaign at that place among the buttons
+BUTTON_NUMBER = re.compile(
+    r"^(?:(?:so|thu|cai|chien dich|cd) )?([1-9])(?: (?:a|nhe|nha))?$"
+)
+
+
+def chosen_campaign(session: Session, text: str) -> Campaign | None:
+    """The campaign named, or numbered as among the buttons ("1")."""
+    number = BUTTON_NUMBER.match(fold(text))
+    if number is None:
+        return find_campaign(session, text)
+    listed = open_now(session)
+    place = int(number.group(1))
+    return listed[place - 1] if place <= len(listed) else None
+
+
 class ActionAskVolunteerFormCampaign(ClubAction):
     """Asks which campaign, with a button per campaign open for registration
     (without buttons when the database fails: the user can still type a name)."""
@@ -61,11 +87,7 @@ class ActionAskVolunteerFormCampaign(ClubAction):
         return "action_ask_volunteer_form_campaign"
 
     def answer(self, session, dispatcher, tracker, domain) -> Events:
-        buttons = [
-            {"title": c.name, "payload": c.name}
-            for c in upcoming_campaigns(session, today())
-            if open_for_registration(c, today())
-        ]
+        buttons = [{"title": c.name, "payload": c.name} for c in open_now(session)]
         dispatcher.utter_message(
             response="utter_ask_volunteer_campaign", buttons=buttons
         )
@@ -105,7 +127,7 @@ class ValidateVolunteerForm(SafeFormValidation):
 
     def validate_campaign(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
         with club_session() as session:
-            campaign = find_campaign(session, str(value or ""))
+            campaign = chosen_campaign(session, str(value or ""))
             if campaign is None or campaign.end_date < today():
                 dispatcher.utter_message(response="utter_campaign_not_open_in_form")
                 return {"campaign": None}
@@ -167,6 +189,8 @@ class ValidateVolunteerForm(SafeFormValidation):
         return {"birth_year": str(year)}
 
     def validate_school_or_work(self, value, dispatcher, tracker, domain) -> dict:
+        if asked_instead(tracker):
+            return {"school_or_work": None}  # see SafeFormValidation
         place = OWN_PLACE.sub("", " ".join(nfc(str(value or "")).split()))
         if not 2 <= len(place) <= 200 or not fold(place):
             dispatcher.utter_message(response="utter_school_invalid")

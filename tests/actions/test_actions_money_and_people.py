@@ -96,15 +96,45 @@ def test_a_question_about_nuoi_em_mid_form_is_answered_not_taken(slot, typed, in
         ("em là nguyễn thị mai ạ", "inform", "Nguyễn Thị Mai"),
         ("tên e là trần bích ngọc nhé", "inform", "Trần Bích Ngọc"),
         ("Anh Thư Nguyễn", "inform", "Anh Thư Nguyễn"),  # a name, not "anh"
-        ("cho hỏi phí bao nhiêu?", "inform", None),
-        ("đi có nguy hiểm không ạ", "ask_safety", None),
+        ("Lan", "inform", None),  # one word
+        ("12345", "out_of_scope", None),
     ],
 )
 def test_a_name_is_taken_from_how_people_give_it(typed, intent, name):
-    """A question the form does not answer is not a name either."""
     messages, slots = sponsor_answer("full_name", typed, intent=intent)
     assert slots["full_name"] == name
     assert responses(messages) == ([] if name else ["utter_name_invalid"])
+
+
+@pytest.mark.parametrize(
+    "slot", ["full_name", "phone", "children_count", "district_preference"]
+)
+@pytest.mark.parametrize(
+    "typed, intent, answer",
+    [
+        ("cho hỏi phí bao nhiêu?", "inform", "utter_sponsorship_in_form"),
+        ("sao kê tháng 5 thế nào", "ask_statement", "utter_statement_in_form"),
+        (
+            "tiền có được sao kê công khai ko",
+            "ask_statement",
+            "utter_statement_in_form",
+        ),
+        ("đi có nguy hiểm không ạ", "ask_safety", "utter_form_question_later"),
+        ("stk của clb là gì", "donate", "utter_form_question_later"),
+        ("ủa vậy là sao?", "out_of_scope", "utter_form_question_later"),
+    ],
+)
+def test_a_question_mid_form_is_answered_or_put_off_never_invalid(
+    slot, typed, intent, answer
+):
+    """ "sao kê tháng 5" while the form asked for a name got "tên chưa đúng".
+    A question is never taken as the answer, and never called a wrong one:
+    the form answers what it can and says the rest must wait."""
+    messages, slots = sponsor_answer(slot, typed, intent=intent)
+    assert responses(messages) == [answer]
+    assert slots == {slot: None}
+    if answer == "utter_statement_in_form":
+        assert messages[0]["url"].endswith("/sao-ke/")
 
 
 def test_the_name_is_asked_with_thanks_once_then_plainly():

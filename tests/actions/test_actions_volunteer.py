@@ -57,6 +57,22 @@ def test_opening_message_names_the_campaign():
 
 
 @pytest.mark.parametrize(
+    "typed, chosen",
+    [("1", "Áo ấm cho em"), ("số 2", "Xuân yêu thương"), ("2 ạ", "Xuân yêu thương")],
+)
+def test_a_campaign_may_be_chosen_by_its_place_among_the_buttons(typed, chosen):
+    """ "1" meant the first button; it got "this campaign is not open"."""
+    messages, slots = answer("campaign", typed)
+    assert messages == [] and slots["campaign"] == chosen
+
+
+def test_a_number_past_the_buttons_is_no_campaign():
+    messages, slots = answer("campaign", "3")
+    assert responses(messages) == ["utter_campaign_not_open_in_form"]
+    assert slots["campaign"] is None
+
+
+@pytest.mark.parametrize(
     ("slot", "typed", "stored"),
     [
         ("campaign", "ao am", "Áo ấm cho em"),
@@ -299,6 +315,34 @@ def test_a_question_about_the_campaign_mid_form_is_answered_not_taken(slot):
     assert responses(messages) == ["utter_campaign_aspects"]
     assert messages[0]["lines"].startswith("💰 Chi phí: 500.000 đ")
     assert messages[0]["buttons"] == [] and slots == {slot: None}
+
+
+@pytest.mark.parametrize(
+    "slot", ["full_name", "phone", "birth_year", "school_or_work", "volunteer_confirm"]
+)
+def test_a_question_the_form_cannot_answer_waits_and_is_not_called_wrong(slot):
+    """ "có được cấp giấy chứng nhận ko" is no answer to any question of the
+    form, nor a wrong one: the question must wait, the form asks again."""
+    earlier = {k: v for k, v in FILLED.items() if k != slot}
+    typed = "có được cấp giấy chứng nhận ko"
+    messages, slots = answer(slot, typed, earlier, intent="ask_certificate")
+    assert responses(messages) == ["utter_form_question_later"]
+    assert slots == {slot: None}
+
+
+@pytest.mark.parametrize(
+    "typed, intent",
+    [
+        ("ĐH Hồng Đức", "ask_campaign_detail"),  # a classifier's slip
+        ("Trường THPT Chu Văn An ạ", "ask_club_info"),
+        ("công ty may Đức Giang", "ask_campaigns"),
+        ("chưa đi làm, đang ôn thi", "ask_campaign_detail"),
+    ],
+)
+def test_a_school_read_as_a_question_is_still_a_school(typed, intent):
+    """Only a question worded as one is refused in a free-text answer."""
+    messages, slots = answer("school_or_work", typed, FILLED, intent=intent)
+    assert messages == [] and slots["school_or_work"] == typed
 
 
 def test_an_answer_that_names_a_cost_is_still_an_answer():
