@@ -106,6 +106,17 @@ def test_look_up_phrasings_start_the_look_up(stack, session_id, text):
     assert "số điện thoại đã đăng ký" in asked
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["ad ơi clb có nhận sinh viên năm nhất ko ạ", "em 17 tuổi có đăng ký được không"],
+)
+def test_who_may_volunteer_gets_the_age_rule(stack, session_id, text):
+    """The first fell back; the second opened the sponsor form ("em" and
+    "đăng ký" as in "đăng ký nuôi em")."""
+    said = texts(stack.say(text, session_id))
+    assert "từ 18 tuổi" in said and "họ và tên" not in said
+
+
 def test_a_code_and_the_phone_in_one_message_give_the_news(stack, session_id):
     news = texts(stack.say("NE0101 sđt 0912 345 678", session_id))
     assert "Na Mèo" in news and "tháng tiền ăn trưa" in news
