@@ -121,14 +121,20 @@ class QueueStorage(SqliteStorage):
 
 class NoRevokes:
     """The bridge never revokes a task, so huey's revocation lookup before
-    each task (a storage round trip, a turn's drain included) is skipped;
-    revoking raises instead of being silently ignored."""
+    each task and its clean-up after (a storage round trip each, a turn's
+    drain included) are skipped; revoking raises instead of being silently
+    ignored."""
 
     def is_revoked(self, task: Any, timestamp: Any = None, peek: bool = True) -> bool:
         return False
 
     def revoke(self, *args: Any, **kwargs: Any) -> None:
         raise NotImplementedError("the bridge's tasks cannot be revoked")
+
+    def delete(self, key: str) -> Any:
+        """huey clears a task's revocation flag ("r:<task id>") after every
+        task it runs: a storage round trip per turn for a flag never set."""
+        return False if key.startswith("r:") else super().delete(key)
 
     revoke_all = revoke_by_id = revoke
 
