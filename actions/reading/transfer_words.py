@@ -24,9 +24,18 @@ OWN_TRANSFER = re.compile(
     r")\b"
 )
 
+# "chuyển" alone only where it is money: "chuyển rồi", "chuyển 300k", "chuyển
+# vào tài khoản clb", not "chuyển nhà", "chuyển sang lớp khác", "chuyển vào
+# nhóm zalo", "chuyển tin nhắn".
+_MOVED_MONEY = (
+    r"chuyen(?=$| (?:roi|xong|\d|cho (?:cau lac bo|admin|quy|page)"
+    r"|(?:vao|qua|sang|toi|den) (?:tk|tai khoan|so tai khoan|momo|vi|ngan hang|quy"
+    r"|cau lac bo)))"
+)
 # "góp" but not "góp ý" (feedback)
 _GIVE = (
-    r"(?:chuyen khoan|chuyen tien|chuyen|ung ho|dong gop|gop(?! y\b)|donate|gui tien)"
+    rf"(?:chuyen khoan|chuyen tien|{_MOVED_MONEY}|ung ho|dong gop|gop(?! y\b)"
+    r"|donate|gui tien)"
 )
 # Saying a transfer is done: "em vừa chuyển khoản 200k ủng hộ xây trường ạ",
 # "mình mới ck 500k nhé ad", "đã ck cho clb r nha", "chuyển rồi nhé".

@@ -28,6 +28,9 @@ NEWS = [
     "đã chuyển 300k, nội dung XAYTRUONG 0912345678",
     "ck xong r ad oi",
     "Mình đã ủng hộ 200k ạ",
+    "đã chuyển cho clb 500k",
+    "mình vừa chuyển vào tk clb",
+    "mình chuyển qua ví momo rồi nhé",
 ]
 NOT_NEWS = [
     # questions
@@ -48,6 +51,11 @@ NOT_NEWS = [
     "quỹ xây trường được bao nhiêu rồi",
     "mình đã đăng ký rồi",
     "mình đã góp ý với ad rồi",
+    # "chuyển" that moves no money
+    "mình vừa chuyển vào nhóm zalo rồi",
+    "em đã chuyển sang lớp khác",
+    "mình mới chuyển nhà",
+    "em đã chuyển tin nhắn cho bạn ấy",
 ]
 TRANG = {"verified_sponsor_id": 1, "verified_at": time.time()}  # 0912345678
 
