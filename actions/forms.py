@@ -27,6 +27,7 @@ from actions.reading.typed_words import (
     same_word,
     words_of,
 )
+from actions.reading.undo_words import asks_to_undo
 from bot.club.values import phone_in
 from bot.text import fold, nfc
 
@@ -226,6 +227,8 @@ class SafeFormValidation(FormValidationAction):
     form_slots: tuple[str, ...] = ()  # the slots a correction may empty
     no_is_an_answer: frozenset[str] = frozenset()  # slots where "không" answers
     confirmation_slots: frozenset[str] = frozenset()  # "Thông tin đã đúng chưa?"
+    # Said instead of opening the form to "hủy đăng ký", "dừng nuôi em"...
+    undo_response = ""
 
     @abstractmethod
     def name(self) -> str:
@@ -233,6 +236,11 @@ class SafeFormValidation(FormValidationAction):
 
     async def run(self, dispatcher, tracker, domain) -> list[dict[str, Any]]:
         requested = tracker.get_slot("requested_slot")
+        if requested is None and self.undo_response and asks_to_undo(text_of(tracker)):
+            # The opening message asks to cancel or change a sign-up: a
+            # member does that; the form ends before its first question.
+            dispatcher.utter_message(response=self.undo_response)
+            return [SlotSet("requested_slot", None)]
         if (
             requested
             and requested not in self.no_is_an_answer

@@ -114,6 +114,7 @@ class ValidateSponsorForm(SafeFormValidation):
     form_slots = ("full_name", "phone", "children_count", "district_preference")
     no_is_an_answer = frozenset({"district_preference"})
     confirmation_slots = frozenset({"sponsor_confirm"})
+    undo_response = "utter_sponsorship_undo"
 
     def name(self) -> str:
         return "validate_sponsor_form"

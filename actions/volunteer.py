@@ -98,6 +98,7 @@ class ValidateVolunteerForm(SafeFormValidation):
     failure_response = "utter_registration_failed"
     form_slots = ("campaign", "full_name", "phone", "birth_year", "school_or_work")
     confirmation_slots = frozenset({"volunteer_confirm"})
+    undo_response = "utter_registration_undo"
 
     def name(self) -> str:
         return "validate_volunteer_form"

@@ -90,6 +90,33 @@ def test_a_question_about_nuoi_em_mid_form_is_answered_not_taken(slot, typed, in
 
 
 @pytest.mark.parametrize(
+    "typed",
+    [
+        "mình muốn dừng nuôi em",
+        "chị muốn ngừng nhận nuôi bé NE0101 từ tháng sau",
+        "minh muon dung nuoi em",
+        "cho mình đổi sang em khác",
+    ],
+)
+def test_asking_to_stop_sponsoring_opens_no_sign_up(typed):
+    """Read as `sponsor_child`, "mình muốn dừng nuôi em" was thanked for
+    wanting to sponsor and asked for a name."""
+    opening = tracker(typed, intent="sponsor_child", form="sponsor_form")
+    messages, slots = run(ValidateSponsorForm(), opening)
+    assert responses(messages) == ["utter_sponsorship_undo"]
+    assert slots == {"requested_slot": None}
+
+
+@pytest.mark.parametrize(
+    "typed", ["mình muốn nhận nuôi 1 bé", "đăng ký làm bố nuôi", "cho c đk nuôi em vs"]
+)
+def test_signing_up_to_sponsor_is_not_stopping(typed):
+    opening = tracker(typed, intent="sponsor_child", form="sponsor_form")
+    messages, _ = run(ValidateSponsorForm(), opening)
+    assert "utter_sponsorship_undo" not in responses(messages)
+
+
+@pytest.mark.parametrize(
     "typed, intent, name",
     [
         ("mình tên là Lê Văn Hùng", "inform", "Lê Văn Hùng"),

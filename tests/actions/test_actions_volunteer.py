@@ -345,6 +345,34 @@ def test_a_school_read_as_a_question_is_still_a_school(typed, intent):
     assert messages == [] and slots["school_or_work"] == typed
 
 
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "em muốn hủy đăng ký chiến dịch áo ấm",
+        "em bận rồi không đi được nữa ạ",
+        "mình muốn đổi số điện thoại đã đăng ký",
+        "cho mình đổi sang chiến dịch xuân yêu thương",
+        "huy dk giup e",
+    ],
+)
+def test_asking_to_cancel_or_change_opens_no_form(typed):
+    """Read as `register_volunteer`, these opened the form to sign up again."""
+    opening = tracker(typed, intent="register_volunteer", form=FORM)
+    messages, slots = run(ValidateVolunteerForm(), opening)
+    assert responses(messages) == ["utter_registration_undo"]
+    assert slots == {"requested_slot": None}
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["cho e đk xuân yêu thương", "em muốn đăng ký đi tình nguyện", "đk 2 người"],
+)
+def test_signing_up_is_not_undoing(typed):
+    opening = tracker(typed, intent="register_volunteer", form=FORM)
+    messages, slots = run(ValidateVolunteerForm(), opening)
+    assert "utter_registration_undo" not in responses(messages)
+
+
 def test_an_answer_that_names_a_cost_is_still_an_answer():
     """Only a message read as a campaign question is one."""
     messages, slots = answer("school_or_work", "Trường Tài chính", FILLED)

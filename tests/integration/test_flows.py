@@ -117,6 +117,20 @@ def test_who_may_volunteer_gets_the_age_rule(stack, session_id, text):
     assert "từ 18 tuổi" in said and "họ và tên" not in said
 
 
+@pytest.mark.parametrize(
+    "text, answer",
+    [
+        ("mình muốn dừng nuôi em", "dừng nhận nuôi"),
+        ("em muốn hủy đăng ký chiến dịch áo ấm", "hủy hoặc thay đổi đăng ký"),
+    ],
+)
+def test_asking_to_cancel_opens_no_sign_up_form(stack, session_id, text, answer):
+    """Read as the sign-up they name, these opened its form."""
+    said = texts(stack.say(text, session_id))
+    assert answer in said and "họ và tên" not in said
+    assert "xin chào" in texts(stack.say("xin chào", session_id))  # no form waits
+
+
 def test_a_code_and_the_phone_in_one_message_give_the_news(stack, session_id):
     news = texts(stack.say("NE0101 sđt 0912 345 678", session_id))
     assert "Na Mèo" in news and "tháng tiền ăn trưa" in news

@@ -1,0 +1,34 @@
+"""Asking to undo or change a sign-up, not to make one.
+
+"em muốn hủy đăng ký chiến dịch áo ấm", "mình muốn dừng nuôi em" and "đổi số
+điện thoại đã đăng ký" share their words with a sign-up, so the classifier
+reads them as `register_volunteer` or `sponsor_child` and a form would open.
+The phrases are written with diacritics and compared as in
+`actions.reading.typed_words`: "dừng" typed as "dung" also reads as "đúng",
+which none of these phrases needs to tell apart. Not "bỏ nuôi": "bố nuôi"
+(a foster father) folds to the same words.
+"""
+
+from __future__ import annotations
+
+from actions.reading.typed_words import has_any_phrase, words_of
+
+UNDO = (
+    # cancelling
+    "hủy đăng ký", "huỷ đăng ký", "hủy đăng kí", "huỷ đăng kí", "hủy đk", "huỷ đk",
+    "rút đăng ký", "rút tên", "không đi được nữa", "không đi nữa",
+    "không tham gia được nữa", "không tham gia nữa",
+    "dừng nuôi", "ngừng nuôi", "thôi nuôi", "dừng nhận nuôi", "ngừng nhận nuôi",
+    "hủy nhận nuôi", "huỷ nhận nuôi", "không nuôi nữa", "không nhận nuôi nữa",
+    "dừng ủng hộ hằng tháng", "ngừng ủng hộ hằng tháng",
+    # changing what was registered
+    "đổi số điện thoại", "đổi sđt", "đổi số đt", "sửa số điện thoại đã đăng ký",
+    "đổi tên đã đăng ký", "đổi thông tin", "sửa thông tin đã đăng ký",
+    "cập nhật số điện thoại", "đổi sang chiến dịch", "đổi chiến dịch",
+    "chuyển sang chiến dịch", "đổi sang em khác", "đổi em khác",
+)  # fmt: skip
+
+
+def asks_to_undo(text: str) -> bool:
+    """The message asks to cancel or change a registration or a sponsorship."""
+    return has_any_phrase(words_of(text), UNDO)
