@@ -32,3 +32,12 @@ UNDO = (
 def asks_to_undo(text: str) -> bool:
     """The message asks to cancel or change a registration or a sponsorship."""
     return has_any_phrase(words_of(text), UNDO)
+
+
+def undo_response(text: str) -> str:
+    """Outside a form: Nuôi em's answer when the message is about sponsoring,
+    else the volunteers'."""
+    sponsoring = has_any_phrase(
+        words_of(text), ("nuôi", "em khác", "ủng hộ hằng tháng")
+    )
+    return "utter_sponsorship_undo" if sponsoring else "utter_registration_undo"

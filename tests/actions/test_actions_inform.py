@@ -68,3 +68,21 @@ def test_a_word_for_giving_or_an_amount_gets_thanks_and_the_way_on(text, entitie
 def test_news_of_a_transfer_gets_thanks_and_the_statement(text):
     messages, events = run(ActionRouteInform(), tracker(text))
     assert responses(messages) == ["utter_transfer_thanks"] and events == {}
+
+
+@pytest.mark.parametrize(
+    "text, answer",
+    [
+        ("cho mình đổi sang chiến dịch xuân yêu thương", "utter_registration_undo"),
+        ("em bận rồi không đi được nữa ạ", "utter_registration_undo"),
+        ("chị muốn ngừng nhận nuôi bé NE0101", "utter_sponsorship_undo"),
+    ],
+)
+def test_asking_to_cancel_or_change_gets_the_way_to_a_member(text, answer):
+    """Read as `inform` or unclear (the fallback's topics), not as a sign-up;
+    a child's code in it starts no look-up."""
+    from actions.fallback import ActionAskTopic
+
+    for action in (ActionRouteInform(), ActionAskTopic()):
+        messages, events = run(action, tracker(text))
+        assert responses(messages) == [answer] and events == {}

@@ -19,6 +19,8 @@ GOODS = [
     "mình có mấy thùng sách muốn gửi cho các em",
     "gửi đồ cũ cho các em thế nào",
     "có nhận chăn màn không ạ",
+    "gửi quà cho bé được không ạ",
+    "mình muốn gửi quà tết cho em NE0101",
 ]
 MONEY = [
     "mình muốn ủng hộ tiền mua sách cho các em",
@@ -26,6 +28,7 @@ MONEY = [
     "mình muốn ủng hộ chiến dịch áo ấm",  # a campaign's name, not clothes
     "cho mình xin stk ủng hộ",
     "ủng hộ thế nào ạ",
+    "gửi 500k làm quà cho bé NE0101",
 ]
 
 
