@@ -236,10 +236,10 @@ class SafeFormValidation(FormValidationAction):
 
     async def run(self, dispatcher, tracker, domain) -> list[dict[str, Any]]:
         requested = tracker.get_slot("requested_slot")
-        if requested is None and self.undo_response and asks_to_undo(text_of(tracker)):
-            # The opening message asks to cancel or change a sign-up: a
-            # member does that; the form ends before its first question.
-            dispatcher.utter_message(response=self.undo_response)
+        if requested is None and (reply := self.not_a_sign_up(text_of(tracker))):
+            # The opening message asks for what a member does ("hủy đăng
+            # ký"): the form ends before its first question.
+            dispatcher.utter_message(response=reply)
             return [SlotSet("requested_slot", None)]
         if (
             requested
@@ -260,6 +260,11 @@ class SafeFormValidation(FormValidationAction):
             logger.exception("%s failed sender=%s", self.name(), tracker.sender_id)
             dispatcher.utter_message(response=self.failure_response)
             return [SlotSet("requested_slot", None)]
+
+    def not_a_sign_up(self, text: str) -> str:
+        """The response for an opening message that names the sign-up but
+        asks for something else (to cancel or change it), or ""."""
+        return self.undo_response if self.undo_response and asks_to_undo(text) else ""
 
     def digression(self, dispatcher, tracker: Tracker, domain) -> bool:
         """Answer a question asked instead of the form's ("à mà chi phí bao

@@ -30,6 +30,7 @@ from actions.reading.typed_words import (
     number_word,
     words_of,
 )
+from actions.reading.undo_words import asks_to_visit
 from actions.responses import money, phrase
 from actions.statement_answers import months_url
 from bot.club.limits import too_many_today
@@ -118,6 +119,14 @@ class ValidateSponsorForm(SafeFormValidation):
 
     def name(self) -> str:
         return "validate_sponsor_form"
+
+    def not_a_sign_up(self, text: str) -> str:
+        """ "mình muốn đến thăm bé được không": a member arranges visits."""
+        return (
+            "utter_sponsorship_visit"
+            if asks_to_visit(text)
+            else super().not_a_sign_up(text)
+        )
 
     def digression(self, dispatcher, tracker, domain) -> bool:
         """ "mỗi tháng bao nhiêu tiền vậy ạ": how Nuôi em works, with its

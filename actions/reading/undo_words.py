@@ -29,6 +29,18 @@ UNDO = (
 )  # fmt: skip
 
 
+# A sponsor asking to visit or meet the child ("mình muốn đến thăm bé được
+# không", read as `sponsor_child`): the club arranges visits with the school.
+VISIT = (
+    "thăm bé", "thăm em", "thăm các em", "thăm cháu", "đến thăm", "lên thăm",
+    "gặp bé", "gặp trực tiếp bé", "gọi điện cho bé", "nói chuyện với bé",
+)  # fmt: skip
+
+
+def asks_to_visit(text: str) -> bool:
+    return has_any_phrase(words_of(text), VISIT)
+
+
 def asks_to_undo(text: str) -> bool:
     """The message asks to cancel or change a registration or a sponsorship."""
     return has_any_phrase(words_of(text), UNDO)

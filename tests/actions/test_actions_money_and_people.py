@@ -108,6 +108,17 @@ def test_asking_to_stop_sponsoring_opens_no_sign_up(typed):
 
 
 @pytest.mark.parametrize(
+    "typed", ["mình muốn đến thăm bé được không", "chị lên thăm em vào dịp tết được ko"]
+)
+def test_asking_to_visit_the_child_opens_no_sign_up(typed):
+    """Read as `sponsor_child`, a sponsor asking to visit got the sign-up."""
+    opening = tracker(typed, intent="sponsor_child", form="sponsor_form")
+    messages, slots = run(ValidateSponsorForm(), opening)
+    assert responses(messages) == ["utter_sponsorship_visit"]
+    assert slots == {"requested_slot": None}
+
+
+@pytest.mark.parametrize(
     "typed", ["mình muốn nhận nuôi 1 bé", "đăng ký làm bố nuôi", "cho c đk nuôi em vs"]
 )
 def test_signing_up_to_sponsor_is_not_stopping(typed):
