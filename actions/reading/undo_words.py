@@ -1,4 +1,5 @@
-"""Asking to undo or change a sign-up, not to make one.
+"""Asking to undo or change a sign-up, or to visit a sponsored child, not to
+make a sign-up.
 
 "em muốn hủy đăng ký chiến dịch áo ấm", "mình muốn dừng nuôi em" and "đổi số
 điện thoại đã đăng ký" share their words with a sign-up, so the classifier
