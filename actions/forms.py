@@ -228,7 +228,7 @@ class SafeFormValidation(FormValidationAction):
     no_is_an_answer: frozenset[str] = frozenset()  # slots where "không" answers
     confirmation_slots: frozenset[str] = frozenset()  # "Thông tin đã đúng chưa?"
     # Said instead of opening the form to "hủy đăng ký", "dừng nuôi em"...
-    undo_response = ""
+    undo_reply = ""
 
     @abstractmethod
     def name(self) -> str:
@@ -264,7 +264,7 @@ class SafeFormValidation(FormValidationAction):
     def not_a_sign_up(self, text: str) -> str:
         """The response for an opening message that names the sign-up but
         asks for something else (to cancel or change it), or ""."""
-        return self.undo_response if self.undo_response and asks_to_undo(text) else ""
+        return self.undo_reply if self.undo_reply and asks_to_undo(text) else ""
 
     def digression(self, dispatcher, tracker: Tracker, domain) -> bool:
         """Answer a question asked instead of the form's ("à mà chi phí bao

@@ -115,7 +115,7 @@ class ValidateSponsorForm(SafeFormValidation):
     form_slots = ("full_name", "phone", "children_count", "district_preference")
     no_is_an_answer = frozenset({"district_preference"})
     confirmation_slots = frozenset({"sponsor_confirm"})
-    undo_response = "utter_sponsorship_undo"
+    undo_reply = "utter_sponsorship_undo"
 
     def name(self) -> str:
         return "validate_sponsor_form"
@@ -133,9 +133,9 @@ class ValidateSponsorForm(SafeFormValidation):
         figures. Out of context the NLU may read a question of money as one
         about statements or campaigns; in this form it is about Nuôi em.
         Statements asked otherwise ("có sao kê không"): where they are."""
-        intent = intent_of(tracker)
-        money_asked = "utter_campaign_aspect_cost" in aspects_asked(text_of(tracker))
-        words = words_of(text_of(tracker))
+        intent, text = intent_of(tracker), text_of(tracker)
+        money_asked = "utter_campaign_aspect_cost" in aspects_asked(text)
+        words = words_of(text)
         if intent == "ask_statement" and has_any_phrase(words, STATEMENT_WORDS):
             dispatcher.utter_message(
                 response="utter_statement_in_form", url=months_url()

@@ -54,11 +54,8 @@ def birth_year_of(text: str, on: date) -> int | None:
 
 def open_now(session: Session) -> list[Campaign]:
     """The campaigns open for registration, in the order the buttons show."""
-    return [
-        c
-        for c in upcoming_campaigns(session, today())
-        if open_for_registration(c, today())
-    ]
+    on = today()
+    return [c for c in upcoming_campaigns(session, on) if open_for_registration(c, on)]
 
 
 # "2", "số 2", "cái 1 ạ": the campaign at that place among the buttons
@@ -98,7 +95,7 @@ class ValidateVolunteerForm(SafeFormValidation):
     failure_response = "utter_registration_failed"
     form_slots = ("campaign", "full_name", "phone", "birth_year", "school_or_work")
     confirmation_slots = frozenset({"volunteer_confirm"})
-    undo_response = "utter_registration_undo"
+    undo_reply = "utter_registration_undo"
 
     def name(self) -> str:
         return "validate_volunteer_form"
