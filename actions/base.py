@@ -1,7 +1,8 @@
 """What every plain action on the club database shares (the forms' twin is
 `actions.forms.SafeFormValidation`).
 
-An action's `answer` gets a short session and a dispatcher of its own; what it
+An action that `answers_asides` answers an aside itself, before its own
+`answer`. An action's `answer` gets a short session and a dispatcher of its own; what it
 says reaches the user only when it finished. A database error anywhere in it
 is logged and answered with the action's polite `failure_response`: never
 silence, never half an answer followed by an apology.
@@ -19,6 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from actions.db import club_session
+from actions.reading.asides import aside_response
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +48,9 @@ class ClubAction(Action):
 
     failure_response: str  # `utter_..._failed`, said when the database fails
     failure_events: tuple[dict[str, Any], ...] = ()  # events returned then
+    # Where the classifier may send an aside ("hủy đăng ký", "có xuất hóa
+    # đơn không": actions.reading.asides), its own answer comes instead.
+    answers_asides = False
 
     @abstractmethod
     def name(self) -> str:
@@ -65,6 +70,10 @@ class ClubAction(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> Events:
+        text = (tracker.latest_message.get("text") or "").strip()
+        if self.answers_asides and (aside := aside_response(text)):
+            dispatcher.utter_message(response=aside)
+            return []
         said = CollectingDispatcher()
         try:
             with club_session() as session:

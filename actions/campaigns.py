@@ -84,6 +84,7 @@ class ActionListCampaigns(ClubAction):
     """Upcoming campaigns from the database, each with a details button."""
 
     failure_response = "utter_campaigns_failed"
+    answers_asides = True
 
     def name(self) -> str:
         return "action_list_campaigns"
@@ -135,6 +136,7 @@ class ActionShowCampaignDetail(ClubAction):
     """Dates, place, requirements, cost, room left and registration status."""
 
     failure_response = "utter_campaigns_failed"
+    answers_asides = True
 
     def name(self) -> str:
         return "action_show_campaign_detail"

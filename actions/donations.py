@@ -131,6 +131,7 @@ class ActionDonationInfo(ClubAction):
     point for gifts in kind."""
 
     failure_response = "utter_donation_failed"
+    answers_asides = True  # receipts, help without going: in the same words
 
     def name(self) -> str:
         return "action_donation_info"

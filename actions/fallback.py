@@ -1,8 +1,10 @@
 """Messages that are not a clear request.
 
 `action_route_inform`: a message that only gives information, outside any form,
-is acted on instead of "mình đã nhận thông tin": asking to cancel or change a
-sign-up gets the way to a member (so does the fallback's first stage); a fund
+is acted on instead of "mình đã nhận thông tin": an aside (asking to cancel or
+change a sign-up, to visit a sponsored child, for a receipt, to help without
+going: `actions.reading.asides`) gets its own answer (so does the fallback's
+first stage); a fund
 named right after the bot asked which fund gets that fund's VietQR code; a
 child code anywhere starts the child look-up (a phone in the same message is
 checked in the same turn by the form); a message that is just a campaign's
@@ -12,8 +14,7 @@ giving ("500k", "ủng hộ") gets thanks and the way to the account or the
 statement; nothing usable gets one short question with the main topics.
 
 `action_default_ask_affirmation`: the first stage of the two-stage fallback,
-"did you mean one of these topics?" (unless it asks to cancel or change a
-sign-up: see above)
+"did you mean one of these topics?" (unless it is an aside: see above)
 
 Rasa's own `action_default_ask_affirmation` asks an English yes/no question about
 one intent. When the classifier is unsure, the two most likely topics as buttons
@@ -33,9 +34,9 @@ from actions.base import ClubAction, Events
 from actions.campaigns import show_campaign
 from actions.donations import answer_fund_asked
 from actions.forms import text_of
+from actions.reading.asides import aside_response
 from actions.reading.transfer_words import reports_transfer
 from actions.reading.typed_words import has_any_phrase, words_of
-from actions.reading.undo_words import asks_to_undo, undo_response
 from actions.responses import phrase
 from actions.statement_answers import thank_for_transfer
 from bot.club.campaign_queries import find_campaign
@@ -76,8 +77,8 @@ class ActionAskTopic(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        if asks_to_undo(text := text_of(tracker)):  # "em bận rồi không đi được nữa"
-            dispatcher.utter_message(response=undo_response(text))
+        if aside := aside_response(text_of(tracker)):  # "không đi được nữa"
+            dispatcher.utter_message(response=aside)
             return []
         buttons = [
             {"title": phrase(domain, TOPICS[intent]), "payload": f"/{intent}"}
@@ -99,6 +100,7 @@ GIVING = ("ck", "chuyển khoản", "chuyển tiền", "chuyển rồi", "donate
 
 class ActionRouteInform(ClubAction):
     failure_response = "utter_inform_ack"
+    answers_asides = True  # "cho mình đổi sang chiến dịch khác"
 
     def name(self) -> str:
         return "action_route_inform"
@@ -108,9 +110,6 @@ class ActionRouteInform(ClubAction):
         if fund_qr is not None:
             return fund_qr
         text = text_of(tracker)
-        if asks_to_undo(text):  # "cho mình đổi sang chiến dịch xuân yêu thương"
-            dispatcher.utter_message(response=undo_response(text))
-            return []
         if child_code_in(text):
             return [FollowupAction("child_lookup_form")]
         campaign = find_campaign(session, text)

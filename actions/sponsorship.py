@@ -64,6 +64,7 @@ class ActionExplainSponsorship(ClubAction):
     """How Nuôi em works, with live figures and children waiting for a sponsor."""
 
     failure_response = "utter_sponsorship_failed"
+    answers_asides = True
 
     def name(self) -> str:
         return "action_explain_sponsorship"

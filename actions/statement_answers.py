@@ -81,6 +81,7 @@ class ActionShowStatement(ClubAction):
     their transfers still waiting for staff to book them."""
 
     failure_response = "utter_statement_failed"
+    answers_asides = True  # "chuyển khoản xong có biên nhận không"
 
     def name(self) -> str:
         return "action_show_statement"

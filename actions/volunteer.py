@@ -1,4 +1,5 @@
-"""Volunteer registration: the form's questions, checks and the saved sign-up."""
+"""Volunteer registration: the form's questions, checks and the saved sign-up;
+certificates of participation."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import secrets
 from datetime import date, datetime
 from typing import Any
 
+from rasa_sdk import Action
 from rasa_sdk.events import SlotSet
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -22,6 +24,8 @@ from actions.forms import (
     intent_of,
     text_of,
 )
+from actions.reading.afar_words import helps_from_afar
+from actions.reading.asides import aside_response
 from actions.reading.campaign_aspects import aspects_asked
 from bot.club.campaign_queries import (
     existing_registration,
@@ -99,6 +103,11 @@ class ValidateVolunteerForm(SafeFormValidation):
 
     def name(self) -> str:
         return "validate_volunteer_form"
+
+    def not_a_sign_up(self, text: str) -> str:
+        """ "mình không đi được nhưng muốn góp sức online": the other ways."""
+        afar = "utter_help_from_afar" if helps_from_afar(text) else ""
+        return super().not_a_sign_up(text) or afar
 
     def digression(self, dispatcher, tracker, domain) -> bool:
         """ "à mà chi phí bao nhiêu vậy ạ": the part of the chosen campaign."""
@@ -269,3 +278,17 @@ class ActionSubmitVolunteerRegistration(ClubAction):
             phone=phone,
         )
         return RESET
+
+
+class ActionAnswerCertificate(Action):
+    """Volunteers' certificates; an aside read as `ask_certificate` gets its
+    own answer instead: a donor asking for a letter confirming a gift ("công
+    ty mình ủng hộ thì có giấy xác nhận không"), help offered without going."""
+
+    def name(self) -> str:
+        return "action_answer_certificate"
+
+    async def run(self, dispatcher, tracker, domain) -> Events:
+        aside = aside_response(text_of(tracker))
+        dispatcher.utter_message(response=aside or "utter_certificate")
+        return []

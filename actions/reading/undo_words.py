@@ -32,14 +32,29 @@ UNDO = (
 
 # A sponsor asking to visit or meet the child ("mình muốn đến thăm bé được
 # không", read as `sponsor_child`): the club arranges visits with the school.
-VISIT = (
-    "thăm bé", "thăm em", "thăm các em", "thăm cháu", "đến thăm", "lên thăm",
-    "gặp bé", "gặp trực tiếp bé", "gọi điện cho bé", "nói chuyện với bé",
+# Outside the sponsor form only the phrases that name one child count:
+# "lên thăm điểm trường" is not about a sponsored child.
+VISIT_CHILD = (
+    "thăm bé", "thăm em", "thăm cháu", "gặp bé", "gặp trực tiếp bé",
+    "gọi điện cho bé", "nói chuyện với bé",
 )  # fmt: skip
+VISIT = VISIT_CHILD + ("thăm các em", "đến thăm", "lên thăm")
+
+
+# "hỏi thăm bé NE0101" asks for the child's news: the look-up.
+ASKING_AFTER = ("hỏi thăm",)
 
 
 def asks_to_visit(text: str) -> bool:
-    return has_any_phrase(words_of(text), VISIT)
+    words = words_of(text)
+    return has_any_phrase(words, VISIT) and not has_any_phrase(words, ASKING_AFTER)
+
+
+def asks_to_visit_child(text: str) -> bool:
+    words = words_of(text)
+    return has_any_phrase(words, VISIT_CHILD) and not has_any_phrase(
+        words, ASKING_AFTER
+    )
 
 
 def asks_to_undo(text: str) -> bool:

@@ -22,8 +22,12 @@ def run_events(text: str):
     return dispatcher.messages, events
 
 
-@pytest.mark.parametrize("text", ["NE0103", "mã ne 0102 ạ", "em NE0101 0912345678"])
+@pytest.mark.parametrize(
+    "text",
+    ["NE0103", "mã ne 0102 ạ", "em NE0101 0912345678", "cho mình hỏi thăm em NE0101"],
+)
 def test_a_child_code_anywhere_starts_the_look_up(text):
+    """ "hỏi thăm" holds "thăm em" (a visit) but asks for the child's news."""
     messages, events = run_events(text)
     assert messages == []
     assert events == [
@@ -76,9 +80,11 @@ def test_news_of_a_transfer_gets_thanks_and_the_statement(text):
         ("cho mình đổi sang chiến dịch xuân yêu thương", "utter_registration_undo"),
         ("em bận rồi không đi được nữa ạ", "utter_registration_undo"),
         ("chị muốn ngừng nhận nuôi bé NE0101", "utter_sponsorship_undo"),
+        ("cho mình lên thăm bé NE0101 được không", "utter_sponsorship_visit"),
+        ("mình muốn gặp bé một lần", "utter_sponsorship_visit"),
     ],
 )
-def test_asking_to_cancel_or_change_gets_the_way_to_a_member(text, answer):
+def test_asking_to_cancel_change_or_visit_gets_the_way_to_a_member(text, answer):
     """Read as `inform` or unclear (the fallback's topics), not as a sign-up;
     a child's code in it starts no look-up."""
     from actions.fallback import ActionAskTopic
@@ -86,3 +92,9 @@ def test_asking_to_cancel_or_change_gets_the_way_to_a_member(text, answer):
     for action in (ActionRouteInform(), ActionAskTopic()):
         messages, events = run(action, tracker(text))
         assert responses(messages) == [answer] and events == {}
+
+
+def test_visiting_a_school_is_not_visiting_a_sponsored_child():
+    text = "cho mình lên thăm điểm trường được không"
+    messages, _ = run(ActionRouteInform(), tracker(text))
+    assert responses(messages) == ["utter_inform_ack"]

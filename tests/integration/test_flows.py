@@ -131,6 +131,24 @@ def test_asking_to_cancel_opens_no_sign_up_form(stack, session_id, text, answer)
     assert "xin chào" in texts(stack.say("xin chào", session_id))  # no form waits
 
 
+@pytest.mark.parametrize(
+    "text, answer",
+    [
+        ("mình không đi được nhưng muốn góp sức online", "góp sức online"),
+        ("có xuất hóa đơn cho công ty không", "hóa đơn VAT"),
+        ("công ty mình ủng hộ thì có giấy xác nhận không ạ", "thư xác nhận"),
+    ],
+)
+def test_an_aside_gets_its_own_answer_whatever_it_is_read_as(
+    stack, session_id, text, answer
+):
+    """Read as a sign-up, a campaign question or a certificate, these got a
+    form, a campaign card or the volunteers' certificate."""
+    said = texts(stack.say(text, session_id))
+    assert answer in said and "họ và tên" not in said
+    assert "xin chào" in texts(stack.say("xin chào", session_id))  # no form waits
+
+
 def test_a_code_and_the_phone_in_one_message_give_the_news(stack, session_id):
     news = texts(stack.say("NE0101 sđt 0912 345 678", session_id))
     assert "Na Mèo" in news and "tháng tiền ăn trưa" in news

@@ -1,0 +1,24 @@
+"""Messages that name a topic but ask for something its answer does not give:
+to cancel or change a sign-up, to visit a sponsored child, a receipt for a
+gift, a way to help without going. Each has its own answer wherever the
+classifier sends it; `aside_response` is that answer, or None.
+"""
+
+from __future__ import annotations
+
+from actions.reading.afar_words import helps_from_afar
+from actions.reading.receipt_words import asks_receipt
+from actions.reading.undo_words import asks_to_undo, asks_to_visit_child, undo_response
+
+
+def aside_response(text: str) -> str | None:
+    """The response for an aside, checked in this order, or None."""
+    if asks_to_undo(text):  # "em bận rồi không đi được nữa"
+        return undo_response(text)
+    if asks_to_visit_child(text):  # "cho mình lên thăm bé được không"
+        return "utter_sponsorship_visit"
+    if asks_receipt(text):  # "có xuất hóa đơn cho công ty không"
+        return "utter_donate_receipt"
+    if helps_from_afar(text):  # "mình không đi được nhưng muốn góp sức online"
+        return "utter_help_from_afar"
+    return None

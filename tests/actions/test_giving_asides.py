@@ -1,0 +1,148 @@
+"""Asides about giving, whatever intent they are read as: gifts in kind
+("mình muốn quyên góp sách vở cũ") get the drop-off point, not the bank
+account, and anything naming money or an amount still gets the account; a
+receipt asked for ("có xuất hóa đơn cho công ty không") gets the receipt
+answer, not a statement or a volunteer's certificate; help offered without
+going ("mình không đi được nhưng muốn góp sức online") gets the other ways to
+help, not the sign-up."""
+
+from __future__ import annotations
+
+import pytest
+
+from actions.campaigns import ActionShowCampaignDetail
+from actions.donations import ActionDonationInfo
+from actions.fallback import ActionAskTopic, ActionRouteInform
+from actions.reading.afar_words import helps_from_afar
+from actions.reading.gift_words import gives_goods
+from actions.reading.receipt_words import asks_receipt
+from actions.statement_answers import ActionShowStatement
+from actions.volunteer import ActionAnswerCertificate, ValidateVolunteerForm
+from tests.actions.actions_kit import responses, run, tracker
+
+pytestmark = pytest.mark.usefixtures("demo")
+
+GOODS = [
+    "mình muốn quyên góp sách vở cũ",
+    "ủng hộ quần áo cũ gửi ở đâu ạ",
+    "ung ho quan ao cu o dau",
+    "mình có mấy thùng sách muốn gửi cho các em",
+    "gửi đồ cũ cho các em thế nào",
+    "có nhận chăn màn không ạ",
+    "gửi quà cho bé được không ạ",
+    "mình muốn gửi quà tết cho em NE0101",
+]
+MONEY = [
+    "mình muốn ủng hộ tiền mua sách cho các em",
+    "ủng hộ 500k mua vở",
+    "mình muốn ủng hộ chiến dịch áo ấm",  # a campaign's name, not clothes
+    "cho mình xin stk ủng hộ",
+    "ủng hộ thế nào ạ",
+    "gửi 500k làm quà cho bé NE0101",
+]
+
+
+@pytest.mark.parametrize("text", GOODS)
+def test_gifts_in_kind_get_the_drop_off_point(text):
+    assert gives_goods(text)
+    messages, events = run(ActionDonationInfo(), tracker(text))
+    assert responses(messages) == ["utter_donate_goods"] and events == {}
+
+
+@pytest.mark.parametrize("text", MONEY)
+def test_money_still_gets_the_account(text):
+    assert not gives_goods(text)
+    messages, _ = run(ActionDonationInfo(), tracker(text))
+    assert responses(messages)[0] == "utter_donate_bank"
+
+
+RECEIPTS = [
+    "có xuất hóa đơn cho công ty không",
+    "co xuat hoa don cho cty ko ad",
+    "công ty mình ủng hộ thì có giấy xác nhận không ạ",
+    "chuyển khoản xong có biên nhận ko",
+    "ck xong co bien lai k ad",
+    "cty em muon xin giay xac nhan tai tro",
+    "bên mình cần chứng từ để hạch toán khoản tài trợ",
+]
+NOT_RECEIPTS = [
+    "cho mình xin hóa đơn chứng từ các khoản chi",  # the statement
+    "sao kê có hóa đơn chứng từ không",
+    "co giay xac nhan tinh nguyen ko",  # a volunteer's certificate
+    "tham gia xong có giấy chứng nhận không",
+    "ủng hộ thế nào ạ",
+]
+
+
+@pytest.mark.parametrize("text", RECEIPTS)
+def test_a_receipt_asked_for_gets_the_receipt_answer_whatever_the_intent(text):
+    assert asks_receipt(text)
+    for action in (
+        ActionDonationInfo(),
+        ActionShowStatement(),
+        ActionAnswerCertificate(),
+        ActionRouteInform(),
+        ActionAskTopic(),
+    ):
+        messages, events = run(action, tracker(text))
+        assert responses(messages) == ["utter_donate_receipt"] and events == {}
+
+
+@pytest.mark.parametrize("text", NOT_RECEIPTS)
+def test_statements_and_certificates_are_not_receipts(text):
+    assert not asks_receipt(text)
+    messages, _ = run(ActionAnswerCertificate(), tracker(text))
+    assert responses(messages) == ["utter_certificate"]
+
+
+def test_a_statement_asked_with_its_papers_still_gets_the_statement():
+    messages, _ = run(ActionShowStatement(), tracker(NOT_RECEIPTS[0]))
+    assert "utter_donate_receipt" not in responses(messages)
+    assert responses(messages)
+
+
+AFAR = [
+    "mình không đi được nhưng muốn góp sức online",
+    "em ở xa không tham gia được, có cách nào giúp không",
+    "ko di dc thi giup gi dc k ad",
+    "có tham gia online được không",
+    "mình muốn hỗ trợ từ xa thì làm thế nào",
+]
+NOT_AFAR = [
+    "em ở xa có tham gia được không",  # asks to join
+    "ở xa thì ck vào đâu",  # asks for the account
+    "không đi được có được hoàn phí không",  # a fee: a member
+    "em bận không tham gia được",
+    "xem sao kê online ở đâu",
+]
+
+
+@pytest.mark.parametrize("text", AFAR)
+def test_help_without_going_gets_the_other_ways_not_the_sign_up(text):
+    assert helps_from_afar(text)
+    for action in (
+        ActionDonationInfo(),
+        ActionShowCampaignDetail(),
+        ActionAnswerCertificate(),
+        ActionRouteInform(),
+        ActionAskTopic(),
+    ):
+        messages, events = run(action, tracker(text))
+        assert responses(messages) == ["utter_help_from_afar"] and events == {}
+    opening = tracker(text, intent="register_volunteer", form="volunteer_form")
+    messages, slots = run(ValidateVolunteerForm(), opening)
+    assert responses(messages) == ["utter_help_from_afar"]
+    assert slots == {"requested_slot": None}
+
+
+@pytest.mark.parametrize("text", NOT_AFAR)
+def test_joining_from_afar_or_asking_money_is_not_help_without_going(text):
+    assert not helps_from_afar(text)
+
+
+def test_cancelling_is_told_before_the_other_ways():
+    """ "không đi được nữa" with a question of help still asks to cancel."""
+    text = "em không đi được nữa, có cách nào giúp không ạ"
+    opening = tracker(text, intent="register_volunteer", form="volunteer_form")
+    messages, _ = run(ValidateVolunteerForm(), opening)
+    assert responses(messages) == ["utter_registration_undo"]
