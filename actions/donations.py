@@ -16,6 +16,7 @@ from actions.db import settings
 from actions.forms import said_last_turn, text_of
 from actions.reading.gift_words import gives_goods
 from actions.reading.transfer_words import reports_transfer
+from actions.reading.typed_words import has_any_phrase, words_of
 from actions.responses import phrase
 from actions.statement_answers import thank_for_transfer
 from bot.club.models import Child, Fund, Sponsorship
@@ -25,6 +26,16 @@ from bot.club.values import parse_amount
 logger = logging.getLogger(__name__)
 
 NUOI_EM = "NUOIEM"
+# e-wallets asked about ("clb có momo không"): the bank account, which they can pay
+WALLETS = (
+    "momo",
+    "zalopay",
+    "zalo pay",
+    "viettelpay",
+    "viettel money",
+    "ví điện tử",
+    "shopeepay",
+)
 
 
 def sponsor_transfer(
@@ -144,6 +155,8 @@ class ActionDonationInfo(ClubAction):
         if gives_goods(text):  # "mình muốn quyên góp sách vở cũ"
             dispatcher.utter_message(response="utter_donate_goods")
             return []
+        if has_any_phrase(words_of(text), WALLETS):
+            dispatcher.utter_message(response="utter_donate_wallet")
         funds = ", ".join(
             phrase(domain, "utter_donate_fund_line", code=f.code, name=f.name)
             for f in session.scalars(select(Fund).order_by(Fund.id))

@@ -28,13 +28,14 @@ from actions.reading.typed_words import (
     has_any_phrase,
     is_one_of,
     number_word,
+    same_word,
     words_of,
 )
 from actions.reading.undo_words import asks_to_visit
 from actions.responses import money, phrase
 from actions.statement_answers import months_url
 from bot.club.limits import too_many_today
-from bot.club.models import SponsorRequest, Sponsorship
+from bot.club.models import Child, SponsorRequest, Sponsorship
 from bot.club.sponsors import programme_figures, waiting_children
 from bot.text import fold, nfc
 
@@ -51,6 +52,8 @@ ANY_DISTRICT = {  # with diacritics: see actions.reading.typed_words
 # A statement asked for, not the monthly cost ("mỗi tháng bao nhiêu tiền")
 STATEMENT_WORDS = ("sao kê", "minh bạch", "thu chi", "công khai", "báo cáo")
 NUMBERS = {"một": 1, "hai": 2, "ba": 3, "bốn": 4, "năm": 5}
+CHILD_WORDS = ("bé", "em", "cháu")
+COUNTS = range(1, 21)  # children one sponsor may ask for at once
 DEFAULT_MONTHLY = 160_000
 
 
@@ -111,6 +114,19 @@ class ActionAskSponsorFormFullName(Action):
         return []
 
 
+def children_named(text: str) -> int | None:
+    """A number said before a word for a child ("2 bé", "hai em"), or None."""
+    words = words_of(text)
+    for number, child in zip(words, words[1:], strict=False):
+        if not any(same_word(child, w) for w in CHILD_WORDS):
+            continue
+        if number.isdigit() and len(number) <= 2:
+            return int(number)
+        if (named := number_word(number, NUMBERS)) is not None:
+            return named
+    return None
+
+
 class ValidateSponsorForm(SafeFormValidation):
     failure_response = "utter_sponsor_request_failed"
     form_slots = ("full_name", "phone", "children_count", "district_preference")
@@ -156,16 +172,40 @@ class ValidateSponsorForm(SafeFormValidation):
     def validate_phone(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
         return {"phone": self.phone_answer(value, dispatcher)}
 
+    async def extract_children_count(self, dispatcher, tracker, domain) -> dict:
+        """ "mình muốn nhận nuôi 2 bé": the count, from the opening message,
+        so that the form does not ask it again."""
+        if tracker.get_slot("requested_slot") or tracker.get_slot("children_count"):
+            return {}
+        count = children_named(text_of(tracker))
+        # one out of range is asked later, with the form's own question
+        return {"children_count": str(count)} if count in COUNTS else {}
+
+    async def extract_district_preference(self, dispatcher, tracker, domain) -> dict:
+        """ "nhận nuôi một em ở Quan Sơn": a district where the club has
+        children, from the opening message."""
+        if tracker.get_slot("requested_slot") or tracker.get_slot(
+            "district_preference"
+        ):
+            return {}
+        folded = f" {fold(text_of(tracker))} "
+        with club_session() as session:
+            districts = session.scalars(select(Child.district).distinct()).all()
+        named = [d for d in districts if d and f" {fold(d)} " in folded]
+        return {"district_preference": named[0]} if len(named) == 1 else {}
+
     def validate_children_count(self, value, dispatcher, tracker, domain) -> dict:
         match = re.search(r"\d+", str(value or ""))
         count = int(match.group()) if match else number_word(str(value or ""), NUMBERS)
-        if not count or not 1 <= count <= 20:
+        if count not in COUNTS:
             dispatcher.utter_message(response="utter_children_count_invalid")
             return {"children_count": None}
         return {"children_count": str(count)}
 
     def validate_district_preference(self, value, dispatcher, tracker, domain) -> dict:
         text = " ".join(nfc(str(value or "")).split())[:100]
+        if text != " ".join(nfc(text_of(tracker)).split())[:100]:
+            return {"district_preference": text}  # a district the message named
         if asked_instead(tracker):
             return {"district_preference": None}  # see SafeFormValidation
         if (

@@ -119,6 +119,52 @@ def test_asking_to_visit_the_child_opens_no_sign_up(typed):
 
 
 @pytest.mark.parametrize(
+    "typed, count",
+    [
+        ("mình muốn nhận nuôi 2 bé", "2"),
+        ("nuôi hai em được không ạ", "2"),
+        ("chi nhan nuoi 3 chau", "3"),
+        ("mình muốn nhận nuôi em", None),
+        ("mình 30 tuổi muốn nhận nuôi em", None),
+        ("mình muốn nhận nuôi 25 bé", None),  # past the limit: asked later
+    ],
+)
+def test_the_count_in_the_opening_message_is_not_asked_again(typed, count):
+    opening = tracker(typed, intent="sponsor_child", form="sponsor_form")
+    messages, slots = run(ValidateSponsorForm(), opening)
+    assert slots.get("children_count") == count
+    assert "utter_children_count_invalid" not in responses(messages)
+
+
+@pytest.mark.parametrize(
+    "typed, district",
+    [
+        ("mình muốn nhận nuôi một em ở Quan Sơn", "Quan Sơn"),
+        ("nhan nuoi 1 be o muong lat duoc khong", "Mường Lát"),
+        ("mình muốn nhận nuôi em", None),
+        ("mình ở Hà Nội muốn nhận nuôi em", None),  # no child of the club there
+    ],
+)
+def test_a_district_in_the_opening_message_is_not_asked_again(typed, district):
+    opening = tracker(typed, intent="sponsor_child", form="sponsor_form")
+    messages, slots = run(ValidateSponsorForm(), opening)
+    assert slots.get("district_preference") == district
+    assert responses(messages) == []
+
+
+def test_a_count_is_taken_only_from_the_opening_message():
+    """Later, the form's own question sets it; a name with a number is no count."""
+    later = tracker(
+        "Nguyễn Văn 2 em",
+        intent="inform",
+        form="sponsor_form",
+        slots={"requested_slot": "full_name"},
+    )
+    _, slots = run(ValidateSponsorForm(), later)
+    assert "children_count" not in slots
+
+
+@pytest.mark.parametrize(
     "typed", ["mình muốn nhận nuôi 1 bé", "đăng ký làm bố nuôi", "cho c đk nuôi em vs"]
 )
 def test_signing_up_to_sponsor_is_not_stopping(typed):

@@ -31,6 +31,8 @@ GOODS = [
     "có nhận chăn màn không ạ",
     "gửi quà cho bé được không ạ",
     "mình muốn gửi quà tết cho em NE0101",
+    "minh muon quyen gop sach vo cu",
+    "tặng khăn len cho các em",
 ]
 MONEY = [
     "mình muốn ủng hộ tiền mua sách cho các em",
@@ -39,6 +41,11 @@ MONEY = [
     "cho mình xin stk ủng hộ",
     "ủng hộ thế nào ạ",
     "gửi 500k làm quà cho bé NE0101",
+    # words that read as things without or even with their diacritics
+    "mình muốn ủng hộ tất cả các quỹ",
+    "mình muốn giúp các em có hoàn cảnh khó khăn",
+    "ung ho cac em kho khan",
+    "mình muốn ủng hộ, gửi qua đâu ạ",
 ]
 
 
@@ -146,3 +153,20 @@ def test_cancelling_is_told_before_the_other_ways():
     opening = tracker(text, intent="register_volunteer", form="volunteer_form")
     messages, _ = run(ValidateVolunteerForm(), opening)
     assert responses(messages) == ["utter_registration_undo"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["clb có tài khoản momo không", "chuyển qua momo được không", "có zalopay ko ad"],
+)
+def test_an_e_wallet_asked_about_gets_the_word_before_the_account(text):
+    """The bank account alone left "có momo không" unanswered."""
+    messages, _ = run(ActionDonationInfo(), tracker(text, intent="donate"))
+    assert responses(messages)[:2] == ["utter_donate_wallet", "utter_donate_bank"]
+
+
+def test_no_e_wallet_no_word_of_them():
+    messages, _ = run(
+        ActionDonationInfo(), tracker("cho mình xin stk", intent="donate")
+    )
+    assert "utter_donate_wallet" not in responses(messages)

@@ -149,6 +149,13 @@ def test_an_aside_gets_its_own_answer_whatever_it_is_read_as(
     assert "xin chào" in texts(stack.say("xin chào", session_id))  # no form waits
 
 
+def test_the_count_and_district_in_the_opening_are_not_asked_again(stack, session_id):
+    texts(stack.say("mình muốn nhận nuôi 2 bé ở Quan Sơn", session_id))
+    texts(stack.say("Trần Thị Mai", session_id))
+    check = texts(stack.say("0987654321", session_id))
+    assert "Số em muốn nhận nuôi: 2" in check and "Huyện: Quan Sơn" in check
+
+
 def test_a_code_and_the_phone_in_one_message_give_the_news(stack, session_id):
     news = texts(stack.say("NE0101 sđt 0912 345 678", session_id))
     assert "Na Mèo" in news and "tháng tiền ăn trưa" in news
