@@ -1,4 +1,5 @@
-"""Campaign actions: the upcoming list (by month or district) and one in detail."""
+"""Campaign actions: the upcoming list (by month, season or district) and one
+in detail."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from actions.db import today
 from actions.donations import answer_fund_asked
 from actions.forms import text_of
 from actions.reading.campaign_aspects import aspects_asked
+from actions.reading.typed_words import has_any_phrase, words_of
 from actions.responses import date_range, money, phrase
 from bot.club.campaign_queries import (
     find_campaign,
@@ -59,9 +61,29 @@ def in_month(campaign: Campaign, month: date) -> bool:
     return campaign.start_date < next_month and campaign.end_date >= month
 
 
+# A season asked ("mùa hè này clb có đi đâu không"): its name in the answer,
+# the words for it, its months. "xuân" alone is also "Xuân yêu thương".
+SEASONS = {
+    "mùa hè": (("mùa hè", "hè"), {6, 7, 8}),
+    "mùa đông": (("mùa đông",), {12, 1, 2}),
+    "dịp Tết": (("tết",), {1, 2}),
+    "mùa xuân": (("mùa xuân",), {2, 3, 4}),
+    "mùa thu": (("mùa thu",), {9, 10, 11}),
+}
+
+
+def months_of(campaign: Campaign) -> set[int]:
+    """The calendar months a campaign runs in."""
+    months, on = set(), campaign.start_date.replace(day=1)
+    while on <= campaign.end_date and len(months) < 12:
+        months.add(on.month)
+        on = date(on.year + on.month // 12, on.month % 12 + 1, 1)
+    return months
+
+
 def filters(text: str, campaigns: list[Campaign], domain) -> tuple[list[Campaign], str]:
-    """Keep the campaigns in the month or district the message names, if any;
-    also return how the filter reads ("trong tháng 12/2026")."""
+    """Keep the campaigns in the month, season or district the message names,
+    if any; also return how the filter reads ("trong tháng 12/2026")."""
     kept, described = campaigns, []
     month = parse_month(text, today(), prefer_past=False)
     if month:
@@ -69,6 +91,13 @@ def filters(text: str, campaigns: list[Campaign], domain) -> tuple[list[Campaign
         described.append(
             phrase(domain, "utter_campaign_filter_month", month=month.strftime("%m/%Y"))
         )
+    words = words_of(text)
+    for season, (names, months) in SEASONS.items():
+        if has_any_phrase(words, names):
+            kept = [c for c in kept if months_of(c) & months]
+            described.append(
+                phrase(domain, "utter_campaign_filter_season", season=season)
+            )
     folded = f" {fold(text)} "
     districts = {c.district for c in campaigns if f" {fold(c.district)} " in folded}
     if districts:

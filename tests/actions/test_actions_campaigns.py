@@ -7,13 +7,15 @@ import json
 from datetime import date, timedelta
 from pathlib import Path
 
+import pytest
 import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.campaigns import ActionListCampaigns, ActionShowCampaignDetail
+from actions.campaigns import ActionListCampaigns, ActionShowCampaignDetail, filters
 from actions.volunteer import ActionAskVolunteerFormCampaign
 from bot.club.database import session_scope
+from bot.club.models import Campaign
 from tests.club.factories import campaign
 
 DOMAIN = yaml.safe_load((Path(__file__).parents[2] / "domain.yml").read_text("utf-8"))
@@ -132,6 +134,34 @@ def test_list_filtered_by_district_and_month(club_db, use_db):
     month = (date.today() + timedelta(days=100)).strftime("%m/%Y")
     messages, _ = run(ActionListCampaigns(), tracker(f"tháng {month} có đi đâu không"))
     assert [b["title"] for b in messages[0]["buttons"]] == ["Xây điểm trường Sa Ná"]
+
+
+def _dated(name: str, start: date, end: date) -> Campaign:
+    return Campaign(name=name, district="Quan Sơn", start_date=start, end_date=end)
+
+
+SEASONAL = [
+    _dated("Áo ấm", date(2026, 12, 19), date(2026, 12, 22)),
+    _dated("Xuân yêu thương", date(2027, 1, 23), date(2027, 2, 3)),
+    _dated("Xây trường", date(2027, 3, 15), date(2027, 4, 15)),
+    _dated("Mùa hè tình nguyện", date(2027, 7, 1), date(2027, 7, 15)),
+]
+
+
+@pytest.mark.parametrize(
+    "text, kept, said",
+    [
+        ("mùa hè này clb có đi đâu không ạ", ["Mùa hè tình nguyện"], "vào mùa hè"),
+        ("nghi he co chien dich nao ko ad", ["Mùa hè tình nguyện"], "vào mùa hè"),
+        ("tết này có đi đâu không", ["Xuân yêu thương"], "vào dịp Tết"),
+        ("mùa đông có chiến dịch gì", ["Áo ấm", "Xuân yêu thương"], "vào mùa đông"),
+        ("chiến dịch xuân yêu thương", [c.name for c in SEASONAL], ""),
+    ],
+)
+def test_list_filtered_by_season(text, kept, said):
+    """ "mùa hè này clb có đi đâu không" listed every campaign."""
+    campaigns, described = filters(text, SEASONAL, DOMAIN)
+    assert [c.name for c in campaigns] == kept and described == said
 
 
 def test_list_filter_with_no_match_says_so(club_db, use_db):
