@@ -26,6 +26,7 @@ from bot.club.limits import lock_reason, record_attempt
 from bot.club.models import Sponsor
 from bot.club.sponsors import (
     child_news,
+    children_of,
     find_child,
     is_waiting,
     link_account,
@@ -71,15 +72,26 @@ def _locked(dispatcher, slot: str) -> dict[str, Any]:
 
 class ValidateChildLookupForm(SafeFormValidation):
     failure_response = "utter_lookup_failed"
+    question_later = "utter_lookup_question_later"  # nothing is being signed up
 
     def name(self) -> str:
         return "validate_child_lookup_form"
 
     async def extract_child_code(self, dispatcher, tracker, domain) -> dict[str, Any]:
-        if tracker.get_slot("requested_slot") not in (None, "child_code"):
+        """The code in the message; at the start, for a verified sponsor of
+        one child who names none ("bé dạo này thế nào rồi"), that child's."""
+        requested = tracker.get_slot("requested_slot")
+        if requested not in (None, "child_code"):
             return {}
-        code = child_code_in(text_of(tracker))
-        return {"child_code": code} if code else {}
+        if code := child_code_in(text_of(tracker)):
+            return {"child_code": code}
+        if requested is None:
+            with club_session() as session:
+                sponsor = known_sponsor(session, tracker)
+                codes = children_of(session, sponsor, today()) if sponsor else []
+            if len(codes) == 1:
+                return {"child_code": codes[0]}
+        return {}
 
     async def extract_lookup_phone(self, dispatcher, tracker, domain) -> dict:
         """A code and a phone in one message ("NE0101 0912 345 678"): the phone
@@ -151,6 +163,27 @@ class ValidateChildLookupForm(SafeFormValidation):
 
 
 RESET = [SlotSet("child_code", None), SlotSet("lookup_phone", None)]
+MAX_BUTTONS = 3  # quick replies a sponsor can read at a glance
+
+
+class ActionAskChildCode(ClubAction):
+    """The form's question for the code; a verified sponsor of several
+    children gets a button for each of theirs."""
+
+    failure_response = "utter_ask_child_code"  # the plain question serves
+
+    def name(self) -> str:
+        return "action_ask_child_code"
+
+    def answer(self, session, dispatcher, tracker, domain) -> Events:
+        sponsor = known_sponsor(session, tracker)
+        codes = children_of(session, sponsor, today()) if sponsor else []
+        if not codes or len(codes) > MAX_BUTTONS:
+            dispatcher.utter_message(response="utter_ask_child_code")
+            return []
+        buttons = [{"title": code, "payload": code} for code in codes]
+        dispatcher.utter_message(response="utter_ask_child_code_own", buttons=buttons)
+        return []
 
 
 class ActionShowChildNews(ClubAction):

@@ -229,6 +229,8 @@ class SafeFormValidation(FormValidationAction):
     confirmation_slots: frozenset[str] = frozenset()  # "Thông tin đã đúng chưa?"
     # Said instead of opening the form to "hủy đăng ký", "dừng nuôi em"...
     undo_reply = ""
+    # Said when a question the form cannot answer comes instead of an answer.
+    question_later = "utter_form_question_later"
 
     @abstractmethod
     def name(self) -> str:
@@ -281,7 +283,7 @@ class SafeFormValidation(FormValidationAction):
         said = CollectingDispatcher()
         events = await super().run(said, tracker, domain)
         if requested and is_question(tracker) and refused(events, requested):
-            dispatcher.utter_message(response="utter_form_question_later")
+            dispatcher.utter_message(response=self.question_later)
         else:
             dispatcher.messages.extend(said.messages)
         return events

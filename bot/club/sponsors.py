@@ -162,6 +162,19 @@ def is_waiting(session: Session, child: Child, today: date) -> bool:
     )
 
 
+def children_of(session: Session, sponsor: Sponsor, today: date) -> list[str]:
+    """The codes of the children `sponsor` sponsors today."""
+    query = (
+        select(Child.code)
+        .join(Sponsorship, Sponsorship.child_id == Child.id)
+        .where(Sponsorship.sponsor_id == sponsor.id)
+        .where(Sponsorship.since <= today)
+        .where((Sponsorship.until.is_(None)) | (Sponsorship.until >= today))
+        .order_by(Child.code)
+    )
+    return list(session.scalars(query))
+
+
 def sponsors_child(
     session: Session, sponsor: Sponsor, child: Child, today: date
 ) -> bool:

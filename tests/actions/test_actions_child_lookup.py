@@ -9,7 +9,11 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from actions.child_lookup import ActionShowChildNews, ValidateChildLookupForm
+from actions.child_lookup import (
+    ActionAskChildCode,
+    ActionShowChildNews,
+    ValidateChildLookupForm,
+)
 from bot.club import limits, sponsors
 from bot.club.database import session_scope
 from bot.club.limits import OVERALL_LIMIT
@@ -299,3 +303,54 @@ def test_a_waiting_child_and_a_phone_give_only_the_public_summary():
     messages, slots = run(ValidateChildLookupForm(), opening)
     assert responses(messages) == ["utter_child_waiting"]
     assert slots["lookup_phone"] is None
+
+
+def open_lookup(text: str, sender: str):
+    opening = tracker(text, intent="lookup_child", form=FORM, sender=sender)
+    return run(ValidateChildLookupForm(), opening)
+
+
+def test_a_verified_sponsor_of_one_child_is_not_asked_the_code(demo):
+    """ "bé dạo này thế nào rồi" from Đức's verified account: his one child."""
+    give_phone(DUC, code="NE0102", sender="messenger:psid-2")
+    messages, slots = open_lookup("bé dạo này thế nào rồi ạ", "messenger:psid-2")
+    assert messages == []
+    assert slots == {"child_code": "NE0102", "lookup_phone": "verified"}
+
+
+@pytest.mark.parametrize(
+    "phone, sender",
+    [(TRANG, "messenger:psid-1"), (None, "messenger:psid-9")],
+    ids=["two children: which one", "not verified"],
+)
+def test_the_code_is_asked_of_anyone_else(demo, phone, sender):
+    if phone:
+        give_phone(phone, sender=sender)
+    messages, slots = open_lookup("bé dạo này thế nào rồi ạ", sender)
+    assert messages == [] and "child_code" not in slots
+
+
+def test_a_verified_sponsor_of_several_children_picks_one_by_button(demo):
+    give_phone(TRANG, sender="messenger:psid-1")
+    messages, _ = run(ActionAskChildCode(), tracker("", sender="messenger:psid-1"))
+    assert responses(messages) == ["utter_ask_child_code_own"]
+    assert [b["payload"] for b in messages[0]["buttons"]] == ["NE0101", "NE0103"]
+    messages, _ = run(ActionAskChildCode(), tracker("", sender="messenger:psid-9"))
+    assert responses(messages) == ["utter_ask_child_code"]  # no codes for strangers
+    assert "buttons" not in messages[0] or not messages[0]["buttons"]
+
+
+def test_a_question_mid_look_up_is_put_off_in_the_look_ups_words():
+    """The forms' put-off spoke of a sign-up being recorded."""
+    messages, slots = run(
+        ValidateChildLookupForm(),
+        tracker(
+            "tháng này mình đóng tiền ăn cho bé chưa nhỉ?",
+            intent="ask_statement",
+            slots={"requested_slot": "child_code"},
+            set_now={"child_code": "tháng này mình đóng tiền ăn cho bé chưa nhỉ?"},
+            form=FORM,
+        ),
+    )
+    assert responses(messages) == ["utter_lookup_question_later"]
+    assert slots["child_code"] is None
