@@ -65,6 +65,10 @@ def test_child_news_only_after_the_sponsor_phone(stack, session_id):
     assert "chưa khớp" in wrong and "Na Mèo" not in wrong
     news = texts(stack.say("0912 345 678", session_id))
     assert "Na Mèo" in news and "tháng tiền ăn trưa" in news
+    # verified now: a button for each of her two children, no phone again
+    [which] = stack.say("cho mình xem tin em với", session_id)
+    assert [b["payload"] for b in which["buttons"]] == ["NE0101", "NE0103"]
+    assert "Trung Sơn" in texts(stack.say("NE0103", session_id))
 
 
 def test_unclear_message_offers_topics_then_a_person(stack, session_id):
