@@ -14,7 +14,6 @@ from actions.base import ClubAction, Events
 from actions.child_lookup import known_sponsor
 from actions.db import settings
 from actions.forms import said_last_turn, text_of
-from actions.reading.gift_words import gives_goods
 from actions.reading.transfer_words import reports_transfer
 from actions.reading.typed_words import has_any_phrase, words_of
 from actions.responses import phrase
@@ -151,9 +150,6 @@ class ActionDonationInfo(ClubAction):
         text = text_of(tracker)
         if reports_transfer(text):  # "em vừa ck 200k ủng hộ ạ"
             thank_for_transfer(session, dispatcher, tracker, domain)
-            return []
-        if gives_goods(text):  # "mình muốn quyên góp sách vở cũ"
-            dispatcher.utter_message(response="utter_donate_goods")
             return []
         if has_any_phrase(words_of(text), WALLETS):
             dispatcher.utter_message(response="utter_donate_wallet")
