@@ -1,6 +1,7 @@
 """Messages that name a topic but ask for something its answer does not give:
 to cancel or change a sign-up, to visit a sponsored child, a receipt for a
-gift, gifts in kind, a way to help without going. Each has its own answer wherever the
+gift, whether the gift reaches the children whole, gifts in kind, a way to
+help without going. Each has its own answer wherever the
 classifier sends it; `aside_response` is that answer, or None.
 """
 
@@ -9,6 +10,7 @@ from __future__ import annotations
 from actions.reading.afar_words import helps_from_afar
 from actions.reading.gift_words import gives_goods
 from actions.reading.receipt_words import asks_receipt
+from actions.reading.trust_words import asks_about_money_use
 from actions.reading.undo_words import asks_to_undo, asks_to_visit_child, undo_response
 
 
@@ -20,6 +22,8 @@ def aside_response(text: str) -> str | None:
         return "utter_sponsorship_visit"
     if asks_receipt(text):  # "có xuất hóa đơn cho công ty không"
         return "utter_donate_receipt"
+    if asks_about_money_use(text):  # "tiền ủng hộ có bị trừ phí quản lý không"
+        return "utter_money_use"
     if gives_goods(text):  # "có nhận chăn màn không ạ" (read as a campaign's)
         return "utter_donate_goods"
     if helps_from_afar(text):  # "mình không đi được nhưng muốn góp sức online"

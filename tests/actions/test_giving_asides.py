@@ -179,3 +179,24 @@ def test_no_e_wallet_no_word_of_them():
         ActionDonationInfo(), tracker("cho mình xin stk", intent="donate")
     )
     assert "utter_donate_wallet" not in responses(messages)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "tiền ủng hộ có bị trừ phí quản lý không ad",
+        "tien ung ho co den tay cac em khong",
+        "clb có trích lại phần trăm nào không",
+    ],
+)
+def test_whether_the_gift_reaches_the_children_gets_the_clubs_rule(text):
+    """A month's statement, which does not say it, answered these."""
+    for action in (ActionShowStatement(), ActionDonationInfo(), ActionAskTopic()):
+        messages, _ = run(action, tracker(text))
+        assert responses(messages) == ["utter_money_use"]
+
+
+def test_a_fee_for_the_transfer_is_not_a_question_of_money_use():
+    text = "chuyển khoản ủng hộ có mất phí không ạ"
+    messages, _ = run(ActionDonationInfo(), tracker(text, intent="donate"))
+    assert "utter_money_use" not in responses(messages)

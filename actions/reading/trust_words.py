@@ -1,0 +1,22 @@
+"""Asking whether the gift reaches the children whole ("tiền ủng hộ có bị trừ
+phí quản lý không", "có đến tay các em không"): the club's rule on that,
+with the way to the statement, not a month's statement that does not say it.
+
+A fee for the transfer itself ("chuyển khoản có mất phí không") is another
+question, answered with the account.
+"""
+
+from __future__ import annotations
+
+from actions.reading.typed_words import has_any_phrase, words_of
+
+MONEY_USE = (
+    "phí quản lý", "chi phí quản lý", "trích lại", "trích phần trăm",
+    "trích bao nhiêu", "bị trừ", "cắt phần trăm", "ăn chặn", "ăn bớt",
+    "đúng mục đích", "đến tay", "tới tay", "đến được với các em",
+    "có dùng hết", "dùng hết cho các em",
+)  # fmt: skip
+
+
+def asks_about_money_use(text: str) -> bool:
+    return has_any_phrase(words_of(text), MONEY_USE)
