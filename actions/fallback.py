@@ -13,6 +13,9 @@ name or synonym opens that campaign; news of a transfer made ("ck rồi nha ad,
 giving ("500k", "ủng hộ") gets thanks and the way to the account or the
 statement; nothing usable gets one short question with the main topics.
 
+`action_acknowledge`: "ok", "cảm ơn", "bye", unless they carry news of a
+transfer or an aside.
+
 `action_default_ask_affirmation`: the first stage of the two-stage fallback,
 "did you mean one of these topics?" (unless it is an aside: see above)
 
@@ -143,3 +146,33 @@ def _names_only(text: str, campaign) -> bool:
         name and name in folded and extra - len(name.split()) <= MAX_EXTRA_WORDS
         for name in names
     )
+
+
+# What a plain "ok", "cảm ơn" or "bye" gets.
+ACKNOWLEDGEMENTS = {
+    "affirm": "utter_affirm_ack",
+    "thank": "utter_thank",
+    "goodbye": "utter_goodbye",
+}
+
+
+class ActionAcknowledge(ClubAction):
+    """ "ok", "cảm ơn", "bye", unless they carry news of a transfer ("ok đã
+    ck", "xong rồi nhé ad, mình ck rồi", read as affirm or goodbye): thanks
+    and the way to the statement, as for the same news read as inform."""
+
+    failure_response = "utter_transfer_thanks"  # only the transfer reads the db
+    answers_asides = True  # "cảm ơn ad, em không đi được nữa"
+
+    def name(self) -> str:
+        return "action_acknowledge"
+
+    def answer(self, session, dispatcher, tracker, domain) -> Events:
+        if reports_transfer(text_of(tracker)):
+            thank_for_transfer(session, dispatcher, tracker, domain)
+            return []
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        dispatcher.utter_message(
+            response=ACKNOWLEDGEMENTS.get(intent, "utter_affirm_ack")
+        )
+        return []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from actions.fallback import ActionRouteInform
+from actions.fallback import ActionAcknowledge, ActionRouteInform
 from tests.actions.actions_kit import responses, run, tracker
 
 pytestmark = pytest.mark.usefixtures("club")
@@ -98,3 +98,20 @@ def test_visiting_a_school_is_not_visiting_a_sponsored_child():
     text = "cho mình lên thăm điểm trường được không"
     messages, _ = run(ActionRouteInform(), tracker(text))
     assert responses(messages) == ["utter_inform_ack"]
+
+
+@pytest.mark.parametrize(
+    "text, intent, answer",
+    [
+        ("ok", "affirm", "utter_affirm_ack"),
+        ("cảm ơn ad nhiều", "thank", "utter_thank"),
+        ("bye ad", "goodbye", "utter_goodbye"),
+        ("ok đã ck", "affirm", "utter_transfer_thanks"),
+        ("xong rồi nhé ad, mình ck rồi", "goodbye", "utter_transfer_thanks"),
+        ("cảm ơn ad, em bận không đi được nữa", "thank", "utter_registration_undo"),
+    ],
+)
+def test_an_acknowledgement_carrying_news_gets_the_news_answered(text, intent, answer):
+    """ "ok đã ck", read as affirm, got "Dạ vâng ạ" and no word of the gift."""
+    messages, events = run(ActionAcknowledge(), tracker(text, intent=intent))
+    assert responses(messages) == [answer] and events == {}
