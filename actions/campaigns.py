@@ -61,14 +61,18 @@ def in_month(campaign: Campaign, month: date) -> bool:
     return campaign.start_date < next_month and campaign.end_date >= month
 
 
-# A season asked ("mùa hè này clb có đi đâu không"): its name in the answer,
-# the words for it, its months. "xuân" alone is also "Xuân yêu thương".
+# A season or quarter asked ("mùa hè này clb có đi đâu không"): its name in
+# the answer, the words for it, its months. "xuân" alone is also "Xuân yêu thương".
 SEASONS = {
     "mùa hè": (("mùa hè", "hè"), {6, 7, 8}),
     "mùa đông": (("mùa đông",), {12, 1, 2}),
     "dịp Tết": (("tết",), {1, 2}),
     "mùa xuân": (("mùa xuân",), {2, 3, 4}),
     "mùa thu": (("mùa thu",), {9, 10, 11}),
+    "quý 1": (("quý 1", "quý i"), {1, 2, 3}),
+    "quý 2": (("quý 2", "quý ii"), {4, 5, 6}),
+    "quý 3": (("quý 3", "quý iii"), {7, 8, 9}),
+    "quý 4": (("quý 4", "quý iv"), {10, 11, 12}),
 }
 
 

@@ -156,6 +156,7 @@ SEASONAL = [
         ("tết này có đi đâu không", ["Xuân yêu thương"], "vào dịp Tết"),
         ("mùa đông có chiến dịch gì", ["Áo ấm", "Xuân yêu thương"], "vào mùa đông"),
         ("chiến dịch xuân yêu thương", [c.name for c in SEASONAL], ""),
+        ("quý 1 có đi đâu không", ["Xuân yêu thương", "Xây trường"], "vào quý 1"),
     ],
 )
 def test_list_filtered_by_season(text, kept, said):
