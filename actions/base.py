@@ -1,11 +1,12 @@
 """What every plain action on the club database shares (the forms' twin is
 `actions.forms.SafeFormValidation`).
 
-An action that `answers_asides` answers an aside itself, before its own
-`answer`. An action's `answer` gets a short session and a dispatcher of its own; what it
+An action's `answer` gets a short session and a dispatcher of its own; what it
 says reaches the user only when it finished. A database error anywhere in it
 is logged and answered with the action's polite `failure_response`: never
-silence, never half an answer followed by an apology.
+silence, never half an answer followed by an apology. An action that
+`answers_asides` gives an aside's own answer (`actions.reading.asides`)
+instead of its `answer`.
 """
 
 from __future__ import annotations

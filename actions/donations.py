@@ -27,14 +27,9 @@ logger = logging.getLogger(__name__)
 NUOI_EM = "NUOIEM"
 # e-wallets asked about ("clb có momo không"): the bank account, which they can pay
 WALLETS = (
-    "momo",
-    "zalopay",
-    "zalo pay",
-    "viettelpay",
-    "viettel money",
-    "ví điện tử",
+    "momo", "zalopay", "zalo pay", "viettelpay", "viettel money", "ví điện tử",
     "shopeepay",
-)
+)  # fmt: skip
 
 
 def sponsor_transfer(

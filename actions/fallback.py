@@ -2,10 +2,9 @@
 
 `action_route_inform`: a message that only gives information, outside any form,
 is acted on instead of "mình đã nhận thông tin": an aside (asking to cancel or
-change a sign-up, to visit a sponsored child, for a receipt, to help without
-going: `actions.reading.asides`) gets its own answer (so does the fallback's
-first stage); a fund
-named right after the bot asked which fund gets that fund's VietQR code; a
+change a sign-up, for a receipt, to help without going...:
+`actions.reading.asides`) gets its own answer, as in the fallback's first
+stage; a fund named right after the bot asked which fund gets its VietQR code; a
 child code anywhere starts the child look-up (a phone in the same message is
 checked in the same turn by the form); a message that is just a campaign's
 name or synonym opens that campaign; news of a transfer made ("ck rồi nha ad,

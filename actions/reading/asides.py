@@ -1,8 +1,8 @@
 """Messages that name a topic but ask for something its answer does not give:
 to cancel or change a sign-up, to visit a sponsored child, a receipt for a
 gift, whether the gift reaches the children whole, gifts in kind, a way to
-help without going. Each has its own answer wherever the
-classifier sends it; `aside_response` is that answer, or None.
+help without going. Each has its own answer wherever the classifier sends
+it; `aside_response` is that answer, or None.
 """
 
 from __future__ import annotations
