@@ -12,8 +12,9 @@ name or synonym opens that campaign; news of a transfer made ("ck rồi nha ad,
 giving ("500k", "ủng hộ") gets thanks and the way to the account or the
 statement; nothing usable gets one short question with the main topics.
 
-`action_acknowledge`: "ok", "cảm ơn", "bye", unless they carry news of a
-transfer or an aside.
+`action_acknowledge`: "ok", "cảm ơn", "bye", "không", unless they carry news
+of a transfer or an aside; a question read as "không" for its last word
+("mùa thu có đi đâu không") gets the topics, not "Dạ vâng ạ".
 
 `action_default_ask_affirmation`: the first stage of the two-stage fallback,
 "did you mean one of these topics?" (unless it is an aside: see above)
@@ -35,7 +36,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.base import ClubAction, Events
 from actions.campaigns import show_campaign
 from actions.donations import answer_fund_asked
-from actions.forms import text_of
+from actions.forms import text_of, worded_as_question
 from actions.reading.asides import aside_response
 from actions.reading.transfer_words import reports_transfer
 from actions.reading.typed_words import has_any_phrase, words_of
@@ -82,16 +83,21 @@ class ActionAskTopic(Action):
         if aside := aside_response(text_of(tracker)):  # "không đi được nữa"
             dispatcher.utter_message(response=aside)
             return []
-        buttons = [
-            {"title": phrase(domain, TOPICS[intent]), "payload": f"/{intent}"}
-            for intent in likely_topics(tracker)
-        ]
-        # "/out_of_scope" is how Rasa's fallback loop hears "neither of these":
-        # it then asks to rephrase (and offers a person).
-        none = {"title": phrase(domain, "utter_topic_none"), "payload": "/out_of_scope"}
-        buttons.append(none)
-        dispatcher.utter_message(response="utter_ask_topic", buttons=buttons)
+        offer_topics(dispatcher, tracker, domain)
         return []
+
+
+def offer_topics(dispatcher, tracker: Tracker, domain: dict[str, Any]) -> None:
+    """ "Did you mean one of these?", with the two likeliest topics."""
+    buttons = [
+        {"title": phrase(domain, TOPICS[intent]), "payload": f"/{intent}"}
+        for intent in likely_topics(tracker)
+    ]
+    # "/out_of_scope" is how Rasa's fallback loop hears "neither of these":
+    # it then asks to rephrase (and offers a person).
+    none = {"title": phrase(domain, "utter_topic_none"), "payload": "/out_of_scope"}
+    buttons.append(none)
+    dispatcher.utter_message(response="utter_ask_topic", buttons=buttons)
 
 
 # A campaign is meant when the message is (almost) only its name.
@@ -152,13 +158,15 @@ ACKNOWLEDGEMENTS = {
     "affirm": "utter_affirm_ack",
     "thank": "utter_thank",
     "goodbye": "utter_goodbye",
+    "deny": "utter_deny_ack",
 }
 
 
 class ActionAcknowledge(ClubAction):
-    """ "ok", "cảm ơn", "bye", unless they carry news of a transfer ("ok đã
-    ck", "xong rồi nhé ad, mình ck rồi", read as affirm or goodbye): thanks
-    and the way to the statement, as for the same news read as inform."""
+    """ "ok", "cảm ơn", "bye", "không", unless they carry news of a transfer
+    ("ok đã ck", "xong rồi nhé ad, mình ck rồi", read as affirm or goodbye):
+    thanks and the way to the statement, as for the same news read as inform.
+    A question read as "no" gets the likely topics."""
 
     failure_response = "utter_transfer_thanks"  # only the transfer reads the db
     answers_asides = True  # "cảm ơn ad, em không đi được nữa"
@@ -167,10 +175,15 @@ class ActionAcknowledge(ClubAction):
         return "action_acknowledge"
 
     def answer(self, session, dispatcher, tracker, domain) -> Events:
-        if reports_transfer(text_of(tracker)):
+        text = text_of(tracker)
+        if reports_transfer(text):
             thank_for_transfer(session, dispatcher, tracker, domain)
             return []
         intent = (tracker.latest_message.get("intent") or {}).get("name")
+        if intent == "deny" and worded_as_question(text):
+            # "mùa thu có đi đâu không": a question, read as "no" for its end
+            offer_topics(dispatcher, tracker, domain)
+            return []
         dispatcher.utter_message(
             response=ACKNOWLEDGEMENTS.get(intent, "utter_affirm_ack")
         )

@@ -177,6 +177,13 @@ _ASKING = re.compile(
 )
 
 
+def worded_as_question(text: str) -> bool:
+    """Three words or more with "?", a question word or a closing "không" /
+    "chưa": "có nhận sữa không ạ", not a bare "không ạ"."""
+    worded = "?" in text or _ASKING.search(fold(text)) is not None
+    return worded and len(words_of(text)) >= 3
+
+
 def asked_instead(tracker: Tracker) -> bool:
     """A free-text answer that is a question instead (`is_question`, and
     worded as one: the classifier alone may read a school's name as one)."""

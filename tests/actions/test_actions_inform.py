@@ -109,6 +109,9 @@ def test_visiting_a_school_is_not_visiting_a_sponsored_child():
         ("ok đã ck", "affirm", "utter_transfer_thanks"),
         ("xong rồi nhé ad, mình ck rồi", "goodbye", "utter_transfer_thanks"),
         ("cảm ơn ad, em bận không đi được nữa", "thank", "utter_registration_undo"),
+        ("không ạ", "deny", "utter_deny_ack"),
+        ("mùa thu có đi đâu không", "deny", "utter_ask_topic"),  # a question
+        ("có nhận sữa không ạ", "deny", "utter_donate_goods"),
     ],
 )
 def test_an_acknowledgement_carrying_news_gets_the_news_answered(text, intent, answer):
