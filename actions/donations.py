@@ -14,8 +14,8 @@ from actions.base import ClubAction, Events
 from actions.child_lookup import known_sponsor
 from actions.db import settings
 from actions.forms import said_last_turn, text_of
+from actions.reading.payment_words import names_wallet
 from actions.reading.transfer_words import reports_transfer
-from actions.reading.typed_words import has_any_phrase, words_of
 from actions.responses import phrase
 from actions.statement_answers import thank_for_transfer
 from bot.club.models import Child, Fund, Sponsorship
@@ -25,11 +25,6 @@ from bot.club.values import parse_amount
 logger = logging.getLogger(__name__)
 
 NUOI_EM = "NUOIEM"
-# e-wallets asked about ("clb có momo không"): the bank account, which they can pay
-WALLETS = (
-    "momo", "zalopay", "zalo pay", "viettelpay", "viettel money", "ví điện tử",
-    "shopeepay",
-)  # fmt: skip
 
 
 def sponsor_transfer(
@@ -146,7 +141,7 @@ class ActionDonationInfo(ClubAction):
         if reports_transfer(text):  # "em vừa ck 200k ủng hộ ạ"
             thank_for_transfer(session, dispatcher, tracker, domain)
             return []
-        if has_any_phrase(words_of(text), WALLETS):
+        if names_wallet(text):  # "clb có momo không": the account, through VietQR
             dispatcher.utter_message(response="utter_donate_wallet")
         funds = ", ".join(
             phrase(domain, "utter_donate_fund_line", code=f.code, name=f.name)

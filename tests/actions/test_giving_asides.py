@@ -200,3 +200,24 @@ def test_a_fee_for_the_transfer_is_not_a_question_of_money_use():
     text = "chuyển khoản ủng hộ có mất phí không ạ"
     messages, _ = run(ActionDonationInfo(), tracker(text, intent="donate"))
     assert "utter_money_use" not in responses(messages)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mình ở nước ngoài chuyển tiền về được không",
+        "clb có nhận paypal không",
+        "mình ở Nhật, chuyển khoản quốc tế được không",
+    ],
+)
+def test_giving_from_abroad_gets_the_way_to_do_it(text):
+    """Read as a statement question, the first got a month's statement."""
+    for action in (ActionShowStatement(), ActionDonationInfo(), ActionRouteInform()):
+        messages, _ = run(action, tracker(text))
+        assert responses(messages) == ["utter_donate_abroad"]
+
+
+def test_childrens_day_is_not_giving_from_abroad():
+    text = "ngày quốc tế thiếu nhi clb có đi đâu không"
+    messages, _ = run(ActionShowStatement(), tracker(text, intent="ask_statement"))
+    assert "utter_donate_abroad" not in responses(messages)
