@@ -21,6 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from actions.db import club_session
+from actions.forms import text_of
 from actions.reading.asides import aside_response
 
 logger = logging.getLogger(__name__)
@@ -71,8 +72,7 @@ class ClubAction(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> Events:
-        text = (tracker.latest_message.get("text") or "").strip()
-        if self.answers_asides and (aside := aside_response(text)):
+        if self.answers_asides and (aside := aside_response(text_of(tracker))):
             dispatcher.utter_message(response=aside)
             return []
         said = CollectingDispatcher()

@@ -65,6 +65,12 @@ def known_sponsor(session: Session, tracker: Tracker) -> Sponsor | None:
     return session.get(Sponsor, int(sponsor_id))
 
 
+def own_children(session: Session, tracker: Tracker) -> list[str]:
+    """The codes of the children this chat's verified sponsor sponsors."""
+    sponsor = known_sponsor(session, tracker)
+    return children_of(session, sponsor, today()) if sponsor else []
+
+
 def _locked(dispatcher, slot: str) -> dict[str, Any]:
     dispatcher.utter_message(response="utter_lookup_locked")
     return {slot: None, **END_FORM}
@@ -87,8 +93,7 @@ class ValidateChildLookupForm(SafeFormValidation):
             return {"child_code": code}
         if requested is None:
             with club_session() as session:
-                sponsor = known_sponsor(session, tracker)
-                codes = children_of(session, sponsor, today()) if sponsor else []
+                codes = own_children(session, tracker)
             if len(codes) == 1:
                 return {"child_code": codes[0]}
         return {}
@@ -176,8 +181,7 @@ class ActionAskChildCode(ClubAction):
         return "action_ask_child_code"
 
     def answer(self, session, dispatcher, tracker, domain) -> Events:
-        sponsor = known_sponsor(session, tracker)
-        codes = children_of(session, sponsor, today()) if sponsor else []
+        codes = own_children(session, tracker)
         if not codes or len(codes) > MAX_BUTTONS:
             dispatcher.utter_message(response="utter_ask_child_code")
             return []

@@ -127,6 +127,11 @@ def children_named(text: str) -> int | None:
     return None
 
 
+def opening_without(tracker, slot: str) -> bool:
+    """The form's opening message, with `slot` not yet filled."""
+    return not (tracker.get_slot("requested_slot") or tracker.get_slot(slot))
+
+
 class ValidateSponsorForm(SafeFormValidation):
     failure_response = "utter_sponsor_request_failed"
     form_slots = ("full_name", "phone", "children_count", "district_preference")
@@ -175,7 +180,7 @@ class ValidateSponsorForm(SafeFormValidation):
     async def extract_children_count(self, dispatcher, tracker, domain) -> dict:
         """ "mình muốn nhận nuôi 2 bé": the count, from the opening message,
         so that the form does not ask it again."""
-        if tracker.get_slot("requested_slot") or tracker.get_slot("children_count"):
+        if not opening_without(tracker, "children_count"):
             return {}
         count = children_named(text_of(tracker))
         # one out of range is asked later, with the form's own question
@@ -184,9 +189,7 @@ class ValidateSponsorForm(SafeFormValidation):
     async def extract_district_preference(self, dispatcher, tracker, domain) -> dict:
         """ "nhận nuôi một em ở Quan Sơn": a district where the club has
         children, from the opening message."""
-        if tracker.get_slot("requested_slot") or tracker.get_slot(
-            "district_preference"
-        ):
+        if not opening_without(tracker, "district_preference"):
             return {}
         folded = f" {fold(text_of(tracker))} "
         with club_session() as session:

@@ -45,16 +45,13 @@ VISIT = VISIT_CHILD + ("thăm các em", "đến thăm", "lên thăm")
 ASKING_AFTER = ("hỏi thăm",)
 
 
-def asks_to_visit(text: str) -> bool:
+def asks_to_visit(text: str, phrases: tuple[str, ...] = VISIT) -> bool:
     words = words_of(text)
-    return has_any_phrase(words, VISIT) and not has_any_phrase(words, ASKING_AFTER)
+    return has_any_phrase(words, phrases) and not has_any_phrase(words, ASKING_AFTER)
 
 
 def asks_to_visit_child(text: str) -> bool:
-    words = words_of(text)
-    return has_any_phrase(words, VISIT_CHILD) and not has_any_phrase(
-        words, ASKING_AFTER
-    )
+    return asks_to_visit(text, VISIT_CHILD)
 
 
 def asks_to_undo(text: str) -> bool:

@@ -54,14 +54,20 @@ def find_child(session: Session, code: str) -> Child | None:
     return session.scalars(select(Child).where(Child.code == stored)).first()
 
 
+def _running(today: date):
+    """A sponsorship that has begun and not ended by `today`."""
+    return (Sponsorship.since <= today) & (
+        Sponsorship.until.is_(None) | (Sponsorship.until >= today)
+    )
+
+
 def active_sponsorship(
     session: Session, child: Child, today: date
 ) -> Sponsorship | None:
     query = (
         select(Sponsorship)
         .where(Sponsorship.child_id == child.id)
-        .where(Sponsorship.since <= today)
-        .where((Sponsorship.until.is_(None)) | (Sponsorship.until >= today))
+        .where(_running(today))
     )
     return session.scalars(query).first()
 
@@ -168,8 +174,7 @@ def children_of(session: Session, sponsor: Sponsor, today: date) -> list[str]:
         select(Child.code)
         .join(Sponsorship, Sponsorship.child_id == Child.id)
         .where(Sponsorship.sponsor_id == sponsor.id)
-        .where(Sponsorship.since <= today)
-        .where((Sponsorship.until.is_(None)) | (Sponsorship.until >= today))
+        .where(_running(today))
         .order_by(Child.code)
     )
     return list(session.scalars(query))
@@ -208,9 +213,7 @@ def child_news(
 def programme_figures(session: Session, today: date) -> dict[str, int]:
     """Numbers for explaining Nuôi em: children supported and waiting."""
     active = session.scalar(
-        select(func.count(func.distinct(Sponsorship.child_id)))
-        .where(Sponsorship.since <= today)
-        .where((Sponsorship.until.is_(None)) | (Sponsorship.until >= today))
+        select(func.count(func.distinct(Sponsorship.child_id))).where(_running(today))
     )
     waiting = session.scalar(
         select(func.count()).select_from(Child).where(Child.status == "waiting")
