@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from bot.club.database import session_scope
+from bot.club.database import get_engine, session_scope
 from bot.console import event_copy
 from bot.console.rows import ConversationSummary, CopiedEvent
 from tests.console.conftest import action, bot, user
@@ -116,3 +117,52 @@ def test_reads_in_batches(db_url, rasa_tracker, monkeypatch):
 def test_no_tracker_store_yet_copies_nothing(db_url, tmp_path):
     missing = f"sqlite:///{tmp_path / 'rasa-not-started.db'}"
     assert event_copy.copy_new_events(db_url, missing) == event_copy.Copied(0, 0)
+
+
+def _row(cid: str, kind: str, at: datetime, fell_back: bool = False) -> dict:
+    confidence = 0.3 if fell_back else 0.9 if kind == "user" else None
+    return {
+        "conversation_id": cid,
+        "kind": kind,
+        "at": at,
+        "fell_back": fell_back,
+        "confidence": confidence,
+    }
+
+
+def check_summary_upsert(db_url: str) -> None:
+    """One statement per batch adds to known conversations and inserts new
+    ones (also run on PostgreSQL by tests/integration/test_postgres.py)."""
+    t0 = datetime(2026, 12, 1, 8, 0)
+    engine = get_engine(db_url)
+    with engine.begin() as conn:
+        event_copy._update_summaries(conn, [_row("zalo:1", "user", t0)])
+    with session_scope(db_url) as session, session.begin():
+        session.get(ConversationSummary, "zalo:1").review_state = "reviewed"
+    later, earlier = t0 + timedelta(minutes=5), t0 - timedelta(minutes=5)
+    with engine.begin() as conn:
+        event_copy._update_summaries(
+            conn,
+            [
+                _row("zalo:1", "bot", later),
+                _row("messenger:2", "user", t0, fell_back=True),
+                _row("messenger:2", "user", later),
+            ],
+        )
+    known, new = summary(db_url, "zalo:1"), summary(db_url, "messenger:2")
+    assert (known.user_messages, known.last_at, known.review_state) == (
+        1,
+        later,
+        "reviewed",  # only a bot message: nothing for staff to look at again
+    )
+    assert (new.platform, new.first_at, new.last_at) == ("messenger", t0, later)
+    assert (new.user_messages, new.fallbacks, new.low_confidence) == (2, 1, 1)
+    with engine.begin() as conn:
+        event_copy._update_summaries(conn, [_row("zalo:1", "user", earlier)])
+    known = summary(db_url, "zalo:1")
+    assert (known.user_messages, known.first_at, known.last_at) == (2, t0, later)
+    assert known.review_state == "new"
+
+
+def test_one_batch_adds_to_known_conversations_and_inserts_new(db_url):
+    check_summary_upsert(db_url)

@@ -22,6 +22,7 @@ from bot.club.models import Sponsorship, VolunteerRegistration
 from bot.club.seed import seed_if_empty
 from bot.ops.schema import migrate
 from tests.actions.actions_kit import responses, run, tracker
+from tests.console.test_event_copy import check_summary_upsert
 from tests.integration.throwaway import throwaway_server
 
 ROOT = Path(__file__).parents[2]
@@ -238,3 +239,8 @@ def test_prepared_inserts_run_on_the_driver(club_pg):
         offered_at = {payload: at for payload, at in rows}
     assert sorted(offered_at) == ["/a", "/b", "/c"]
     assert offered_at["/a"] < offered_at["/b"] == offered_at["/c"]
+
+
+def test_console_summaries_upsert_on_postgres(club_pg):
+    """The copy's one-statement summary update (INSERT … ON CONFLICT)."""
+    check_summary_upsert(club_pg)
