@@ -18,7 +18,10 @@ threads of one bridge process). Per row:
   took 1-2 points off two Rasa servers' share of the limit;
 - CPU per turn during the burst, of every process tree (/proc utime+stime,
   children reaped included): Rasa servers, action server, bridge, PostgreSQL,
-  Redis; the load generator and the simulator are shown apart.
+  Redis; the load generator and the simulator are shown apart. The console's
+  copy of Rasa's events runs in a thread of the bridge process named for the
+  OS (`bot.console.refresh`); its CPU is the "console" column, not the
+  bridge's: it copies every turn Rasa stored, the direct ones included.
 
 Then the issue #14 figures: the machine limit = cores / CPU seconds per turn
 of all services, two Rasa servers' throughput as a share of it, the bridge's
@@ -47,10 +50,11 @@ from bench.load import (  # noqa: E402
     pct,
     simulator_service,
 )
+from bot.console.refresh import THREAD_NAME as CONSOLE_THREAD  # noqa: E402
 from bot.ops.local_scale import LocalScale, local_scale  # noqa: E402
 from bot.ops.processes import Service, free_port  # noqa: E402
 
-SERVICES = ("Rasa", "actions", "bridge", "PostgreSQL", "Redis")
+SERVICES = ("Rasa", "actions", "bridge", "console", "PostgreSQL", "Redis")
 TARGET_SHARE, TARGET_BRIDGE_CPU, TARGET_LATENCY = 0.90, 0.15, 0.15
 
 
@@ -90,15 +94,36 @@ def tree_ticks(root: int, procs: dict[int, tuple[int, int]]) -> int:
     return total
 
 
+def thread_ticks(pid: int, name: str, proc: Path = Path("/proc")) -> int:
+    """CPU ticks (utime + stime) of the threads of `pid` whose OS name is `name`."""
+    total = 0
+    try:
+        tasks = list((proc / str(pid) / "task").iterdir())
+    except OSError:
+        return 0  # the process ended
+    for task in tasks:
+        try:
+            if (task / "comm").read_text().strip() == name:
+                fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+                total += int(fields[11]) + int(fields[12])
+        except (OSError, IndexError, ValueError):
+            continue  # ended meanwhile
+    return total
+
+
 def cpu_by_group(groups: dict[str, list[int]]) -> dict[str, float]:
     """CPU seconds so far of each group of process trees, and of this process
-    alone (the load generator: its tree holds every service it started)."""
+    alone (the load generator: its tree holds every service it started). The
+    bridge's console-copy thread counts as "console", not as the bridge."""
     procs = read_procs()
     tick = os.sysconf("SC_CLK_TCK")
     usage = {
         name: sum(tree_ticks(pid, procs) for pid in roots) / tick
         for name, roots in groups.items()
     }
+    console = sum(thread_ticks(pid, CONSOLE_THREAD) for pid in groups["bridge"])
+    usage["bridge"] -= console / tick
+    usage["console"] = console / tick
     return usage | {"load generator": cpu_seconds(os.getpid())}
 
 

@@ -123,12 +123,6 @@ def build_queue(settings: Settings) -> ConversationQueue:
         settings.action_wait,
     )
     schedule_nightly(huey, lambda: forget_now(settings))
-    refresh.schedule(
-        huey,
-        lambda: refresh.catch_up(
-            settings.database_url, settings.tracker_store_url, ROOT / "data"
-        ),
-    )
     report_schedule.schedule_monthly(
         huey,
         lambda: report_schedule.last_month(settings.database_url, settings.var_dir),
@@ -239,6 +233,18 @@ def http_server(settings: Settings, app: Flask) -> tuple[Callable, Callable]:
     return server.run, server.close
 
 
+def start_console_copy(
+    settings: Settings, every: float = refresh.EVERY
+) -> threading.Event:
+    """The console's copy of Rasa's events, every minute (`bot.console.refresh`)."""
+    return refresh.start(
+        lambda: refresh.catch_up(
+            settings.database_url, settings.tracker_store_url, ROOT / "data"
+        ),
+        every,
+    )
+
+
 def serve(settings: Settings) -> None:
     """Serve HTTP in a thread; the huey consumer owns the main thread and signals."""
     sys.setswitchinterval(GIL_SWITCH_INTERVAL)
@@ -248,6 +254,7 @@ def serve(settings: Settings) -> None:
     threading.Thread(target=run, name="http", daemon=True).start()
     resumed = queue.resume()
     queue.start_keeper()
+    stop_copy = start_console_copy(settings)
     log_event(
         logger,
         logging.INFO,
@@ -261,6 +268,7 @@ def serve(settings: Settings) -> None:
     try:
         queue.consumer(settings.workers).run()
     finally:
+        stop_copy.set()
         queue.stop_keeper()
         close()
         log_event(logger, logging.INFO, "bridge_stopped")

@@ -3,7 +3,15 @@ table and the four figures of issue #14 item 4."""
 
 from pathlib import Path
 
-from bench.scaling import Row, figures, parse_stat, read_procs, table, tree_ticks
+from bench.scaling import (
+    Row,
+    figures,
+    parse_stat,
+    read_procs,
+    table,
+    thread_ticks,
+    tree_ticks,
+)
 
 # pid (comm with ") (" and spaces) state ppid ... utime stime cutime cstime ...
 STAT = "4242 (rasa ) (x) S 17 4242 4242 0 -1 4194560 1 2 3 4 110 22 5 3 20 0 1"
@@ -26,6 +34,18 @@ def test_tree_ticks_sums_descendants_only():
     assert tree_ticks(10, procs) == 5 + 7 + 11
     assert tree_ticks(12, procs) == 11
     assert tree_ticks(99, procs) == 0
+
+
+def test_thread_ticks_sums_the_named_threads_own_cpu(tmp_path: Path):
+    tasks = tmp_path / "4242" / "task"
+    for tid, comm in ((4242, "python"), (4250, "console-copy"), (4251, "console-copy")):
+        (tasks / str(tid)).mkdir(parents=True)
+        (tasks / str(tid) / "comm").write_text(comm + "\n")
+        (tasks / str(tid) / "stat").write_text(STAT.replace("4242", str(tid), 1))
+    (tasks / "4252").mkdir()  # ended: no files
+    assert thread_ticks(4242, "console-copy", tmp_path) == 2 * (110 + 22)
+    assert thread_ticks(4242, "python", tmp_path) == 110 + 22
+    assert thread_ticks(9999, "console-copy", tmp_path) == 0
 
 
 def row(rasa: int, workers: int, throughput: float, **cpu: float) -> Row:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 import time
-from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy import func, select
 
@@ -51,12 +52,49 @@ def test_a_page_does_not_wait_for_a_copy_in_progress(db_url, rasa_tracker):
     assert counts(db_url) == (1, 1)
 
 
-def test_the_catch_up_runs_every_minute_on_the_bridges_huey(tmp_path, monkeypatch):
-    from bot.bridge.app import build_queue
+def test_the_bridge_catches_up_in_a_thread_of_its_own(
+    db_url, rasa_tracker, tmp_path, monkeypatch
+):
+    """Not on a huey worker that users' turns wait for; named for the OS too,
+    so the scaling benchmark can tell its CPU from the bridge's."""
+    from bot.bridge.app import start_console_copy
     from bot.settings import load_settings
 
     monkeypatch.setenv("VAR_DIR", str(tmp_path))
-    huey = build_queue(load_settings(tmp_path / "none.env")).huey
-    for minute in (0, 1, 37):
-        due = huey.read_periodic(datetime(2026, 12, 5, 10, minute))
-        assert "console_catch_up" in [task.name for task in due]
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    monkeypatch.setenv("TRACKER_DB", str(tmp_path / "tracker.db"))
+    rasa_tracker.add("zalo:3", [user("qwzx ạ", "nlu_fallback", 0.2, T0)])
+    stop = start_console_copy(load_settings(tmp_path / "none.env"), every=0.05)
+    try:
+        deadline = time.monotonic() + 10
+        while counts(db_url) != (1, 1) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert counts(db_url) == (1, 1)
+        (thread,) = [t for t in threading.enumerate() if t.name == refresh.THREAD_NAME]
+        comm = Path(f"/proc/self/task/{thread.native_id}/comm").read_text()
+        assert comm.strip() == refresh.THREAD_NAME
+        rasa_tracker.add("zalo:3", [user("qwzx nữa ạ", "nlu_fallback", 0.2, T0 + 1)])
+        while counts(db_url) != (2, 2) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert counts(db_url) == (2, 2)  # again, not once
+    finally:
+        stop.set()
+    thread.join(5)
+    assert not thread.is_alive()
+
+
+def test_a_failed_catch_up_is_logged_and_the_next_one_runs(caplog):
+    runs: list[int] = []
+
+    def run() -> None:
+        runs.append(1)
+        if len(runs) == 1:
+            raise RuntimeError("database away")
+
+    stop = refresh.start(run, every=0.02)
+    deadline = time.monotonic() + 5
+    while len(runs) < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    stop.set()
+    assert len(runs) >= 2
+    assert "console_copy_failed" in caplog.text
