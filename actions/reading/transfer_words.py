@@ -53,6 +53,35 @@ NOT_A_NOTICE = re.compile(
 )
 
 
+# A transfer gone wrong needs its own answer (actions.reading.asides): a memo
+# forgotten or wrong ("quên ghi nội dung", "ck rồi mà ghi sai nội dung", "không
+# ghi mã quỹ") is sorted out by staff in the review list; money sent by
+# mistake or too much ("chuyển nhầm", "lỡ chuyển dư", "ck lộn số tiền") is
+# given back. "nội dung chuyển khoản ghi gì" asks what to write: no problem.
+MEMO_PROBLEM = re.compile(
+    r"\b(?:quen|khong|chua|thieu|sai|nham|lon)(?: ghi)?(?: \w+)? (?:noi dung|nd"
+    r"|ma quy|ghi chu|loi nhan)\b|\b(?:noi dung|nd) (?:bi |da )?(?:sai|nham|lon"
+    r"|thieu)\b"
+)
+# "chuyển" alone only right before the mistake: not "chuyển sang lớp khác nhầm".
+MISTAKEN_TRANSFER = re.compile(
+    r"\b(?:(?:chuyen khoan|chuyen tien|gui tien)(?: \w+){0,3}|chuyen) (?:nham|lon"
+    r"|thua|du(?! lich| an| kien| dinh| bi| thi| hoc))\b"
+    r"|\b(?:nham|lon|sai) (?:so tai khoan|tai khoan|so tien)\b"
+)
+
+
+def transfer_problem(text: str) -> str | None:
+    """ "memo" (forgotten or wrong), "mistake" (sent by mistake or too much)
+    or None."""
+    folded = fold(text)
+    if MEMO_PROBLEM.search(folded):
+        return "memo"
+    if MISTAKEN_TRANSFER.search(folded):
+        return "mistake"
+    return None
+
+
 def asks_about_own_transfer(text: str) -> bool:
     return OWN_TRANSFER.search(fold(text)) is not None
 

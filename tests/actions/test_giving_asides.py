@@ -12,10 +12,11 @@ import pytest
 
 from actions.campaigns import ActionShowCampaignDetail
 from actions.donations import ActionDonationInfo
-from actions.fallback import ActionAskTopic, ActionRouteInform
+from actions.fallback import ActionAcknowledge, ActionAskTopic, ActionRouteInform
 from actions.reading.afar_words import helps_from_afar
 from actions.reading.gift_words import gives_goods
 from actions.reading.receipt_words import asks_receipt
+from actions.reading.transfer_words import transfer_problem
 from actions.statement_answers import ActionShowStatement
 from actions.volunteer import ActionAnswerCertificate, ValidateVolunteerForm
 from tests.actions.actions_kit import responses, run, tracker
@@ -221,3 +222,43 @@ def test_childrens_day_is_not_giving_from_abroad():
     text = "ngày quốc tế thiếu nhi clb có đi đâu không"
     messages, _ = run(ActionShowStatement(), tracker(text, intent="ask_statement"))
     assert "utter_donate_abroad" not in responses(messages)
+
+
+@pytest.mark.parametrize(
+    ("text", "response"),
+    [
+        ("mình chuyển khoản quên ghi nội dung thì sao ạ", "utter_transfer_memo_fix"),
+        ("ghi sai nội dung chuyển khoản rồi", "utter_transfer_memo_fix"),
+        ("ck rồi mà k ghi nd", "utter_transfer_memo_fix"),
+        ("em chuyển khoản không ghi mã quỹ", "utter_transfer_memo_fix"),
+        ("mình lỡ chuyển dư tiền", "utter_transfer_mistake"),
+        ("chuyển nhầm số tài khoản clb rồi ad ơi", "utter_transfer_mistake"),
+        ("mik ck nham r", "utter_transfer_mistake"),
+        ("chuyển khoản lộn số tiền rồi", "utter_transfer_mistake"),
+    ],
+)
+def test_a_transfer_gone_wrong_gets_what_to_do(text, response):
+    """Before: the account again, a month's statement, "Dạ vâng ạ" (read as
+    affirm) or the fallback's topics."""
+    for action in (
+        ActionShowStatement(),
+        ActionDonationInfo(),
+        ActionAskTopic(),
+        ActionAcknowledge(),
+    ):
+        messages, _ = run(action, tracker(text))
+        assert responses(messages) == [response]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "nội dung chuyển khoản ghi gì ạ",
+        "đã chuyển khoản 200k rồi ạ",
+        "chuyển khoản cho dự án xây trường được không",
+        "mình muốn chuyển tiền ủng hộ",
+        "em chuyển sang lớp khác nhầm",
+    ],
+)
+def test_ordinary_transfer_words_are_not_a_problem(text):
+    assert transfer_problem(text) is None
