@@ -166,7 +166,7 @@ class ActionAcknowledge(ClubAction):
     """ "ok", "cảm ơn", "bye", "không", unless they carry news of a transfer
     ("ok đã ck", "xong rồi nhé ad, mình ck rồi", read as affirm or goodbye):
     thanks and the way to the statement, as for the same news read as inform.
-    A question read as "no" gets the likely topics."""
+    A question read as "no" or "yes" gets the likely topics."""
 
     failure_response = "utter_transfer_thanks"  # only the transfer reads the db
     answers_asides = True  # "cảm ơn ad, em không đi được nữa"
@@ -180,8 +180,9 @@ class ActionAcknowledge(ClubAction):
             thank_for_transfer(session, dispatcher, tracker, domain)
             return []
         intent = (tracker.latest_message.get("intent") or {}).get("name")
-        if intent == "deny" and worded_as_question(text):
-            # "mùa thu có đi đâu không": a question, read as "no" for its end
+        if intent in ("deny", "affirm") and worded_as_question(text):
+            # "mùa thu có đi đâu không", "có phải phỏng vấn không ad": a
+            # question, read as "no" or "yes" for its end
             offer_topics(dispatcher, tracker, domain)
             return []
         dispatcher.utter_message(

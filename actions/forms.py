@@ -173,7 +173,7 @@ def is_question(tracker: Tracker) -> bool:
 # garment company ("công ty may") or "Đầu tư" fold to; nor a final "ạ".
 _ASKING = re.compile(
     r"\b(?:gi|bao nhieu|bao gio|bao lau|the nao|nhu nao|o dau|khi nao|tai sao)\b"
-    r"|\b(?:khong|chua|hong|ha)(?: (?:a|vay|nhi|nhe|ad))*$"
+    r"|\b(?:khong|chua|hong|ha)(?: (?:a|vay|nhi|nhe|ad|admin))*$"
 )
 
 

@@ -14,7 +14,9 @@ MONEY_USE = (
     "phí quản lý", "chi phí quản lý", "trích lại", "trích phần trăm",
     "trích bao nhiêu", "bị trừ", "cắt phần trăm", "ăn chặn", "ăn bớt",
     "đúng mục đích", "đến tay", "tới tay", "đến được với các em",
-    "có dùng hết", "dùng hết cho các em",
+    "có dùng hết", "dùng hết cho các em", "sai mục đích", "mục đích khác",
+    "dùng vào việc khác", "dùng cho việc khác", "chi vào việc khác",
+    "chi cho việc khác",
 )  # fmt: skip
 
 

@@ -111,6 +111,9 @@ def test_visiting_a_school_is_not_visiting_a_sponsored_child():
         ("cảm ơn ad, em bận không đi được nữa", "thank", "utter_registration_undo"),
         ("không ạ", "deny", "utter_deny_ack"),
         ("mùa thu có đi đâu không", "deny", "utter_ask_topic"),  # a question
+        ("có phải phỏng vấn không ad", "affirm", "utter_ask_topic"),
+        ("vâng ạ", "affirm", "utter_affirm_ack"),
+        ("đúng rồi ạ", "affirm", "utter_affirm_ack"),
         ("có nhận sữa không ạ", "deny", "utter_donate_goods"),
     ],
 )

@@ -5,6 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from actions.fallback import ActionAcknowledge, ActionAskTopic
+from actions.reading.signup_words import waits_after_sign_up
+from actions.statement_answers import ActionShowStatement
 from actions.volunteer import (
     ActionAskVolunteerFormCampaign,
     ActionSubmitVolunteerRegistration,
@@ -377,3 +380,26 @@ def test_an_answer_that_names_a_cost_is_still_an_answer():
     """Only a message read as a campaign question is one."""
     messages, slots = answer("school_or_work", "Trường Tài chính", FILLED)
     assert messages == [] and slots["school_or_work"] == "Trường Tài chính"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "đăng ký rồi bao giờ có kết quả ạ",
+        "mình đăng ký rồi mà chưa thấy ai liên hệ",
+        "em đã đăng ký nhưng chưa nhận được cuộc gọi",
+        "dk roi khi nao dc goi lai a",
+    ],
+)
+def test_waiting_to_hear_back_after_signing_up_gets_what_happens_next(text):
+    """Before: the fallback, or how to see one's own transfers ("chưa thấy")."""
+    for action in (ActionShowStatement(), ActionAskTopic(), ActionAcknowledge()):
+        messages, _ = run(action, tracker(text))
+        assert responses(messages) == ["utter_sign_up_follow_up"]
+
+
+@pytest.mark.parametrize(
+    "text", ["mình muốn đăng ký", "đăng ký xong thì làm gì tiếp", "hủy đăng ký"]
+)
+def test_signing_up_or_undoing_is_not_waiting_to_hear_back(text):
+    assert not waits_after_sign_up(text)

@@ -188,6 +188,7 @@ def test_no_e_wallet_no_word_of_them():
         "tiền ủng hộ có bị trừ phí quản lý không ad",
         "tien ung ho co den tay cac em khong",
         "clb có trích lại phần trăm nào không",
+        "tiền nuôi em có dùng vào việc khác không",
     ],
 )
 def test_whether_the_gift_reaches_the_children_gets_the_clubs_rule(text):
