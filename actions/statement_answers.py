@@ -70,6 +70,22 @@ def statement_url(month: date) -> str:
 NO_MONTH = re.compile(r"\bthang (\d{1,3})\b")
 
 
+# A whole year asked ("sao kê năm 2025", "thu chi năm ngoái"): statements are
+# monthly, so the months of that year are pointed to.
+_YEAR = re.compile(r"\bnam (20\d{2})\b|\b(?:sao ke|thu chi)(?: \w+){0,2} (20\d{2})\b")
+_RELATIVE_YEAR = {"nam nay": 0, "ca nam": 0, "nam ngoai": -1, "nam truoc": -1}
+
+
+def asked_year(text: str, now: date) -> int | None:
+    folded = fold(text)
+    if match := _YEAR.search(folded):
+        return int(match.group(1) or match.group(2))
+    for words, offset in _RELATIVE_YEAR.items():
+        if re.search(rf"\b{words}\b", folded):
+            return now.year + offset
+    return None
+
+
 def months_url() -> str:
     """The public list of months (/sao-ke/)."""
     return f"{settings().public_url}/sao-ke/"
@@ -94,8 +110,8 @@ class ActionShowStatement(ClubAction):
             self._public(session, dispatcher, text, domain)
         return []
 
-    @staticmethod
-    def _month_refused(session, dispatcher, text: str) -> date | None:
+    @classmethod
+    def _month_refused(cls, session, dispatcher, text: str) -> date | None:
         """The month asked, or None after saying why there is no statement of
         it (no month, not yet begun, before the books); every link given is
         a page that exists."""
@@ -103,8 +119,11 @@ class ActionShowStatement(ClubAction):
         asked = parse_month(text, now)
         books = months_with_books(session, now)
         wrong = NO_MONTH.search(fold(text))
+        year = asked_year(text, now) if asked is None else None
         if asked is None and wrong and not 1 <= int(wrong.group(1)) <= 12:
             dispatcher.utter_message(response="utter_statement_month_unknown")
+        elif books and year is not None:
+            cls._year(dispatcher, year, books)
         elif not books:
             dispatcher.utter_message(
                 response="utter_statement_no_books", url=months_url()
@@ -125,6 +144,27 @@ class ActionShowStatement(ClubAction):
         else:
             return asked or latest_month_with_data(session, now)
         return None
+
+    @staticmethod
+    def _year(dispatcher, year: int, books: list[date]) -> None:
+        """Where a year's monthly statements are, or when the books begin."""
+        months = sorted(m for m in books if m.year == year)
+        if not months:
+            dispatcher.utter_message(
+                response="utter_statement_year_none",
+                year=year,
+                first=books[-1].strftime("%m/%Y"),
+                url=months_url(),
+            )
+            return
+        dispatcher.utter_message(
+            response="utter_statement_year",
+            year=year,
+            count=len(months),
+            first=months[0].strftime("%m/%Y"),
+            last=months[-1].strftime("%m/%Y"),
+            url=months_url(),
+        )
 
     @classmethod
     def _public(cls, session, dispatcher, text: str, domain: dict[str, Any]) -> None:

@@ -126,6 +126,11 @@ def test_a_months_answer_lists_that_months_expenses_only(demo):
         ("sao kê tháng 5/2999", "utter_statement_month_future", {"month": "05/2999"}),
         ("sao kê tháng 13", "utter_statement_month_unknown", {}),
         ("cho xin sao ke thang 0", "utter_statement_month_unknown", {}),
+        ("sao kê năm 2025", "utter_statement_year_none",
+         {"year": 2025, "first": "08/2026"}),
+        ("cho mình xem thu chi cả năm nay", "utter_statement_year",
+         {"year": 2026, "first": "08/2026"}),
+        ("sao ke nam ngoai", "utter_statement_year_none", {"year": 2025}),
     ],
 )  # fmt: skip
 def test_a_month_without_a_statement_is_said_politely(
@@ -158,6 +163,8 @@ def test_every_response_the_statement_answers_use_is_in_the_domain():
         "utter_statement_month_before_books",
         "utter_statement_month_unknown",
         "utter_statement_no_books",
+        "utter_statement_year",
+        "utter_statement_year_none",
         "utter_donate_qr_ask_fund",
         "utter_donate_memo_fund_named",
     ):
