@@ -24,6 +24,7 @@ from actions.forms import (
     text_of,
 )
 from actions.reading.campaign_aspects import aspects_asked
+from actions.reading.trust_words import asks_anonymity
 from actions.reading.typed_words import (
     has_any_phrase,
     is_one_of,
@@ -143,12 +144,13 @@ class ValidateSponsorForm(SafeFormValidation):
         return "validate_sponsor_form"
 
     def not_a_sign_up(self, text: str) -> str:
-        """ "mình muốn đến thăm bé được không": a member arranges visits."""
-        return (
-            "utter_sponsorship_visit"
-            if asks_to_visit(text)
-            else super().not_a_sign_up(text)
-        )
+        """ "mình muốn đến thăm bé được không": a member arranges visits;
+        "có thể nhận nuôi ẩn danh không": what the public sees of a sponsor."""
+        if asks_to_visit(text):
+            return "utter_sponsorship_visit"
+        if asks_anonymity(text):
+            return "utter_anonymous"
+        return super().not_a_sign_up(text)
 
     def digression(self, dispatcher, tracker, domain) -> bool:
         """ "mỗi tháng bao nhiêu tiền vậy ạ": how Nuôi em works, with its

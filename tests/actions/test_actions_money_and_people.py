@@ -119,6 +119,17 @@ def test_asking_to_visit_the_child_opens_no_sign_up(typed):
 
 
 @pytest.mark.parametrize(
+    "typed", ["có thể nhận nuôi ẩn danh không", "minh muon nuoi em nhung giau ten"]
+)
+def test_asking_to_sponsor_anonymously_gets_what_the_public_sees(typed):
+    """It opened the sign-up and asked for a name."""
+    opening = tracker(typed, intent="sponsor_child", form="sponsor_form")
+    messages, slots = run(ValidateSponsorForm(), opening)
+    assert responses(messages) == ["utter_anonymous"]
+    assert slots == {"requested_slot": None}
+
+
+@pytest.mark.parametrize(
     "typed, count",
     [
         ("mình muốn nhận nuôi 2 bé", "2"),

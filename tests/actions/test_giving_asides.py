@@ -263,3 +263,12 @@ def test_a_transfer_gone_wrong_gets_what_to_do(text, response):
 )
 def test_ordinary_transfer_words_are_not_a_problem(text):
     assert transfer_problem(text) is None
+
+
+@pytest.mark.parametrize(
+    "text", ["ủng hộ ẩn danh được không ạ", "mình muốn chuyển khoản mà không ghi tên"]
+)
+def test_giving_without_ones_name_gets_what_the_public_sees(text):
+    for action in (ActionDonationInfo(), ActionShowStatement(), ActionAskTopic()):
+        messages, _ = run(action, tracker(text))
+        assert responses(messages) == ["utter_anonymous"]
