@@ -256,6 +256,8 @@ def campaign_details(
         "province": campaign.province,
         "description": campaign.description,
         "requirements": campaign.requirements or "-",
+        "logistics": campaign.logistics
+        or phrase(domain, "utter_campaign_logistics_unset"),
         "cost": cost,
         "room": room_text(session, domain, campaign),
         "status": status_text(domain, campaign),

@@ -27,6 +27,10 @@ ASPECTS: dict[str, str] = {
     "utter_campaign_aspect_cost": (
         "phí, chi phí, lệ phí, tiền, tự túc, tốn, miễn phí, free"
     ),
+    "utter_campaign_aspect_logistics": (
+        "ngủ, chỗ ở, ăn ở, ăn uống, ăn ngủ, bữa ăn, nhà dân, xe, đưa đón, tập "
+        "trung, đi lại, di chuyển, phương tiện, đi bằng gì"
+    ),
     "utter_campaign_aspect_room": (
         "còn chỗ, slot, bao nhiêu người, bao nhiêu bạn, bn người, đủ người, số "
         "lượng, còn nhận"
@@ -34,11 +38,10 @@ ASPECTS: dict[str, str] = {
     "utter_campaign_aspect_registration": "hạn, hạn chót, deadline, hết hạn",
     "utter_campaign_aspect_bring": "mang, chuẩn bị, đồ dùng",
 }
-# Questions no line of the card answers ("ngủ ở đâu", "đi xe gì lên"): the
-# whole card, as before, rather than a line that only looks like an answer.
-NOT_ON_THE_CARD = (
-    "ngủ, ăn, xe, đưa đón, lịch trình, làm gì, việc gì, giấy tờ, tập trung, tiến độ"
-)
+# Questions no line of the card answers ("lịch trình thế nào", "làm gì ở
+# đó"): the whole card, as before, rather than a line that only looks like an
+# answer.
+NOT_ON_THE_CARD = "lịch trình, làm gì, việc gì, giấy tờ, tiến độ"
 
 
 def _any_of(words: list[str], phrases: str) -> bool:

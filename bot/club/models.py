@@ -58,6 +58,8 @@ class Campaign(Base):
     registration_deadline = Column(Date)
     capacity = Column(Integer)
     requirements = Column(Text, nullable=False, default="")
+    # Where volunteers meet, how they travel, sleep and eat; "" when not yet set.
+    logistics = Column(Text, nullable=False, default="", server_default="")
     cost = Column(Integer, nullable=False, default=0)
     status = Column(String(20), nullable=False, default="planned")
     min_age = Column(Integer, nullable=False, default=18)

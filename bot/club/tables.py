@@ -199,6 +199,7 @@ TABLES: dict[str, Table] = {
             Column("registration_deadline", day, required=False),
             Column("capacity", whole(1, 100_000), required=False),
             Column("requirements", text(2000), required=False),
+            Column("logistics", text(2000), required=False),
             Column("cost", whole(0), required=False),
             Column("status", one_of(*CAMPAIGN_STATUSES)),
             Column("min_age", whole(0, 120), required=False),

@@ -230,9 +230,14 @@ ASKED_ABOUT = [  # a follow-up after the card, and the parts of the card it asks
     ("hạn đăng ký đến bao giờ", ["dates", "registration"]),
     ("cần mang gì", ["bring"]),
     ("tổ chức ở xã nào, mất bao nhiêu tiền", ["place", "cost"]),
+    ("có xe đưa đón không ad", ["logistics"]),
+    ("đi xe gì lên vậy", ["logistics"]),
+    ("ngủ ở đâu z ad", ["place", "logistics"]),
+    ("ăn uống thế nào ạ", ["logistics"]),
 ]
 
 
+LOGISTICS_UNSET = DOMAIN["responses"]["utter_campaign_logistics_unset"][0]["text"]
 # "cost" → "💰 Chi phí", the label of that line of the card
 LABELS = {
     name.removeprefix("utter_campaign_aspect_"): variants[0]["text"].split(":")[0]
@@ -274,11 +279,31 @@ def test_a_follow_up_gets_the_part_asked_and_a_button_to_the_whole_card(
     assert messages[0]["response"] == "utter_campaign_detail"
 
 
+def test_the_logistics_line_is_the_clubs_or_says_when_it_is_told(club_db, use_db):
+    """ "có xe đưa đón không", "ngủ ở đâu" got the whole card, which did not say."""
+    use_db(club_db)
+    meet = "Tập trung 6h sáng tại văn phòng CLB, đi xe khách CLB thuê."
+    with session_scope(club_db) as session, session.begin():
+        session.query(Campaign).filter_by(name="Xuân yêu thương").one().logistics = meet
+    asked = "có xe đưa đón không"
+    [told], _ = run(
+        ActionShowCampaignDetail(), tracker(asked, slots={"campaign": "tết"})
+    )
+    assert told["lines"] == f"🚌 Đi lại, ăn ở: {meet}"
+    [card], _ = run(
+        ActionShowCampaignDetail(), tracker("chi tiết", slots={"campaign": "tết"})
+    )
+    assert card["response"] == "utter_campaign_detail" and card["logistics"] == meet
+    [unset], _ = run(
+        ActionShowCampaignDetail(), tracker(asked, slots={"campaign": "áo ấm"})
+    )
+    assert unset["lines"] == "🚌 Đi lại, ăn ở: " + LOGISTICS_UNSET
+
+
 def test_what_the_card_cannot_answer_gets_the_whole_card(club_db, use_db):
     use_db(club_db)
     for text in (
-        "ngủ ở đâu z ad",
-        "đi xe gì lên vậy",
+        "lịch trình thế nào ạ",
         "tiến độ đến đâu rồi",
         "chi tiết",
     ):
