@@ -108,6 +108,8 @@ _MONTH_YEAR = re.compile(
     r"\b(?:thang|thg|t)\s*(\d{1,2})(?:\s*(?:/|nam|-)\s*(\d{4}))?\b"
 )
 _RELATIVE = {"nay": 0, "truoc": -1, "vua roi": -1, "sau": 1, "toi": 1}
+_YEAR_OFFSETS = {"nay": 0, "ngoai": -1, "truoc": -1, "sau": 1, "toi": 1}
+_NAMED_YEAR = re.compile(r"\bnam (nay|ngoai|truoc|sau|toi)\b")
 
 
 def _shift(day: date, months: int) -> date:
@@ -129,6 +131,8 @@ def parse_month(text: str, today: date, prefer_past: bool = True) -> date | None
     month = int(match.group(1))
     if match.group(2):
         return date(int(match.group(2)), month, 1)
+    if (named := _NAMED_YEAR.search(folded)) is not None:  # "tháng 10 năm ngoái"
+        return date(today.year + _YEAR_OFFSETS[named.group(1)], month, 1)
     year = today.year
     if prefer_past and month > today.month:
         year -= 1

@@ -103,6 +103,9 @@ TODAY = date(2026, 11, 23)
         ("tháng trước", date(2026, 10, 1), date(2026, 10, 1)),
         ("tháng sau", date(2026, 12, 1), date(2026, 12, 1)),
         ("tháng 12 năm 2025", date(2025, 12, 1), date(2025, 12, 1)),
+        ("sao kê tháng 10 năm ngoái", date(2025, 10, 1), date(2025, 10, 1)),
+        ("thang 3 nam nay", date(2026, 3, 1), date(2026, 3, 1)),
+        ("tháng 2 năm sau", date(2027, 2, 1), date(2027, 2, 1)),
     ],
 )
 def test_months(typed, past, future):
