@@ -108,24 +108,19 @@ def test_asking_to_stop_sponsoring_opens_no_sign_up(typed):
 
 
 @pytest.mark.parametrize(
-    "typed", ["mình muốn đến thăm bé được không", "chị lên thăm em vào dịp tết được ko"]
+    ("typed", "answer"),
+    [
+        ("mình muốn đến thăm bé được không", "utter_sponsorship_visit"),
+        ("chị lên thăm em vào dịp tết được ko", "utter_sponsorship_visit"),
+        ("có thể nhận nuôi ẩn danh không", "utter_anonymous"),
+        ("minh muon nuoi em nhung giau ten", "utter_anonymous"),
+    ],
 )
-def test_asking_to_visit_the_child_opens_no_sign_up(typed):
-    """Read as `sponsor_child`, a sponsor asking to visit got the sign-up."""
+def test_asking_to_visit_or_stay_anonymous_opens_no_sign_up(typed, answer):
+    """Read as `sponsor_child`, both got the sign-up and were asked a name."""
     opening = tracker(typed, intent="sponsor_child", form="sponsor_form")
     messages, slots = run(ValidateSponsorForm(), opening)
-    assert responses(messages) == ["utter_sponsorship_visit"]
-    assert slots == {"requested_slot": None}
-
-
-@pytest.mark.parametrize(
-    "typed", ["có thể nhận nuôi ẩn danh không", "minh muon nuoi em nhung giau ten"]
-)
-def test_asking_to_sponsor_anonymously_gets_what_the_public_sees(typed):
-    """It opened the sign-up and asked for a name."""
-    opening = tracker(typed, intent="sponsor_child", form="sponsor_form")
-    messages, slots = run(ValidateSponsorForm(), opening)
-    assert responses(messages) == ["utter_anonymous"]
+    assert responses(messages) == [answer]
     assert slots == {"requested_slot": None}
 
 
