@@ -30,8 +30,11 @@ from bot.club.values import parse_month
 from bot.text import fold
 
 
-def month_expenses(session, month: date, limit: int = 3) -> list[tuple[Expense, str]]:
-    """The month's latest expenses (the public page lists them all)."""
+def month_expenses(
+    session, month: date, limit: int = 3, fund: Fund | None = None
+) -> list[tuple[Expense, str]]:
+    """The month's latest expenses, of one fund or all (the public page lists
+    them all)."""
     query = (
         select(Expense, Fund.name)
         .join(Fund, Fund.id == Expense.fund_id)
@@ -39,7 +42,9 @@ def month_expenses(session, month: date, limit: int = 3) -> list[tuple[Expense, 
         .order_by(Expense.date.desc(), Expense.id.desc())
         .limit(limit)
     )
-    return [(expense, fund) for expense, fund in session.execute(query)]
+    if fund is not None:
+        query = query.where(Expense.fund_id == fund.id)
+    return [(expense, name) for expense, name in session.execute(query)]
 
 
 def next_month(month: date) -> date:
@@ -196,6 +201,7 @@ class ActionShowStatement(ClubAction):
                 balance=money(row.balance),
             )
             for row in fund_months(session, month)
+            if fund is None or row.fund == fund.name  # "sao kê quỹ nuôi em tháng 10"
         ]
         expenses = [
             phrase(
@@ -204,9 +210,9 @@ class ActionShowStatement(ClubAction):
                 date=expense.date.strftime("%d/%m/%Y"),
                 purpose=expense.purpose,
                 amount=money(expense.amount),
-                fund=fund,
+                fund=fund_name,
             )
-            for expense, fund in month_expenses(session, month)
+            for expense, fund_name in month_expenses(session, month, fund=fund)
         ]
         dispatcher.utter_message(
             response="utter_statement",

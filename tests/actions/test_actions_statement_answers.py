@@ -116,6 +116,19 @@ def test_a_months_answer_lists_that_months_expenses_only(demo):
         assert none["expenses"] == "-"
 
 
+def test_a_month_of_one_fund_shows_that_fund_only(demo):
+    """Every fund's line and expenses came for "sao kê quỹ nuôi em tháng 10"."""
+    asked = "cho mình xin sao kê quỹ nuôi em tháng 10/2026"
+    [answer], _ = run(ActionShowStatement(), tracker(asked))
+    assert answer["response"] == "utter_statement"
+    assert [line.split(":")[0] for line in answer["funds"].splitlines()] == [
+        "• Quỹ Nuôi em"
+    ]
+    assert answer["expenses"].splitlines() == [
+        "• 31/10/2026: Tiền ăn trưa tháng 11 cho 7 em – 1.120.000 đ (Quỹ Nuôi em)",
+    ]
+
+
 @pytest.mark.parametrize(
     ("text", "response", "values"),
     [
