@@ -26,7 +26,7 @@ from bot.club.money import (
     latest_month_with_data,
     pending_transfers_of,
 )
-from bot.club.values import parse_month
+from bot.club.values import parse_month, parse_year
 from bot.text import fold
 
 
@@ -75,20 +75,18 @@ def statement_url(month: date) -> str:
 NO_MONTH = re.compile(r"\bthang (\d{1,3})\b")
 
 
-# A whole year asked ("sao kê năm 2025", "thu chi năm ngoái"): statements are
-# monthly, so the months of that year are pointed to.
-_YEAR = re.compile(r"\bnam (20\d{2})\b|\b(?:sao ke|thu chi)(?: \w+){0,2} (20\d{2})\b")
-_RELATIVE_YEAR = {"nam nay": 0, "ca nam": 0, "nam ngoai": -1, "nam truoc": -1}
+# A whole year asked ("sao kê năm 2025", "thu chi cả năm nay", "sao kê 2025"):
+# statements are monthly, so the months of that year are pointed to.
+_YEAR_OF_STATEMENT = re.compile(r"\b(?:sao ke|thu chi)(?: \w+){0,2} (20\d{2})\b")
+_WHOLE_YEAR = re.compile(r"\bca nam\b")  # "cả năm": this one
 
 
 def asked_year(text: str, now: date) -> int | None:
     folded = fold(text)
-    if match := _YEAR.search(folded):
-        return int(match.group(1) or match.group(2))
-    for words, offset in _RELATIVE_YEAR.items():
-        if re.search(rf"\b{words}\b", folded):
-            return now.year + offset
-    return None
+    if match := _YEAR_OF_STATEMENT.search(folded):
+        return int(match.group(1))
+    named = parse_year(text, now)
+    return now.year if named is None and _WHOLE_YEAR.search(folded) else named
 
 
 def months_url() -> str:

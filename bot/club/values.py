@@ -110,6 +110,17 @@ _MONTH_YEAR = re.compile(
 _RELATIVE = {"nay": 0, "truoc": -1, "vua roi": -1, "sau": 1, "toi": 1}
 _YEAR_OFFSETS = {"nay": 0, "ngoai": -1, "truoc": -1, "sau": 1, "toi": 1}
 _NAMED_YEAR = re.compile(r"\bnam (nay|ngoai|truoc|sau|toi)\b")
+_YEAR = re.compile(r"\bnam (20\d{2})\b")
+
+
+def parse_year(text: str, today: date) -> int | None:
+    """The year a message names: "năm 2025", "năm ngoái", "năm nay"."""
+    folded = _plain(text)
+    if match := _YEAR.search(folded):
+        return int(match.group(1))
+    if match := _NAMED_YEAR.search(folded):
+        return today.year + _YEAR_OFFSETS[match.group(1)]
+    return None
 
 
 def _shift(day: date, months: int) -> date:
